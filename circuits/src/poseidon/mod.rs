@@ -1,0 +1,55 @@
+//! Poseidon exactly as circomlib defines it (x^5 S-box, 8 full rounds, circomlib's partial
+//! rounds and constants), for 1 to 12 inputs, through `light-poseidon`.
+
+use std::cell::RefCell;
+
+use light_poseidon::{Poseidon, PoseidonHasher};
+
+use crate::Fr;
+
+/// The most inputs one Poseidon call takes (circomlib width 13).
+pub const MAX_INPUTS: usize = 12;
+
+thread_local! {
+    // Building a hasher parses its round constants; keep one per width and thread.
+    static HASHERS: RefCell<Vec<Option<Poseidon<Fr>>>> =
+        RefCell::new((0..=MAX_INPUTS).map(|_| None).collect());
+}
+
+/// circomlib's `Poseidon(n)` of `inputs`.
+///
+/// # Panics
+/// When `inputs` is empty or longer than [`MAX_INPUTS`]: every caller hashes a fixed arity,
+/// so this is a programming error, not an input error.
+pub fn poseidon(inputs: &[Fr]) -> Fr {
+    let arity = inputs.len();
+    assert!(
+        (1..=MAX_INPUTS).contains(&arity),
+        "Poseidon takes 1 to {MAX_INPUTS} inputs, got {arity}"
+    );
+    HASHERS.with(|cell| {
+        let mut hashers = cell.borrow_mut();
+        let hasher = hashers[arity].get_or_insert_with(|| {
+            Poseidon::<Fr>::new_circom(arity).expect("arity checked above")
+        });
+        hasher.hash(inputs).expect("arity checked above")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reused_hasher_gives_the_same_hash() {
+        let inputs = [Fr::from(1u64), Fr::from(2u64)];
+        assert_eq!(poseidon(&inputs), poseidon(&inputs));
+        assert_ne!(poseidon(&inputs), poseidon(&[Fr::from(2u64), Fr::from(1u64)]));
+    }
+
+    #[test]
+    #[should_panic(expected = "Poseidon takes 1 to 12 inputs")]
+    fn refuses_thirteen_inputs() {
+        poseidon(&[Fr::from(0u64); 13]);
+    }
+}
