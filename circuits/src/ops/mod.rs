@@ -1,1 +1,275 @@
-//! wip
+//! Operations: the signed layer-2 transactions (`Transfer`, `Withdraw`), the layer-1
+//! priority operations (`Deposit`, `ForcedExit`), the payouts a batch makes on L1, and the
+//! record of an operation as executed in a batch.
+
+pub mod domain;
+pub mod encoding;
+pub mod float;
+pub mod priority;
+
+use alloy_primitives::Address;
+use serde::{Deserialize, Serialize};
+
+pub use domain::Domain;
+pub use priority::{Deposit, ForcedExit, PriorityOp};
+
+use crate::eddsa::{PrivateKey, Signature};
+use crate::field::fr_from_address;
+use crate::poseidon::poseidon;
+use crate::Fr;
+
+/// Index of an account leaf in the state tree.
+pub type AccountIndex = u32;
+
+/// A registered token; 0 is ETH.
+pub type TokenId = u32;
+
+/// The operation codes, as written in pubdata and in the binary encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OpType {
+    /// Pads a batch.
+    Noop = 0,
+    /// L1 deposit.
+    Deposit = 1,
+    /// L1 forced exit.
+    ForcedExit = 2,
+    /// L2 transfer.
+    Transfer = 3,
+    /// L2 withdrawal.
+    Withdraw = 4,
+}
+
+impl OpType {
+    /// The operation with this code.
+    pub fn from_code(code: u8) -> Option<OpType> {
+        Some(match code {
+            0 => OpType::Noop,
+            1 => OpType::Deposit,
+            2 => OpType::ForcedExit,
+            3 => OpType::Transfer,
+            4 => OpType::Withdraw,
+            _ => return None,
+        })
+    }
+}
+
+/// Move `amount` of `token` from account `from` to account `to`, paying `fee` to the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// Sender account.
+    pub from: AccountIndex,
+    /// Recipient account (must exist and hold the same token).
+    pub to: AccountIndex,
+    /// Token of both accounts.
+    pub token: TokenId,
+    /// Amount moved, in the token's smallest unit.
+    #[serde(with = "crate::field::serde_u128")]
+    pub amount: u128,
+    /// Fee paid to the operator, in the same token.
+    #[serde(with = "crate::field::serde_u128")]
+    pub fee: u128,
+    /// The sender's current nonce.
+    pub nonce: u32,
+}
+
+/// Take `amount` of `token` out of account `from` to the L1 address `to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdraw {
+    /// Account withdrawn from.
+    pub from: AccountIndex,
+    /// Token of the account.
+    pub token: TokenId,
+    /// Amount paid out on L1.
+    #[serde(with = "crate::field::serde_u128")]
+    pub amount: u128,
+    /// Fee paid to the operator, in the same token.
+    #[serde(with = "crate::field::serde_u128")]
+    pub fee: u128,
+    /// The account's current nonce.
+    pub nonce: u32,
+    /// The L1 recipient.
+    pub to: Address,
+}
+
+impl Transfer {
+    /// The signed message:
+    /// `Poseidon(domain, 3, from, to, token, nonce, amount, fee)`.
+    pub fn message(&self, domain: &Domain) -> Fr {
+        poseidon(&[
+            domain.hash(),
+            Fr::from(OpType::Transfer as u8),
+            Fr::from(self.from),
+            Fr::from(self.to),
+            Fr::from(self.token),
+            Fr::from(self.nonce),
+            Fr::from(self.amount),
+            Fr::from(self.fee),
+        ])
+    }
+}
+
+impl Withdraw {
+    /// The signed message:
+    /// `Poseidon(domain, 4, from, to_address, token, nonce, amount, fee)`.
+    pub fn message(&self, domain: &Domain) -> Fr {
+        poseidon(&[
+            domain.hash(),
+            Fr::from(OpType::Withdraw as u8),
+            Fr::from(self.from),
+            fr_from_address(&self.to),
+            Fr::from(self.token),
+            Fr::from(self.nonce),
+            Fr::from(self.amount),
+            Fr::from(self.fee),
+        ])
+    }
+}
+
+/// A signed layer-2 transaction, as wallets send it (JSON with a `type` tag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum L2Tx {
+    /// A signed transfer.
+    Transfer {
+        /// The transfer.
+        #[serde(flatten)]
+        tx: Transfer,
+        /// EdDSA-Poseidon over [`Transfer::message`], packed.
+        signature: Signature,
+    },
+    /// A signed withdrawal.
+    Withdraw {
+        /// The withdrawal.
+        #[serde(flatten)]
+        tx: Withdraw,
+        /// EdDSA-Poseidon over [`Withdraw::message`], packed.
+        signature: Signature,
+    },
+}
+
+impl L2Tx {
+    /// Signs a transfer.
+    pub fn sign_transfer(tx: Transfer, key: &PrivateKey, domain: &Domain) -> L2Tx {
+        L2Tx::Transfer {
+            signature: key.sign(tx.message(domain)),
+            tx,
+        }
+    }
+
+    /// Signs a withdrawal.
+    pub fn sign_withdraw(tx: Withdraw, key: &PrivateKey, domain: &Domain) -> L2Tx {
+        L2Tx::Withdraw {
+            signature: key.sign(tx.message(domain)),
+            tx,
+        }
+    }
+
+    /// The signed message.
+    pub fn message(&self, domain: &Domain) -> Fr {
+        match self {
+            L2Tx::Transfer { tx, .. } => tx.message(domain),
+            L2Tx::Withdraw { tx, .. } => tx.message(domain),
+        }
+    }
+
+    /// The transaction hash: the signed message, which names the transaction independently
+    /// of its (re-randomisable) signature.
+    pub fn hash(&self, domain: &Domain) -> Fr {
+        self.message(domain)
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        match self {
+            L2Tx::Transfer { signature, .. } | L2Tx::Withdraw { signature, .. } => signature,
+        }
+    }
+
+    /// The sending account.
+    pub fn from(&self) -> AccountIndex {
+        match self {
+            L2Tx::Transfer { tx, .. } => tx.from,
+            L2Tx::Withdraw { tx, .. } => tx.from,
+        }
+    }
+
+    /// The sender's nonce the transaction uses.
+    pub fn nonce(&self) -> u32 {
+        match self {
+            L2Tx::Transfer { tx, .. } => tx.nonce,
+            L2Tx::Withdraw { tx, .. } => tx.nonce,
+        }
+    }
+}
+
+/// A payment the Rollup contract makes on L1 when a batch is accepted (into the recipient's
+/// pending balance), from a withdrawal or a forced exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payout {
+    /// L1 recipient.
+    pub recipient: Address,
+    /// Token paid.
+    pub token: TokenId,
+    /// Amount paid (0 for a forced exit that was nullified).
+    #[serde(with = "crate::field::serde_u128")]
+    pub amount: u128,
+}
+
+impl Payout {
+    /// The rolling payout hash after this payout:
+    /// `Poseidon(previous, recipient, token, amount)`.
+    pub fn chain(&self, previous: Fr) -> Fr {
+        poseidon(&[
+            previous,
+            fr_from_address(&self.recipient),
+            Fr::from(self.token),
+            Fr::from(self.amount),
+        ])
+    }
+}
+
+/// An operation as it was executed in a batch slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ExecutedOp {
+    /// An empty slot.
+    Noop,
+    /// A deposit credited to `account`.
+    Deposit {
+        /// The account credited (created when it was empty).
+        account: AccountIndex,
+        /// The L1 request.
+        deposit: Deposit,
+    },
+    /// A forced exit, paying `amount` (0 when nullified).
+    ForcedExit {
+        /// The L1 request.
+        exit: ForcedExit,
+        /// The amount paid out.
+        #[serde(with = "crate::field::serde_u128")]
+        amount: u128,
+    },
+    /// A layer-2 transaction.
+    L2 {
+        /// The transaction.
+        tx: L2Tx,
+    },
+}
+
+impl ExecutedOp {
+    /// The operation code.
+    pub fn op_type(&self) -> OpType {
+        match self {
+            ExecutedOp::Noop => OpType::Noop,
+            ExecutedOp::Deposit { .. } => OpType::Deposit,
+            ExecutedOp::ForcedExit { .. } => OpType::ForcedExit,
+            ExecutedOp::L2 {
+                tx: L2Tx::Transfer { .. },
+            } => OpType::Transfer,
+            ExecutedOp::L2 {
+                tx: L2Tx::Withdraw { .. },
+            } => OpType::Withdraw,
+        }
+    }
+}
