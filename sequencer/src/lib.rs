@@ -1,1 +1,5 @@
-//! x
+//! The Verity node and its command line: today the wallet tools (key generation and
+//! transaction signing); the sequencer, its RPC, storage and L1 integration grow here.
+
+pub mod cli;
+pub mod wallet;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `verity` command.
+
+fn main() -> anyhow::Result<()> {
+    verity_sequencer::cli::run()
+}

@@ -157,6 +157,11 @@ impl Signature {
         })
     }
 
+    /// S as an integer.
+    pub fn s_integer(&self) -> BigUint {
+        self.s.into_bigint().into()
+    }
+
     /// circomlibjs `packSignature`: packed R8, then S in 32 little-endian bytes.
     pub fn pack(&self) -> [u8; 64] {
         let mut out = [0u8; 64];
