@@ -41,23 +41,46 @@ fn circomlibjs_signed_transactions_match_and_are_accepted() {
             token: 0,
             amount,
         };
-        let effect = state.check_deposit(state.next_free_index().unwrap(), &deposit).unwrap();
+        let effect = state
+            .check_deposit(state.next_free_index().unwrap(), &deposit)
+            .unwrap();
         state.commit(&effect);
     }
 
     let ours = [
         L2Tx::sign_transfer(
-            Transfer { from: 0, to: 1, token: 0, amount: 123_456_789 * 10u128.pow(9), fee: 21 * 10u128.pow(12), nonce: 0 },
+            Transfer {
+                from: 0,
+                to: 1,
+                token: 0,
+                amount: 123_456_789 * 10u128.pow(9),
+                fee: 21 * 10u128.pow(12),
+                nonce: 0,
+            },
             &alice,
             &DOMAIN,
         ),
         L2Tx::sign_withdraw(
-            Withdraw { from: 0, token: 0, amount: 10u128.pow(18), fee: 0, nonce: 1, to: Address::repeat_byte(0xbe) },
+            Withdraw {
+                from: 0,
+                token: 0,
+                amount: 10u128.pow(18),
+                fee: 0,
+                nonce: 1,
+                to: Address::repeat_byte(0xbe),
+            },
             &alice,
             &DOMAIN,
         ),
         L2Tx::sign_transfer(
-            Transfer { from: 1, to: 0, token: 0, amount: 5, fee: 0, nonce: 0 },
+            Transfer {
+                from: 1,
+                to: 0,
+                token: 0,
+                amount: 5,
+                fee: 0,
+                nonce: 0,
+            },
             &bob,
             &DOMAIN,
         ),
@@ -81,12 +104,21 @@ fn circomlibjs_signed_transactions_match_and_are_accepted() {
     assert_eq!(theirs.len(), ours.len());
 
     for ((tx, signer), js) in ours.iter().zip([&alice, &alice, &bob]).zip(theirs) {
-        let js_tx: L2Tx = serde_json::from_value(js["tx"].clone()).expect("Verity reads the JS transaction");
+        let js_tx: L2Tx =
+            serde_json::from_value(js["tx"].clone()).expect("Verity reads the JS transaction");
         assert_eq!(&js_tx, tx, "circomlibjs and Verity sign identically");
         assert_eq!(js["hash"], fr_to_hex(&tx.hash(&DOMAIN)));
-        assert_eq!(js["public_key"], format!("0x{}", hex::encode(signer.public_key().pack())));
-        state.apply_l2(&js_tx).expect("the JS-signed transaction is valid");
+        assert_eq!(
+            js["public_key"],
+            format!("0x{}", hex::encode(signer.public_key().pack()))
+        );
+        state
+            .apply_l2(&js_tx)
+            .expect("the JS-signed transaction is valid");
     }
-    assert_eq!(state.account(1).unwrap().balance, 123_456_789 * 10u128.pow(9));
+    assert_eq!(
+        state.account(1).unwrap().balance,
+        123_456_789 * 10u128.pow(9)
+    );
     assert_eq!(state.account(0).unwrap().nonce, 2);
 }

@@ -13,7 +13,7 @@ use ark_ff::{AdditiveGroup, Field, PrimeField};
 use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
 
-use crate::field::{fr_to_biguint, fr_to_be_bytes};
+use crate::field::{fr_to_be_bytes, fr_to_biguint};
 use crate::Fr;
 
 /// circomlib's curve coefficient `a`.

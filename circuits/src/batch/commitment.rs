@@ -87,13 +87,34 @@ mod tests {
 
         let base = header.commitment(&pubdata);
         let changed = [
-            BatchHeader { number: 2, ..header },
-            BatchHeader { domain: Fr::from(0u64), ..header },
-            BatchHeader { old_root: Fr::from(0u64), ..header },
-            BatchHeader { new_root: Fr::from(0u64), ..header },
-            BatchHeader { priority_before: Fr::from(0u64), ..header },
-            BatchHeader { priority_after: Fr::from(0u64), ..header },
-            BatchHeader { payout_hash: Fr::from(0u64), ..header },
+            BatchHeader {
+                number: 2,
+                ..header
+            },
+            BatchHeader {
+                domain: Fr::from(0u64),
+                ..header
+            },
+            BatchHeader {
+                old_root: Fr::from(0u64),
+                ..header
+            },
+            BatchHeader {
+                new_root: Fr::from(0u64),
+                ..header
+            },
+            BatchHeader {
+                priority_before: Fr::from(0u64),
+                ..header
+            },
+            BatchHeader {
+                priority_after: Fr::from(0u64),
+                ..header
+            },
+            BatchHeader {
+                payout_hash: Fr::from(0u64),
+                ..header
+            },
         ];
         for other in changed {
             assert_ne!(other.commitment(&pubdata), base);

@@ -244,7 +244,13 @@ impl<'s> BatchBuilder<'s> {
             PriorityOp::ForcedExit(exit) => {
                 let effect = self.state.forced_exit_effect(exit);
                 let amount = effect.payout.map_or(0, |p| p.amount);
-                (effect, ExecutedOp::ForcedExit { exit: *exit, amount })
+                (
+                    effect,
+                    ExecutedOp::ForcedExit {
+                        exit: *exit,
+                        amount,
+                    },
+                )
             }
         };
         self.priority_hash = op.chain(self.priority_hash);

@@ -135,7 +135,12 @@ pub fn replay(
     if payouts.next().is_some() {
         return Err(ReplayError::UnusedPayouts);
     }
-    credit_fees(state, &fee_accounts, fees, chunks.len() / layout.chunk_bytes())
+    credit_fees(
+        state,
+        &fee_accounts,
+        fees,
+        chunks.len() / layout.chunk_bytes(),
+    )
 }
 
 fn credit_fees(

@@ -60,7 +60,10 @@ fn genesis(balance: u128) -> (State, BTreeMap<TokenId, AccountIndex>) {
 }
 
 fn snapshot(state: &State) -> (Fr, Vec<(AccountIndex, Account)>) {
-    (state.root(), state.accounts().map(|(i, a)| (i, *a)).collect())
+    (
+        state.root(),
+        state.accounts().map(|(i, a)| (i, *a)).collect(),
+    )
 }
 
 #[test]
@@ -75,14 +78,23 @@ fn builder_collects_fees_into_the_operator_account_at_seal() {
         fee: 7,
         nonce: 0,
     };
-    builder.push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN)).unwrap();
+    builder
+        .push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN))
+        .unwrap();
     assert_eq!(builder.state().account(0).unwrap().balance, 1000);
     let batch = builder.seal();
     assert_eq!(state.account(0).unwrap().balance, 1007);
     assert_eq!(state.account(3).unwrap().balance, 893);
     assert_eq!(state.account(6).unwrap().balance, 1100);
     assert_eq!(batch.ops.len(), PARAMS.slots);
-    assert_eq!(batch.fee_slots, vec![FeeSlot { token: 0, account: 0, collected: 7 }]);
+    assert_eq!(
+        batch.fee_slots,
+        vec![FeeSlot {
+            token: 0,
+            account: 0,
+            collected: 7
+        }]
+    );
     assert_eq!(batch.header.new_root, state.root());
     assert_eq!(batch.commitment, batch.header.commitment(&batch.pubdata));
 }
@@ -92,23 +104,45 @@ fn builder_refuses_without_changing_anything() {
     let (mut state, mut fee_accounts) = genesis(1000);
     fee_accounts.remove(&2);
     let before = snapshot(&state);
-    let params = BatchParams { slots: 2, fee_slots: 1 };
+    let params = BatchParams {
+        slots: 2,
+        fee_slots: 1,
+    };
     let mut builder = BatchBuilder::new(&mut state, params, 1, Fr::from(0u64), fee_accounts);
     let pay = |from, token, fee, nonce| {
-        let tx = Transfer { from, to: from + 3, token, amount: 1, fee, nonce };
+        let tx = Transfer {
+            from,
+            to: from + 3,
+            token,
+            amount: 1,
+            fee,
+            nonce,
+        };
         L2Tx::sign_transfer(tx, &key((from / TOKENS) as u8), &DOMAIN)
     };
-    assert_eq!(builder.push_l2(&pay(5, 2, 1, 0)), Err(BatchError::NoFeeAccount(2)));
+    assert_eq!(
+        builder.push_l2(&pay(5, 2, 1, 0)),
+        Err(BatchError::NoFeeAccount(2))
+    );
     builder.push_l2(&pay(3, 0, 1, 0)).unwrap();
-    assert_eq!(builder.push_l2(&pay(4, 1, 1, 0)), Err(BatchError::FeeSlotsFull));
+    assert_eq!(
+        builder.push_l2(&pay(4, 1, 1, 0)),
+        Err(BatchError::FeeSlotsFull)
+    );
     builder.push_l2(&pay(4, 1, 0, 0)).unwrap();
     assert_eq!(builder.push_l2(&pay(3, 0, 1, 1)), Err(BatchError::Full));
     builder.seal();
-    let params = BatchParams { slots: 2, fee_slots: 1 };
+    let params = BatchParams {
+        slots: 2,
+        fee_slots: 1,
+    };
     let (mut fresh, fee_accounts) = genesis(1000);
     assert_eq!(snapshot(&fresh), before);
     let mut builder = BatchBuilder::new(&mut fresh, params, 1, Fr::from(0u64), fee_accounts);
-    assert!(matches!(builder.push_l2(&pay(3, 0, 1, 5)), Err(BatchError::Tx(_))));
+    assert!(matches!(
+        builder.push_l2(&pay(3, 0, 1, 5)),
+        Err(BatchError::Tx(_))
+    ));
     builder.seal();
     assert_eq!(fresh.root(), before.0);
 }
@@ -124,15 +158,43 @@ fn fee_account_overflow_is_refused_before_it_can_happen() {
     };
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
     let executed = builder.push_priority(&PriorityOp::Deposit(whale)).unwrap();
-    assert_eq!(executed, ExecutedOp::Deposit { account: 0, deposit: whale });
-    let tx = Transfer { from: 3, to: 6, token: 0, amount: 0, fee: 20, nonce: 0 };
-    builder.push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN)).unwrap();
+    assert_eq!(
+        executed,
+        ExecutedOp::Deposit {
+            account: 0,
+            deposit: whale
+        }
+    );
+    let tx = Transfer {
+        from: 3,
+        to: 6,
+        token: 0,
+        amount: 0,
+        fee: 20,
+        nonce: 0,
+    };
+    builder
+        .push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN))
+        .unwrap();
     // The operator account now holds MAX − 20 with 20 owed: a deposit onto it must move
     // to a fresh account, and a transfer into it is refused.
     let top_up = Deposit { amount: 1, ..whale };
     let executed = builder.push_priority(&PriorityOp::Deposit(top_up)).unwrap();
-    assert_eq!(executed, ExecutedOp::Deposit { account: 12, deposit: top_up });
-    let tx = Transfer { from: 3, to: 0, token: 0, amount: 1, fee: 0, nonce: 1 };
+    assert_eq!(
+        executed,
+        ExecutedOp::Deposit {
+            account: 12,
+            deposit: top_up
+        }
+    );
+    let tx = Transfer {
+        from: 3,
+        to: 0,
+        token: 0,
+        amount: 1,
+        fee: 0,
+        nonce: 1,
+    };
     let refused = builder.push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN));
     assert_eq!(refused, Err(BatchError::FeeAccountOverflow(0)));
     builder.seal();
@@ -150,7 +212,11 @@ fn priority_hash_follows_the_queue() {
             token: 1,
             amount: 5,
         }),
-        PriorityOp::ForcedExit(ForcedExit { account: 4, token: 1, requester: owner(1) }),
+        PriorityOp::ForcedExit(ForcedExit {
+            account: 4,
+            token: 1,
+            requester: owner(1),
+        }),
     ];
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 3, before, fee_accounts);
     for op in &ops {
@@ -158,7 +224,10 @@ fn priority_hash_follows_the_queue() {
     }
     let batch = builder.seal();
     assert_eq!(batch.header.priority_before, before);
-    assert_eq!(batch.header.priority_after, crate::ops::priority::chain_all(before, &ops));
+    assert_eq!(
+        batch.header.priority_after,
+        crate::ops::priority::chain_all(before, &ops)
+    );
     assert_eq!(state.account(4).unwrap().balance, 0);
     assert_eq!(batch.payouts[0].amount, 15);
 }
@@ -167,28 +236,74 @@ fn priority_hash_follows_the_queue() {
 fn replay_refuses_a_skipped_priority_operation() {
     let (mut state, fee_accounts) = genesis(10);
     let pre = state.clone();
-    let exit = ForcedExit { account: 4, token: 1, requester: owner(1) };
-    let deposit = Deposit { pubkey: key(2).public_key(), l1_address: owner(2), token: 0, amount: 1 };
+    let exit = ForcedExit {
+        account: 4,
+        token: 1,
+        requester: owner(1),
+    };
+    let deposit = Deposit {
+        pubkey: key(2).public_key(),
+        l1_address: owner(2),
+        token: 0,
+        amount: 1,
+    };
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
-    builder.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    builder
+        .push_priority(&PriorityOp::ForcedExit(exit))
+        .unwrap();
     let batch = builder.seal();
     let mut copy = pre.clone();
     let mut queue = [PriorityOp::Deposit(deposit), PriorityOp::ForcedExit(exit)].into_iter();
-    let result = replay(&mut copy, PARAMS, &batch.pubdata, &batch.payouts, &mut queue);
+    let result = replay(
+        &mut copy,
+        PARAMS,
+        &batch.pubdata,
+        &batch.payouts,
+        &mut queue,
+    );
     assert_eq!(result, Err(ReplayError::PriorityMismatch(0)));
     let mut copy = pre;
     let mut queue = [PriorityOp::ForcedExit(exit)].into_iter();
-    replay(&mut copy, PARAMS, &batch.pubdata, &batch.payouts, &mut queue).unwrap();
+    replay(
+        &mut copy,
+        PARAMS,
+        &batch.pubdata,
+        &batch.payouts,
+        &mut queue,
+    )
+    .unwrap();
     assert_eq!(copy.root(), batch.header.new_root);
 }
 
 /// One randomly drawn operation; most are valid, some break a rule.
 #[derive(Clone, Debug)]
 enum Action {
-    Transfer { signer: u8, from_key: u8, to_key: u8, token: u32, amount: u128, fee: u128, nonce_skew: u32 },
-    Withdraw { from_key: u8, token: u32, amount: u128, fee: u128, nonce_skew: u32 },
-    Deposit { key: u8, token: u32, amount: u128 },
-    ForcedExit { key: u8, token: u32, requester: u8 },
+    Transfer {
+        signer: u8,
+        from_key: u8,
+        to_key: u8,
+        token: u32,
+        amount: u128,
+        fee: u128,
+        nonce_skew: u32,
+    },
+    Withdraw {
+        from_key: u8,
+        token: u32,
+        amount: u128,
+        fee: u128,
+        nonce_skew: u32,
+    },
+    Deposit {
+        key: u8,
+        token: u32,
+        amount: u128,
+    },
+    ForcedExit {
+        key: u8,
+        token: u32,
+        requester: u8,
+    },
 }
 
 fn amount() -> impl Strategy<Value = u128> {
@@ -233,20 +348,63 @@ enum Drawn {
 fn draw(state: &State, action: &Action) -> Drawn {
     let nonce = |index| state.account(index).map_or(0, |a| a.nonce);
     match *action {
-        Action::Transfer { signer, from_key, to_key, token, amount, fee, nonce_skew } => {
+        Action::Transfer {
+            signer,
+            from_key,
+            to_key,
+            token,
+            amount,
+            fee,
+            nonce_skew,
+        } => {
             let from = account_of(from_key, token);
-            let tx = Transfer { from, to: account_of(to_key, token), token, amount, fee, nonce: nonce(from) + nonce_skew };
+            let tx = Transfer {
+                from,
+                to: account_of(to_key, token),
+                token,
+                amount,
+                fee,
+                nonce: nonce(from) + nonce_skew,
+            };
             Drawn::L2(L2Tx::sign_transfer(tx, &key(signer), &DOMAIN))
         }
-        Action::Withdraw { from_key, token, amount, fee, nonce_skew } => {
+        Action::Withdraw {
+            from_key,
+            token,
+            amount,
+            fee,
+            nonce_skew,
+        } => {
             let from = account_of(from_key, token);
-            let tx = Withdraw { from, token, amount, fee, nonce: nonce(from) + nonce_skew, to: owner(from_key) };
+            let tx = Withdraw {
+                from,
+                token,
+                amount,
+                fee,
+                nonce: nonce(from) + nonce_skew,
+                to: owner(from_key),
+            };
             Drawn::L2(L2Tx::sign_withdraw(tx, &key(from_key), &DOMAIN))
         }
-        Action::Deposit { key: k, token, amount } => Drawn::Priority(PriorityOp::Deposit(Deposit {
-            pubkey: key(k).public_key(), l1_address: owner(k), token, amount })),
-        Action::ForcedExit { key, token, requester } => Drawn::Priority(PriorityOp::ForcedExit(ForcedExit {
-            account: account_of(key, token), token, requester: owner(requester) })),
+        Action::Deposit {
+            key: k,
+            token,
+            amount,
+        } => Drawn::Priority(PriorityOp::Deposit(Deposit {
+            pubkey: key(k).public_key(),
+            l1_address: owner(k),
+            token,
+            amount,
+        })),
+        Action::ForcedExit {
+            key,
+            token,
+            requester,
+        } => Drawn::Priority(PriorityOp::ForcedExit(ForcedExit {
+            account: account_of(key, token),
+            token,
+            requester: owner(requester),
+        })),
     }
 }
 

@@ -64,7 +64,10 @@ impl PrivateKey {
 
     fn expanded(&self) -> [u8; 64] {
         let digest = Blake512::digest(&self.0);
-        digest.as_slice().try_into().expect("BLAKE-512 gives 64 bytes")
+        digest
+            .as_slice()
+            .try_into()
+            .expect("BLAKE-512 gives 64 bytes")
     }
 
     /// The pruned secret scalar `s` (low 3 bits clear, bit 254 set, bit 255 clear).

@@ -5,11 +5,17 @@ use crate::field::{parse_fr, parse_uint};
 use crate::test_vectors;
 
 fn hex32(text: &str) -> [u8; 32] {
-    hex::decode(text.trim_start_matches("0x")).unwrap().try_into().unwrap()
+    hex::decode(text.trim_start_matches("0x"))
+        .unwrap()
+        .try_into()
+        .unwrap()
 }
 
 fn hex64(text: &str) -> [u8; 64] {
-    hex::decode(text.trim_start_matches("0x")).unwrap().try_into().unwrap()
+    hex::decode(text.trim_start_matches("0x"))
+        .unwrap()
+        .try_into()
+        .unwrap()
 }
 
 #[test]
@@ -21,10 +27,18 @@ fn reproduces_every_circomlibjs_vector() {
         let message = parse_fr(&v.message).unwrap();
 
         let public = key.public_key();
-        assert_eq!(public.0.x(), parse_fr(&v.public_key.x).unwrap(), "{}", v.private_key);
+        assert_eq!(
+            public.0.x(),
+            parse_fr(&v.public_key.x).unwrap(),
+            "{}",
+            v.private_key
+        );
         assert_eq!(public.0.y(), parse_fr(&v.public_key.y).unwrap());
         assert_eq!(public.pack(), hex32(&v.public_key.packed));
-        assert_eq!(PublicKey::unpack(&hex32(&v.public_key.packed)), Some(public));
+        assert_eq!(
+            PublicKey::unpack(&hex32(&v.public_key.packed)),
+            Some(public)
+        );
 
         let signature = key.sign(message);
         assert_eq!(signature.r8.x(), parse_fr(&v.signature.r8_x).unwrap());
@@ -34,7 +48,10 @@ fn reproduces_every_circomlibjs_vector() {
             parse_uint(&v.signature.s).unwrap()
         );
         assert_eq!(signature.pack(), hex64(&v.signature.packed));
-        assert_eq!(Signature::unpack(&hex64(&v.signature.packed)), Ok(signature));
+        assert_eq!(
+            Signature::unpack(&hex64(&v.signature.packed)),
+            Ok(signature)
+        );
 
         assert_eq!(public.verify(message, &signature), v.valid);
     }
@@ -46,7 +63,10 @@ fn base8_and_curve_constants_match() {
     let base8 = Point::base8();
     assert_eq!(base8.x(), parse_fr(&vectors.babyjub.base8.x).unwrap());
     assert_eq!(base8.y(), parse_fr(&vectors.babyjub.base8.y).unwrap());
-    assert_eq!(subgroup_order(), parse_uint(&vectors.babyjub.subgroup_order).unwrap());
+    assert_eq!(
+        subgroup_order(),
+        parse_uint(&vectors.babyjub.subgroup_order).unwrap()
+    );
     assert_eq!(vectors.babyjub.a, crate::babyjubjub::COEFF_A.to_string());
     assert_eq!(vectors.babyjub.d, crate::babyjubjub::COEFF_D.to_string());
 }
@@ -82,7 +102,10 @@ fn unpack_refuses_s_at_or_above_the_subgroup_order() {
     let bytes = s_plus_l.to_bytes_le();
     packed[32..].fill(0);
     packed[32..32 + bytes.len()].copy_from_slice(&bytes);
-    assert_eq!(Signature::unpack(&packed), Err(SignatureError::ScalarOutOfRange));
+    assert_eq!(
+        Signature::unpack(&packed),
+        Err(SignatureError::ScalarOutOfRange)
+    );
 }
 
 #[test]

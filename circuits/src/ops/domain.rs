@@ -21,6 +21,9 @@ pub struct Domain {
 impl Domain {
     /// `Poseidon(chain_id, rollup_address)`.
     pub fn hash(&self) -> Fr {
-        poseidon(&[Fr::from(self.chain_id), fr_from_address(&self.rollup_address)])
+        poseidon(&[
+            Fr::from(self.chain_id),
+            fr_from_address(&self.rollup_address),
+        ])
     }
 }

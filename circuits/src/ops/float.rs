@@ -82,8 +82,14 @@ mod tests {
         assert_eq!(AMOUNT.encode(0), Some(0));
         assert_eq!(AMOUNT.encode((1 << 30) - 1), Some((1 << 30) - 1));
         assert_eq!(AMOUNT.encode(1 << 30), None);
-        assert_eq!(AMOUNT.decode(AMOUNT.encode(10u128.pow(18)).unwrap()), Some(10u128.pow(18)));
-        assert_eq!(AMOUNT.encode(123_456_789_000_000_000_000), Some((12 << 30) | 123_456_789));
+        assert_eq!(
+            AMOUNT.decode(AMOUNT.encode(10u128.pow(18)).unwrap()),
+            Some(10u128.pow(18))
+        );
+        assert_eq!(
+            AMOUNT.encode(123_456_789_000_000_000_000),
+            Some((12 << 30) | 123_456_789)
+        );
         assert_eq!(FEE.encode(31_000), Some((3 << 5) | 31));
         assert_eq!(FEE.encode(33), None);
         assert_eq!(AMOUNT.decode(1 << 35), None);

@@ -29,9 +29,8 @@ pub fn poseidon(inputs: &[Fr]) -> Fr {
     );
     HASHERS.with(|cell| {
         let mut hashers = cell.borrow_mut();
-        let hasher = hashers[arity].get_or_insert_with(|| {
-            Poseidon::<Fr>::new_circom(arity).expect("arity checked above")
-        });
+        let hasher = hashers[arity]
+            .get_or_insert_with(|| Poseidon::<Fr>::new_circom(arity).expect("arity checked above"));
         hasher.hash(inputs).expect("arity checked above")
     })
 }
@@ -44,7 +43,10 @@ mod tests {
     fn reused_hasher_gives_the_same_hash() {
         let inputs = [Fr::from(1u64), Fr::from(2u64)];
         assert_eq!(poseidon(&inputs), poseidon(&inputs));
-        assert_ne!(poseidon(&inputs), poseidon(&[Fr::from(2u64), Fr::from(1u64)]));
+        assert_ne!(
+            poseidon(&inputs),
+            poseidon(&[Fr::from(2u64), Fr::from(1u64)])
+        );
     }
 
     #[test]

@@ -131,10 +131,20 @@ impl PubdataLayout {
                 to,
                 amount,
                 fee,
-            } => (OpType::Transfer, from, to, pack(amount, AMOUNT), pack(fee, FEE)),
-            PubdataOp::Withdraw { from, amount, fee } => {
-                (OpType::Withdraw, from, 0, pack(amount, AMOUNT), pack(fee, FEE))
-            }
+            } => (
+                OpType::Transfer,
+                from,
+                to,
+                pack(amount, AMOUNT),
+                pack(fee, FEE),
+            ),
+            PubdataOp::Withdraw { from, amount, fee } => (
+                OpType::Withdraw,
+                from,
+                0,
+                pack(amount, AMOUNT),
+                pack(fee, FEE),
+            ),
         };
         let depth = u32::from(self.depth);
         let mut word = kind as u128;
@@ -289,7 +299,10 @@ mod tests {
         let mut chunk = layout.encode(&PubdataOp::Deposit { account: 5 });
         let last = chunk.len() - 1;
         chunk[last] |= 1;
-        assert_eq!(layout.decode(&chunk), Err(PubdataError::NonZeroUnused(OpType::Deposit)));
+        assert_eq!(
+            layout.decode(&chunk),
+            Err(PubdataError::NonZeroUnused(OpType::Deposit))
+        );
         let mut chunk = layout.encode(&PubdataOp::Noop);
         chunk[0] = 7 << 5;
         assert_eq!(layout.decode(&chunk), Err(PubdataError::UnknownType(7)));
@@ -299,6 +312,9 @@ mod tests {
     fn fee_entries() {
         assert_eq!(decode_fee_entry(0, &encode_fee_entry(Some(9))), Ok(Some(9)));
         assert_eq!(decode_fee_entry(0, &encode_fee_entry(None)), Ok(None));
-        assert_eq!(decode_fee_entry(3, &[0, 0, 0, 0, 1]), Err(PubdataError::FeeEntry(3)));
+        assert_eq!(
+            decode_fee_entry(3, &[0, 0, 0, 0, 1]),
+            Err(PubdataError::FeeEntry(3))
+        );
     }
 }

@@ -133,7 +133,14 @@ fn signature_for_another_deployment() {
 fn wrong_nonce() {
     let mut f = fixture();
     let tx = L2Tx::sign_transfer(transfer(300, 0, 1), &f.alice, &DOMAIN);
-    refused(&mut f, tx, TxError::WrongNonce { expected: 0, got: 1 });
+    refused(
+        &mut f,
+        tx,
+        TxError::WrongNonce {
+            expected: 0,
+            got: 1,
+        },
+    );
 }
 
 #[test]
@@ -141,7 +148,14 @@ fn replayed_nonce() {
     let mut f = fixture();
     let tx = L2Tx::sign_transfer(transfer(300, 0, 0), &f.alice, &DOMAIN);
     f.state.apply_l2(&tx).unwrap();
-    refused(&mut f, tx, TxError::WrongNonce { expected: 1, got: 0 });
+    refused(
+        &mut f,
+        tx,
+        TxError::WrongNonce {
+            expected: 1,
+            got: 0,
+        },
+    );
 }
 
 #[test]
@@ -210,37 +224,79 @@ fn recipient_balance_overflow() {
 #[test]
 fn unknown_sender_and_recipient() {
     let mut f = fixture();
-    let tx = L2Tx::sign_transfer(Transfer { from: 9, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            from: 9,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     refused(&mut f, tx, TxError::UnknownAccount(9));
-    let tx = L2Tx::sign_transfer(Transfer { to: 9, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            to: 9,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     refused(&mut f, tx, TxError::UnknownAccount(9));
 }
 
 #[test]
 fn account_outside_the_tree() {
     let mut f = fixture();
-    let tx = L2Tx::sign_transfer(Transfer { to: 256, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            to: 256,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     refused(&mut f, tx, TxError::AccountOutOfRange(256));
 }
 
 #[test]
 fn unknown_token() {
     let mut f = fixture();
-    let tx = L2Tx::sign_transfer(Transfer { token: 5, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            token: 5,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     refused(&mut f, tx, TxError::UnknownToken(5));
 }
 
 #[test]
 fn token_mismatch_on_either_side() {
     let mut f = fixture();
-    let tx = L2Tx::sign_transfer(Transfer { token: 1, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            token: 1,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     let error = TxError::TokenMismatch {
         account: 0,
         held: 0,
         named: 1,
     };
     refused(&mut f, tx, error);
-    let tx = L2Tx::sign_transfer(Transfer { to: 2, ..transfer(1, 0, 0) }, &f.alice, &DOMAIN);
+    let tx = L2Tx::sign_transfer(
+        Transfer {
+            to: 2,
+            ..transfer(1, 0, 0)
+        },
+        &f.alice,
+        &DOMAIN,
+    );
     let error = TxError::TokenMismatch {
         account: 2,
         held: 1,
@@ -276,7 +332,14 @@ fn withdraw_pays_out_and_follows_the_same_rules() {
     let effect = f.state.apply_l2(&tx).unwrap();
     assert_eq!(effect.payout.unwrap().amount, 900);
     assert_eq!(f.state.account(0).unwrap().balance, 90);
-    refused(&mut f, tx, TxError::WrongNonce { expected: 1, got: 0 });
+    refused(
+        &mut f,
+        tx,
+        TxError::WrongNonce {
+            expected: 1,
+            got: 0,
+        },
+    );
 }
 
 #[test]
@@ -288,10 +351,22 @@ fn deposit_to_someone_elses_account_is_refused() {
         token: 0,
         amount: 5,
     };
-    assert_eq!(f.state.check_deposit(1, &deposit), Err(TxError::NotDepositorsAccount(1)));
-    assert_eq!(f.state.check_deposit(2, &deposit), Err(TxError::NotDepositorsAccount(2)));
-    let unknown = Deposit { token: 7, ..deposit };
-    assert_eq!(f.state.check_deposit(3, &unknown), Err(TxError::UnknownToken(7)));
+    assert_eq!(
+        f.state.check_deposit(1, &deposit),
+        Err(TxError::NotDepositorsAccount(1))
+    );
+    assert_eq!(
+        f.state.check_deposit(2, &deposit),
+        Err(TxError::NotDepositorsAccount(2))
+    );
+    let unknown = Deposit {
+        token: 7,
+        ..deposit
+    };
+    assert_eq!(
+        f.state.check_deposit(3, &unknown),
+        Err(TxError::UnknownToken(7))
+    );
     assert_eq!(f.state.deposit_target(&deposit), Ok(0));
 }
 
@@ -304,7 +379,10 @@ fn deposit_that_would_overflow_goes_to_a_new_account() {
         token: 0,
         amount: u128::MAX - 10,
     };
-    assert_eq!(f.state.check_deposit(0, &deposit), Err(TxError::BalanceOverflow(0)));
+    assert_eq!(
+        f.state.check_deposit(0, &deposit),
+        Err(TxError::BalanceOverflow(0))
+    );
     assert_eq!(f.state.deposit_target(&deposit), Ok(3));
     let effect = f.state.check_deposit(3, &deposit).unwrap();
     f.state.commit(&effect);
@@ -313,7 +391,11 @@ fn deposit_that_would_overflow_goes_to_a_new_account() {
 
 #[test]
 fn tree_full() {
-    let mut state = State::new(StateConfig { depth: 2, domain: DOMAIN }).unwrap();
+    let mut state = State::new(StateConfig {
+        depth: 2,
+        domain: DOMAIN,
+    })
+    .unwrap();
     for byte in 1..=4 {
         deposit(&mut state, &key(byte), 0, 1);
     }
