@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Verity test (after installing what is missing): formatting, clippy with
 # warnings as errors, and the whole workspace's tests, vectors and property tests included.
+# Ends with one line totalling the tests cargo ran.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' \
+  "$log"

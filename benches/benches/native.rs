@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use verity_benches::Populated;
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::merkle::DEFAULT_DEPTH;
 use verity_circuits::poseidon::poseidon;
 use verity_circuits::Fr;
 
@@ -39,7 +40,7 @@ fn eddsa(c: &mut Criterion) {
 fn transfers(c: &mut Criterion) {
     const ACCOUNTS: u32 = 100_000;
     let started = Instant::now();
-    let populated = Populated::new(32, ACCOUNTS, 1000);
+    let populated = Populated::new(DEFAULT_DEPTH, ACCOUNTS, 1000);
     eprintln!(
         "built a depth-32 state of {ACCOUNTS} accounts in {:.1?}",
         started.elapsed()

@@ -17,6 +17,9 @@ use crate::Fr;
 /// Children per node.
 pub const ARITY: usize = 4;
 
+/// The production depth: 2^32 accounts.
+pub const DEFAULT_DEPTH: u8 = 32;
+
 /// The largest supported binary depth (account indices are `u32`).
 pub const MAX_DEPTH: u8 = 32;
 
