@@ -5,6 +5,8 @@
 //! the two forms are isomorphic through `x_ark = √168700 · x`, so points cross that map on
 //! the way in and out and every coordinate this module shows is circomlib's.
 
+pub mod constraints;
+
 use std::sync::OnceLock;
 
 use ark_ec::{twisted_edwards::Projective, AffineRepr, CurveGroup, PrimeGroup};
@@ -34,7 +36,7 @@ pub struct Point {
     y: Fr,
 }
 
-fn sqrt_a() -> Fr {
+pub(crate) fn sqrt_a() -> Fr {
     static SQRT_A: OnceLock<Fr> = OnceLock::new();
     *SQRT_A.get_or_init(|| {
         Fr::from(COEFF_A)
@@ -90,7 +92,7 @@ impl Point {
         self.y
     }
 
-    fn to_ark(self) -> EdwardsAffine {
+    pub(crate) fn to_ark(self) -> EdwardsAffine {
         EdwardsAffine::new_unchecked(self.x * sqrt_a(), self.y)
     }
 

@@ -5,6 +5,8 @@
 //! `blake-hash` supplies BLAKE-512 (the SHA-3 finalist circomlibjs uses for key and nonce
 //! derivation, not BLAKE2).
 
+pub mod constraints;
+
 use std::fmt;
 
 use ark_ff::{BigInteger, PrimeField};

@@ -1,14 +1,37 @@
 //! Poseidon exactly as circomlib defines it (x^5 S-box, 8 full rounds, circomlib's partial
 //! rounds and constants), for 1 to 12 inputs, through `light-poseidon`.
 
-use std::cell::RefCell;
+pub mod constraints;
 
-use light_poseidon::{Poseidon, PoseidonHasher};
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use light_poseidon::parameters::bn254_x5::get_poseidon_parameters;
+use light_poseidon::{Poseidon, PoseidonHasher, PoseidonParameters};
 
 use crate::Fr;
 
 /// The most inputs one Poseidon call takes (circomlib width 13).
 pub const MAX_INPUTS: usize = 12;
+
+/// circomlib's round constants and MDS matrix for `inputs` inputs (width `inputs + 1`),
+/// shared by the native hash and the gadget.
+///
+/// # Panics
+/// When `inputs` is not in `1..=MAX_INPUTS`.
+pub fn parameters(inputs: usize) -> &'static PoseidonParameters<Fr> {
+    static PARAMETERS: OnceLock<Vec<PoseidonParameters<Fr>>> = OnceLock::new();
+    assert!(
+        (1..=MAX_INPUTS).contains(&inputs),
+        "Poseidon takes 1 to {MAX_INPUTS} inputs, got {inputs}"
+    );
+    let all = PARAMETERS.get_or_init(|| {
+        (1..=MAX_INPUTS)
+            .map(|n| get_poseidon_parameters::<Fr>(n as u8 + 1).expect("circomlib width"))
+            .collect()
+    });
+    &all[inputs - 1]
+}
 
 thread_local! {
     // Building a hasher parses its round constants; keep one per width and thread.

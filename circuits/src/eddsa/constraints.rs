@@ -1,0 +1,142 @@
+//! EdDSA-Poseidon verification in-circuit, the same equation as circomlibjs
+//! `verifyPoseidon`: `Base8·S == R8 + (8·A)·H(R8, A, msg)`, with `S < l` enforced and the
+//! challenge decomposed canonically (below r), so the circuit accepts exactly the
+//! signatures the native verifier accepts.
+
+use ark_ff::{BigInteger, PrimeField};
+use ark_r1cs_std::alloc::{AllocVar, AllocationMode};
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::gr1cs::{Namespace, SynthesisError};
+
+use super::{Scalar, Signature};
+use crate::babyjubjub::constraints::PointVar;
+use crate::babyjubjub::Point;
+use crate::poseidon::constraints::poseidon_var;
+use crate::Fr;
+
+/// Bits of S: the subgroup order `l` is below 2^251.
+pub const S_BITS: usize = 251;
+
+/// A signature in-circuit: R8 on the curve, S as 251 little-endian bits with `S < l`.
+#[derive(Clone, Debug)]
+pub struct SignatureVar {
+    /// The nonce point.
+    pub r8: PointVar,
+    /// S, little-endian.
+    pub s_bits: Vec<Boolean<Fr>>,
+}
+
+impl AllocVar<Signature, Fr> for SignatureVar {
+    fn new_variable<T: std::borrow::Borrow<Signature>>(
+        cs: impl Into<Namespace<Fr>>,
+        f: impl FnOnce() -> Result<T, SynthesisError>,
+        mode: AllocationMode,
+    ) -> Result<Self, SynthesisError> {
+        let cs = cs.into().cs();
+        let signature = f().map(|s| *s.borrow());
+        let r8 = PointVar::new_variable(cs.clone(), || signature.map(|s| s.r8), mode)?;
+        let s_value = signature.map(|s| s.s.into_bigint());
+        let s_bits = (0..S_BITS)
+            .map(|i| Boolean::new_variable(cs.clone(), || s_value.map(|s| s.get_bit(i)), mode))
+            .collect::<Result<Vec<_>, _>>()?;
+        let l_minus_one = (-Scalar::from(1u64)).into_bigint();
+        Boolean::enforce_smaller_or_equal_than_le(&s_bits, l_minus_one)?;
+        Ok(SignatureVar { r8, s_bits })
+    }
+}
+
+/// Enforces, when `enabled`, that `signature` signs `message` under `public_key`.
+///
+/// `public_key` must be a point of the curve (callers substitute a fixed point in slots
+/// that verify nothing, so that every slot stays satisfiable).
+pub fn verify_var(
+    public_key: &PointVar,
+    message: &FpVar<Fr>,
+    signature: &SignatureVar,
+    enabled: &Boolean<Fr>,
+) -> Result<(), SynthesisError> {
+    let challenge = poseidon_var(&[
+        signature.r8.x.clone(),
+        signature.r8.y.clone(),
+        public_key.x.clone(),
+        public_key.y.clone(),
+        message.clone(),
+    ])?;
+    let challenge_bits = challenge.to_bits_le()?;
+    let right = signature
+        .r8
+        .add(&public_key.times_cofactor()?.scalar_mul_le(&challenge_bits)?);
+    let left = PointVar::fixed_base_mul_le(&Point::base8(), &signature.s_bits)?;
+    left.conditional_enforce_equal(&right, enabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    use super::*;
+    use crate::eddsa::{PrivateKey, PublicKey};
+    use crate::field::parse_fr;
+    use crate::test_vectors;
+
+    fn check(public: &PublicKey, message: Fr, signature: &Signature, enabled: bool) -> (bool, usize) {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let pk = PointVar::new_witness(cs.clone(), || Ok(public.0)).unwrap();
+        let msg = FpVar::new_witness(cs.clone(), || Ok(message)).unwrap();
+        let sig = SignatureVar::new_witness(cs.clone(), || Ok(*signature)).unwrap();
+        let on = Boolean::new_witness(cs.clone(), || Ok(enabled)).unwrap();
+        verify_var(&pk, &msg, &sig, &on).unwrap();
+        assert_eq!(sig.r8.value().unwrap(), (signature.r8.x(), signature.r8.y()));
+        (cs.is_satisfied().unwrap(), cs.num_constraints())
+    }
+
+    #[test]
+    fn accepts_every_circomlibjs_vector_in_circuit() {
+        for v in test_vectors::load().eddsa_poseidon {
+            let key_bytes: [u8; 32] = hex::decode(&v.private_key[2..]).unwrap().try_into().unwrap();
+            let key = PrivateKey::from_bytes(key_bytes);
+            let message = parse_fr(&v.message).unwrap();
+            let signature = key.sign(message);
+            assert_eq!(signature.r8.x(), parse_fr(&v.signature.r8_x).unwrap());
+            let (satisfied, constraints) = check(&key.public_key(), message, &signature, true);
+            assert_eq!(satisfied, v.valid);
+            println!("EdDSA-Poseidon verification: {constraints} constraints");
+        }
+    }
+
+    #[test]
+    fn refuses_forgeries_when_enabled_only() {
+        let key = PrivateKey::from_bytes([5u8; 32]);
+        let message = Fr::from(77u64);
+        let signature = key.sign(message);
+        let other = PrivateKey::from_bytes([6u8; 32]).public_key();
+        assert!(!check(&other, message, &signature, true).0);
+        assert!(!check(&key.public_key(), message + Fr::from(1u64), &signature, true).0);
+        let bumped = Signature { s: signature.s + Scalar::from(1u64), ..signature };
+        assert!(!check(&key.public_key(), message, &bumped, true).0);
+        assert!(check(&other, message, &signature, false).0);
+    }
+
+    #[test]
+    fn refuses_s_at_or_above_the_subgroup_order() {
+        // S + l satisfies the group equation (Base8 has order l) but is not canonical.
+        let key = PrivateKey::from_bytes([5u8; 32]);
+        let message = Fr::from(77u64);
+        let signature = key.sign(message);
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let pk = PointVar::new_witness(cs.clone(), || Ok(key.public_key().0)).unwrap();
+        let msg = FpVar::new_witness(cs.clone(), || Ok(message)).unwrap();
+        let r8 = PointVar::new_witness(cs.clone(), || Ok(signature.r8)).unwrap();
+        let s_plus_l = num_bigint::BigUint::from(signature.s.into_bigint()) + crate::babyjubjub::subgroup_order();
+        let s_bits = (0..S_BITS)
+            .map(|i| Boolean::new_witness(cs.clone(), || Ok(s_plus_l.bit(i as u64))).unwrap())
+            .collect::<Vec<_>>();
+        let l_minus_one = (-Scalar::from(1u64)).into_bigint();
+        Boolean::enforce_smaller_or_equal_than_le(&s_bits, l_minus_one).unwrap();
+        let sig = SignatureVar { r8, s_bits };
+        verify_var(&pk, &msg, &sig, &Boolean::TRUE).unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+    }
+}
