@@ -7,6 +7,8 @@
 //! Poseidon of four empty subtrees one level down. Only non-empty nodes are stored, so
 //! memory grows with the accounts present, not with `2^D`.
 
+pub mod constraints;
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};

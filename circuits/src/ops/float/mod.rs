@@ -6,6 +6,8 @@
 //! no exact packed form is refused; wallets round before signing. The packed word is the
 //! exponent in the high bits followed by the mantissa.
 
+pub mod constraints;
+
 /// The shape of one packed float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FloatFormat {

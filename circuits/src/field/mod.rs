@@ -1,6 +1,8 @@
 //! BN254 scalar-field helpers: parsing and printing field elements the way wallets and
 //! circomlibjs write them (decimal or `0x` hex), and exact conversions from integers.
 
+pub mod constraints;
+
 use alloy_primitives::Address;
 use ark_ff::{BigInteger, PrimeField};
 use num_bigint::BigUint;

@@ -1,6 +1,8 @@
 //! One account leaf: a key's balance of one token (one leaf per account and token, as in
 //! Hermez), and the leaf hash the tree stores.
 
+pub mod constraints;
+
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,92 @@
+//! Bit decompositions in-circuit: range checks (a value below `2^n`, as its `n` bits) and
+//! canonical 254-bit decompositions of field elements (the integer below r, so a value has
+//! exactly one decomposition).
+
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::gr1cs::SynthesisError;
+
+use crate::Fr;
+
+/// Enforces `value < 2^bits` and returns its `bits` little-endian bits (`bits + 1`
+/// constraints). `bits` must be below 254, where `2^bits < r` keeps the decomposition unique.
+pub fn range_bits(value: &FpVar<Fr>, bits: usize) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    assert!(bits < 254, "a range check must stay below the field size");
+    Ok(value.to_bits_le_with_top_bits_zero(bits)?.0)
+}
+
+/// The canonical 256-bit big-endian decomposition of a field element (two leading zeros,
+/// then the 254 bits of the integer below r), as it is written in 32 bytes.
+pub fn canonical_bits_be(value: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let mut bits = value.to_bits_le()?;
+    bits.resize(256, Boolean::FALSE);
+    bits.reverse();
+    Ok(bits)
+}
+
+/// `bits` (little-endian) as a big-endian sequence of exactly `width` bits.
+pub fn be_bits(bits_le: &[Boolean<Fr>], width: usize) -> Vec<Boolean<Fr>> {
+    assert!(bits_le.len() <= width);
+    let mut bits = bits_le.to_vec();
+    bits.resize(width, Boolean::FALSE);
+    bits.reverse();
+    bits
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_ff::Field;
+    use ark_r1cs_std::alloc::AllocVar;
+    use ark_r1cs_std::GR1CSVar;
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    use super::*;
+
+    fn in_range(value: Fr, bits: usize) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let var = FpVar::new_witness(cs.clone(), || Ok(value)).unwrap();
+        range_bits(&var, bits).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    #[test]
+    fn range_checks_hold_at_the_edges() {
+        let two = |k: u64| Fr::from(2u64).pow([k]);
+        assert!(in_range(two(128) - Fr::from(1u64), 128));
+        assert!(!in_range(two(128), 128));
+        assert!(!in_range(-Fr::from(1u64), 128));
+        assert!(!in_range(-two(128), 128));
+        assert!(in_range(Fr::from(0u64), 32));
+        assert!(!in_range(two(32), 32));
+    }
+
+    #[test]
+    fn canonical_decomposition_is_the_integer_below_r() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let var = FpVar::new_witness(cs.clone(), || Ok(-Fr::from(1u64))).unwrap();
+        let bits = canonical_bits_be(&var).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        let bytes: Vec<u8> = bits
+            .chunks(8)
+            .map(|byte| byte.iter().fold(0u8, |acc, b| (acc << 1) | b.value().unwrap() as u8))
+            .collect();
+        assert_eq!(bytes, crate::field::fr_to_be_bytes(&-Fr::from(1u64)));
+    }
+
+    #[test]
+    fn a_decomposition_of_value_plus_r_is_refused() {
+        // 5 + r still fits in 254 bits and sums to 5 in the field: only the in-field
+        // check rules it out.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let r: num_bigint::BigUint = <Fr as ark_ff::PrimeField>::MODULUS.into();
+        let alias = r + 5u32;
+        let bits: Vec<Boolean<Fr>> = (0..254)
+            .map(|i| Boolean::new_witness(cs.clone(), || Ok(alias.bit(i))).unwrap())
+            .collect();
+        let sum = Boolean::le_bits_to_fp(&bits).unwrap();
+        assert_eq!(sum.value().unwrap(), Fr::from(5u64));
+        Boolean::enforce_in_field_le(&bits).unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+    }
+}

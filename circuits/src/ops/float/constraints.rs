@@ -1,0 +1,93 @@
+//! Packed floats in-circuit: the exponent and mantissa bits of a pubdata amount and the
+//! value `mantissa · 10^exponent` they stand for (one constraint per exponent bit and one
+//! for the product).
+
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::fields::FieldVar;
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+
+use super::FloatFormat;
+use crate::Fr;
+
+/// A packed float as bits.
+#[derive(Clone, Debug)]
+pub struct FloatVar {
+    /// Exponent, little-endian.
+    pub exponent: Vec<Boolean<Fr>>,
+    /// Mantissa, little-endian.
+    pub mantissa: Vec<Boolean<Fr>>,
+}
+
+impl FloatVar {
+    /// Allocates the bits of the packed word `packed` (booleanity is their only range check).
+    pub fn new_witness(
+        cs: ConstraintSystemRef<Fr>,
+        format: FloatFormat,
+        packed: Option<u64>,
+    ) -> Result<FloatVar, SynthesisError> {
+        let bit = |i: u32| {
+            Boolean::new_witness(cs.clone(), || {
+                packed
+                    .map(|p| (p >> i) & 1 == 1)
+                    .ok_or(SynthesisError::AssignmentMissing)
+            })
+        };
+        let mantissa = (0..format.mantissa_bits).map(bit).collect::<Result<_, _>>()?;
+        let exponent = (format.mantissa_bits..format.bits())
+            .map(bit)
+            .collect::<Result<_, _>>()?;
+        Ok(FloatVar { exponent, mantissa })
+    }
+
+    /// `mantissa · 10^exponent`.
+    pub fn value(&self) -> Result<FpVar<Fr>, SynthesisError> {
+        let mut power = FpVar::one();
+        let mut factor = Fr::from(10u64);
+        for bit in &self.exponent {
+            let scale = FpVar::from(bit.clone()) * (factor - Fr::from(1u64)) + Fr::from(1u64);
+            power *= scale;
+            factor *= factor;
+        }
+        Ok(Boolean::le_bits_to_fp(&self.mantissa)? * power)
+    }
+
+    /// The packed word as an integer (exponent above mantissa).
+    pub fn packed(&self) -> Result<FpVar<Fr>, SynthesisError> {
+        let bits: Vec<Boolean<Fr>> = self.mantissa.iter().chain(&self.exponent).cloned().collect();
+        Boolean::le_bits_to_fp(&bits)
+    }
+
+    /// The packed word's bits, most significant first, as written in pubdata.
+    pub fn bits_be(&self) -> Vec<Boolean<Fr>> {
+        self.mantissa.iter().chain(&self.exponent).rev().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_r1cs_std::GR1CSVar;
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    use super::*;
+    use crate::ops::float::{AMOUNT, FEE};
+
+    #[test]
+    fn value_matches_native_decoding() {
+        for (format, value) in [
+            (AMOUNT, 0u128),
+            (AMOUNT, 123_456_789 * 10u128.pow(20)),
+            (AMOUNT, (1 << 30) - 1),
+            (FEE, 31 * 10u128.pow(31)),
+            (FEE, 7),
+        ] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let packed = format.encode(value).unwrap();
+            let float = FloatVar::new_witness(cs.clone(), format, Some(packed)).unwrap();
+            assert_eq!(float.value().unwrap().value().unwrap(), Fr::from(value));
+            assert_eq!(float.packed().unwrap().value().unwrap(), Fr::from(packed));
+            assert!(cs.is_satisfied().unwrap());
+        }
+    }
+}
