@@ -9,6 +9,7 @@
 
 pub mod babyjubjub;
 pub mod batch;
+pub mod circuit;
 pub mod eddsa;
 pub mod field;
 pub mod merkle;

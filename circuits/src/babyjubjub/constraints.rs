@@ -80,11 +80,16 @@ impl PointVar {
 
     /// `scalar · self` for the little-endian bits of a scalar (double and add).
     pub fn scalar_mul_le(&self, bits: &[Boolean<Fr>]) -> Result<PointVar, SynthesisError> {
-        Ok(PointVar::from_ark(&self.to_ark().scalar_mul_le(bits.iter())?))
+        Ok(PointVar::from_ark(
+            &self.to_ark().scalar_mul_le(bits.iter())?,
+        ))
     }
 
     /// `scalar · base` for a constant base, from precomputed multiples `2^i · base`.
-    pub fn fixed_base_mul_le(base: &Point, bits: &[Boolean<Fr>]) -> Result<PointVar, SynthesisError> {
+    pub fn fixed_base_mul_le(
+        base: &Point,
+        bits: &[Boolean<Fr>],
+    ) -> Result<PointVar, SynthesisError> {
         let mut multiples = Vec::with_capacity(bits.len());
         let mut multiple = base.to_ark().into_group();
         for _ in bits {

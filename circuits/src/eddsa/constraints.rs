@@ -65,9 +65,11 @@ pub fn verify_var(
         message.clone(),
     ])?;
     let challenge_bits = challenge.to_bits_le()?;
-    let right = signature
-        .r8
-        .add(&public_key.times_cofactor()?.scalar_mul_le(&challenge_bits)?);
+    let right = signature.r8.add(
+        &public_key
+            .times_cofactor()?
+            .scalar_mul_le(&challenge_bits)?,
+    );
     let left = PointVar::fixed_base_mul_le(&Point::base8(), &signature.s_bits)?;
     left.conditional_enforce_equal(&right, enabled)
 }
@@ -81,21 +83,32 @@ mod tests {
     use crate::field::parse_fr;
     use crate::test_vectors;
 
-    fn check(public: &PublicKey, message: Fr, signature: &Signature, enabled: bool) -> (bool, usize) {
+    fn check(
+        public: &PublicKey,
+        message: Fr,
+        signature: &Signature,
+        enabled: bool,
+    ) -> (bool, usize) {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let pk = PointVar::new_witness(cs.clone(), || Ok(public.0)).unwrap();
         let msg = FpVar::new_witness(cs.clone(), || Ok(message)).unwrap();
         let sig = SignatureVar::new_witness(cs.clone(), || Ok(*signature)).unwrap();
         let on = Boolean::new_witness(cs.clone(), || Ok(enabled)).unwrap();
         verify_var(&pk, &msg, &sig, &on).unwrap();
-        assert_eq!(sig.r8.value().unwrap(), (signature.r8.x(), signature.r8.y()));
+        assert_eq!(
+            sig.r8.value().unwrap(),
+            (signature.r8.x(), signature.r8.y())
+        );
         (cs.is_satisfied().unwrap(), cs.num_constraints())
     }
 
     #[test]
     fn accepts_every_circomlibjs_vector_in_circuit() {
         for v in test_vectors::load().eddsa_poseidon {
-            let key_bytes: [u8; 32] = hex::decode(&v.private_key[2..]).unwrap().try_into().unwrap();
+            let key_bytes: [u8; 32] = hex::decode(&v.private_key[2..])
+                .unwrap()
+                .try_into()
+                .unwrap();
             let key = PrivateKey::from_bytes(key_bytes);
             let message = parse_fr(&v.message).unwrap();
             let signature = key.sign(message);
@@ -113,8 +126,19 @@ mod tests {
         let signature = key.sign(message);
         let other = PrivateKey::from_bytes([6u8; 32]).public_key();
         assert!(!check(&other, message, &signature, true).0);
-        assert!(!check(&key.public_key(), message + Fr::from(1u64), &signature, true).0);
-        let bumped = Signature { s: signature.s + Scalar::from(1u64), ..signature };
+        assert!(
+            !check(
+                &key.public_key(),
+                message + Fr::from(1u64),
+                &signature,
+                true
+            )
+            .0
+        );
+        let bumped = Signature {
+            s: signature.s + Scalar::from(1u64),
+            ..signature
+        };
         assert!(!check(&key.public_key(), message, &bumped, true).0);
         assert!(check(&other, message, &signature, false).0);
     }
@@ -129,7 +153,8 @@ mod tests {
         let pk = PointVar::new_witness(cs.clone(), || Ok(key.public_key().0)).unwrap();
         let msg = FpVar::new_witness(cs.clone(), || Ok(message)).unwrap();
         let r8 = PointVar::new_witness(cs.clone(), || Ok(signature.r8)).unwrap();
-        let s_plus_l = num_bigint::BigUint::from(signature.s.into_bigint()) + crate::babyjubjub::subgroup_order();
+        let s_plus_l = num_bigint::BigUint::from(signature.s.into_bigint())
+            + crate::babyjubjub::subgroup_order();
         let s_bits = (0..S_BITS)
             .map(|i| Boolean::new_witness(cs.clone(), || Ok(s_plus_l.bit(i as u64))).unwrap())
             .collect::<Vec<_>>();

@@ -69,7 +69,10 @@ mod tests {
         assert!(cs.is_satisfied().unwrap());
         let bytes: Vec<u8> = bits
             .chunks(8)
-            .map(|byte| byte.iter().fold(0u8, |acc, b| (acc << 1) | b.value().unwrap() as u8))
+            .map(|byte| {
+                byte.iter()
+                    .fold(0u8, |acc, b| (acc << 1) | b.value().unwrap() as u8)
+            })
             .collect();
         assert_eq!(bytes, crate::field::fr_to_be_bytes(&-Fr::from(1u64)));
     }

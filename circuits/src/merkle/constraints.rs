@@ -53,7 +53,11 @@ impl MerklePathVar {
         leaf: &FpVar<Fr>,
         index_bits: &[Boolean<Fr>],
     ) -> Result<FpVar<Fr>, SynthesisError> {
-        assert_eq!(index_bits.len(), 2 * self.siblings.len(), "two index bits per level");
+        assert_eq!(
+            index_bits.len(),
+            2 * self.siblings.len(),
+            "two index bits per level"
+        );
         let mut current = leaf.clone();
         for (level, [s0, s1, s2]) in self.siblings.iter().enumerate() {
             let b0 = FpVar::from(index_bits[2 * level].clone());
@@ -81,7 +85,11 @@ mod tests {
     use super::*;
     use crate::merkle::SparseMerkleTree;
 
-    fn index_bits(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, index: u64, depth: u8) -> Vec<Boolean<Fr>> {
+    fn index_bits(
+        cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+        index: u64,
+        depth: u8,
+    ) -> Vec<Boolean<Fr>> {
         (0..depth)
             .map(|i| Boolean::new_witness(cs.clone(), || Ok((index >> i) & 1 == 1)).unwrap())
             .collect()
@@ -100,10 +108,14 @@ mod tests {
             let bits = index_bits(&cs, index, 6);
             let root = path.root(&leaf, &bits).unwrap();
             assert_eq!(root.value().unwrap(), tree.root(), "index {index}");
-            root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap()).unwrap();
+            root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap())
+                .unwrap();
             assert!(cs.is_satisfied().unwrap());
             if index == 0 {
-                println!("quaternary path of 3 levels: {} constraints", cs.num_constraints() - 1);
+                println!(
+                    "quaternary path of 3 levels: {} constraints",
+                    cs.num_constraints() - 1
+                );
             }
         }
     }
@@ -119,7 +131,8 @@ mod tests {
             let path = MerklePathVar::new_witness(cs.clone(), || Ok(proof)).unwrap();
             let leaf = FpVar::new_witness(cs.clone(), || Ok(leaf)).unwrap();
             let root = path.root(&leaf, &index_bits(&cs, index, 4)).unwrap();
-            root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap()).unwrap();
+            root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap())
+                .unwrap();
             cs.is_satisfied().unwrap()
         };
         assert!(check(tree.proof(9), 9, tree.leaf(9)));

@@ -100,7 +100,10 @@ mod tests {
             let sboxes = params.full_rounds * params.width + params.partial_rounds - 1;
             let expected_constraints = 3 * sboxes + 1;
             assert_eq!(cs.num_constraints(), expected_constraints);
-            println!("poseidon {arity} inputs: {} constraints", cs.num_constraints() - 1);
+            println!(
+                "poseidon {arity} inputs: {} constraints",
+                cs.num_constraints() - 1
+            );
         }
     }
 

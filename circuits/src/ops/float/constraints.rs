@@ -34,7 +34,9 @@ impl FloatVar {
                     .ok_or(SynthesisError::AssignmentMissing)
             })
         };
-        let mantissa = (0..format.mantissa_bits).map(bit).collect::<Result<_, _>>()?;
+        let mantissa = (0..format.mantissa_bits)
+            .map(bit)
+            .collect::<Result<_, _>>()?;
         let exponent = (format.mantissa_bits..format.bits())
             .map(bit)
             .collect::<Result<_, _>>()?;
@@ -55,13 +57,23 @@ impl FloatVar {
 
     /// The packed word as an integer (exponent above mantissa).
     pub fn packed(&self) -> Result<FpVar<Fr>, SynthesisError> {
-        let bits: Vec<Boolean<Fr>> = self.mantissa.iter().chain(&self.exponent).cloned().collect();
+        let bits: Vec<Boolean<Fr>> = self
+            .mantissa
+            .iter()
+            .chain(&self.exponent)
+            .cloned()
+            .collect();
         Boolean::le_bits_to_fp(&bits)
     }
 
     /// The packed word's bits, most significant first, as written in pubdata.
     pub fn bits_be(&self) -> Vec<Boolean<Fr>> {
-        self.mantissa.iter().chain(&self.exponent).rev().cloned().collect()
+        self.mantissa
+            .iter()
+            .chain(&self.exponent)
+            .rev()
+            .cloned()
+            .collect()
     }
 }
 

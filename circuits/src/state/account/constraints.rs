@@ -111,7 +111,10 @@ mod tests {
         };
         let cs = ConstraintSystem::<Fr>::new_ref();
         let (var, empty) = AccountVar::new_witness(cs.clone(), Some(Some(account))).unwrap();
-        assert_eq!(var.leaf_hash().unwrap().value().unwrap(), account.leaf_hash());
+        assert_eq!(
+            var.leaf_hash().unwrap().value().unwrap(),
+            account.leaf_hash()
+        );
         assert!(!empty.value().unwrap());
         let (_, empty) = AccountVar::new_witness(cs.clone(), Some(None)).unwrap();
         assert!(empty.value().unwrap());

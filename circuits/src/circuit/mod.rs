@@ -1,0 +1,161 @@
+//! The batch validity circuit for `(slots, fee_slots, depth)`: a proof that a batch moved
+//! the state root from `old_root` to `new_root` by valid operations only, consumed the
+//! priority queue in order, made exactly the listed payouts, and published exactly the
+//! pubdata, all bound by one public input, the batch commitment (see
+//! [`crate::batch::commitment`]), which the Rollup contract recomputes from calldata.
+
+mod leaf;
+mod slot;
+pub mod witness;
+
+use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::fields::FieldVar;
+use ark_r1cs_std::uint8::UInt8;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+pub use witness::{BatchWitness, CircuitSize, WitnessError};
+
+use crate::batch::BatchBuilder;
+use crate::field::constraints::{be_bits, canonical_bits_be, range_bits};
+use crate::ops::Domain;
+use crate::state::account::constraints::AccountVar;
+use crate::state::account::BALANCE_BITS;
+use crate::state::{State, StateConfig};
+use crate::Fr;
+use leaf::LeafVar;
+use slot::{synthesize_slot, BatchContext, Running};
+
+/// The batch circuit with its assignment.
+#[derive(Clone, Debug)]
+pub struct BatchCircuit {
+    /// What the circuit is assigned; its size fixes the circuit.
+    pub witness: BatchWitness,
+}
+
+impl BatchCircuit {
+    /// The circuit of `size` assigned an empty batch on an empty tree: what key generation
+    /// synthesises (the constraints do not depend on the assignment).
+    pub fn blank(size: CircuitSize) -> BatchCircuit {
+        let domain = Domain {
+            chain_id: 0,
+            rollup_address: alloy_primitives::Address::ZERO,
+        };
+        let mut state = State::new(StateConfig {
+            depth: size.depth,
+            domain,
+        })
+        .expect("a valid depth");
+        let pre = state.clone();
+        let batch = BatchBuilder::new(
+            &mut state,
+            size.batch_params(),
+            0,
+            Fr::from(0u64),
+            Default::default(),
+        )
+        .seal();
+        BatchCircuit {
+            witness: BatchWitness::build(&pre, &batch, size).expect("an empty batch re-executes"),
+        }
+    }
+
+    /// The single public input.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        vec![self.witness.commitment]
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for BatchCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let w = &self.witness;
+        let size = w.size;
+        let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment))?;
+
+        let number_bits = (0..64)
+            .map(|i| Boolean::new_witness(cs.clone(), || Ok((w.header.number >> i) & 1 == 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let domain = FpVar::new_witness(cs.clone(), || Ok(w.header.domain))?;
+        let old_root = FpVar::new_witness(cs.clone(), || Ok(w.header.old_root))?;
+        let priority_before = FpVar::new_witness(cs.clone(), || Ok(w.header.priority_before))?;
+
+        // Fee slots are credited after the last slot, but their tokens are needed by every
+        // slot; a leaf's token never changes once it exists.
+        let mut fee_leaves = Vec::with_capacity(size.fee_slots);
+        let mut fee_slots = Vec::with_capacity(size.fee_slots);
+        for fee in &w.fees {
+            let used = Boolean::new_witness(cs.clone(), || Ok(fee.slot.is_some()))?;
+            let leaf = LeafVar::new_witness(cs.clone(), &fee.update, size.depth)?;
+            fee_slots.push((used.clone(), leaf.before.token.clone()));
+            fee_leaves.push((used, leaf));
+        }
+        let context = BatchContext {
+            domain: domain.clone(),
+            fee_slots,
+            depth: size.depth,
+        };
+
+        let mut running = Running {
+            root: old_root.clone(),
+            priority: priority_before.clone(),
+            payout: FpVar::zero(),
+            fees: vec![FpVar::zero(); size.fee_slots],
+        };
+        let mut chunks = Vec::new();
+        for slot in &w.slots {
+            chunks.extend(synthesize_slot(&cs, &context, slot, &mut running)?);
+        }
+
+        let mut fee_header = Vec::with_capacity(40 * size.fee_slots);
+        for ((used, leaf), collected) in fee_leaves.iter().zip(&running.fees) {
+            (used & &leaf.empty).enforce_equal(&Boolean::FALSE)?;
+            leaf.index()?
+                .conditional_enforce_equal(&FpVar::zero(), &!used)?;
+            let credited = AccountVar {
+                balance: &leaf.before.balance + collected,
+                ..leaf.before.clone()
+            };
+            range_bits(&credited.balance, BALANCE_BITS as usize)?;
+            running.root =
+                leaf.update(&running.root, &credited, &FpVar::from(leaf.empty.clone()))?;
+            fee_header.extend(be_bits(std::slice::from_ref(used), 8));
+            fee_header.extend(be_bits(&leaf.index_bits, 32));
+        }
+
+        let mut preimage = be_bits(&number_bits, 64);
+        for element in [
+            &domain,
+            &old_root,
+            &running.root,
+            &priority_before,
+            &running.priority,
+            &running.payout,
+        ] {
+            preimage.extend(canonical_bits_be(element)?);
+        }
+        preimage.extend(fee_header);
+        preimage.extend(chunks);
+        let bytes: Vec<UInt8<Fr>> = preimage
+            .chunks(8)
+            .map(|byte| {
+                let little_endian: Vec<Boolean<Fr>> = byte.iter().rev().cloned().collect();
+                UInt8::from_bits_le(&little_endian)
+            })
+            .collect();
+        let digest = Sha256Gadget::digest(&bytes)?;
+        // The digest's bits after the top three, read big-endian.
+        let mut digest_bits = Vec::with_capacity(256);
+        for byte in &digest.0 {
+            digest_bits.extend(byte.to_bits_le()?.into_iter().rev());
+        }
+        let masked: Vec<Boolean<Fr>> = digest_bits[3..].iter().rev().cloned().collect();
+        Boolean::le_bits_to_fp(&masked)?.enforce_equal(&commitment)
+    }
+}
+
+#[cfg(test)]
+mod tests;

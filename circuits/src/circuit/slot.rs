@@ -1,0 +1,245 @@
+//! One slot of the batch circuit: any operation, held to exactly the native rules of
+//! `state::transition`. Every slot runs the same constraints; the operation type (three
+//! bits) switches which rules bind, so the circuit's shape never depends on the batch.
+
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::fields::FieldVar;
+use ark_r1cs_std::select::CondSelectGadget;
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+
+use super::leaf::LeafVar;
+use super::witness::SlotWitness;
+use crate::babyjubjub::constraints::PointVar;
+use crate::babyjubjub::Point;
+use crate::eddsa::constraints::{verify_var, SignatureVar};
+use crate::field::constraints::{be_bits, range_bits};
+use crate::ops::float::constraints::FloatVar;
+use crate::ops::float::{AMOUNT, FEE};
+use crate::poseidon::constraints::poseidon_var;
+use crate::pubdata::PubdataLayout;
+use crate::state::account::constraints::AccountVar;
+use crate::state::account::{BALANCE_BITS, NONCE_BITS};
+use crate::Fr;
+
+/// Bits of a token id.
+pub(crate) const TOKEN_BITS: usize = 32;
+/// Bits of an L1 address.
+pub(crate) const ADDRESS_BITS: usize = 160;
+
+/// The running values a slot reads and moves on.
+pub(crate) struct Running {
+    /// The state root.
+    pub root: FpVar<Fr>,
+    /// The priority-queue rolling hash.
+    pub priority: FpVar<Fr>,
+    /// The payout rolling hash.
+    pub payout: FpVar<Fr>,
+    /// Fees collected per fee slot.
+    pub fees: Vec<FpVar<Fr>>,
+}
+
+/// The batch-wide values every slot uses.
+pub(crate) struct BatchContext {
+    /// `Poseidon(chain_id, rollup_address)`.
+    pub domain: FpVar<Fr>,
+    /// Per fee slot: whether used, and the token of its operator account.
+    pub fee_slots: Vec<(Boolean<Fr>, FpVar<Fr>)>,
+    /// Tree depth.
+    pub depth: u8,
+}
+
+/// The one-hot operation flags decoded from the three type bits.
+struct OpFlags {
+    bits: [Boolean<Fr>; 3],
+    noop: Boolean<Fr>,
+    deposit: Boolean<Fr>,
+    forced_exit: Boolean<Fr>,
+    transfer: Boolean<Fr>,
+    withdraw: Boolean<Fr>,
+    l2: Boolean<Fr>,
+    priority: Boolean<Fr>,
+}
+
+impl OpFlags {
+    /// Type `t0 + 2·t1 + 4·t2` must be at most 4: `t2` excludes `t0` and `t1`.
+    fn new(cs: &ConstraintSystemRef<Fr>, code: u8) -> Result<OpFlags, SynthesisError> {
+        let bit = |i: u8| Boolean::new_witness(cs.clone(), || Ok((code >> i) & 1 == 1));
+        let [t0, t1, t2] = [bit(0)?, bit(1)?, bit(2)?];
+        (&t2 & &t0).enforce_equal(&Boolean::FALSE)?;
+        (&t2 & &t1).enforce_equal(&Boolean::FALSE)?;
+        let transfer = &t0 & &t1;
+        let deposit = &t0 & &!&t1;
+        let forced_exit = &!&t0 & &t1;
+        let withdraw = t2.clone();
+        let noop = !&(&(&t0 | &t1) | &t2);
+        Ok(OpFlags {
+            l2: &transfer | &withdraw,
+            priority: &deposit | &forced_exit,
+            bits: [t0, t1, t2],
+            noop,
+            deposit,
+            forced_exit,
+            transfer,
+            withdraw,
+        })
+    }
+
+    fn code(&self) -> Result<FpVar<Fr>, SynthesisError> {
+        Boolean::le_bits_to_fp(&self.bits)
+    }
+}
+
+fn fp(bit: &Boolean<Fr>) -> FpVar<Fr> {
+    FpVar::from(bit.clone())
+}
+
+/// Synthesises one slot, moving `running` on, and returns the slot's pubdata bits.
+pub(crate) fn synthesize_slot(
+    cs: &ConstraintSystemRef<Fr>,
+    context: &BatchContext,
+    witness: &SlotWitness,
+    running: &mut Running,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let values = &witness.fields;
+    let flags = OpFlags::new(cs, values.code)?;
+    let zero = FpVar::zero();
+
+    let first = LeafVar::new_witness(cs.clone(), &witness.first, context.depth)?;
+    let second = LeafVar::new_witness(cs.clone(), &witness.second, context.depth)?;
+    let from = first.index()?;
+    let to = second.index()?;
+    from.conditional_enforce_equal(&zero, &flags.noop)?;
+    to.conditional_enforce_equal(&zero, &!&flags.transfer)?;
+
+    // The operation's fields, range-checked.
+    let token = FpVar::new_witness(cs.clone(), || Ok(values.token))?;
+    range_bits(&token, TOKEN_BITS)?;
+    let amount = FpVar::new_witness(cs.clone(), || Ok(values.amount))?;
+    range_bits(&amount, BALANCE_BITS as usize)?;
+    let l1_address = FpVar::new_witness(cs.clone(), || Ok(values.l1_address))?;
+    range_bits(&l1_address, ADDRESS_BITS)?;
+    let deposit_x = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.0))?;
+    let deposit_y = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.1))?;
+    let amount_float = FloatVar::new_witness(cs.clone(), AMOUNT, Some(values.amount_packed))?;
+    let fee_float = FloatVar::new_witness(cs.clone(), FEE, Some(values.fee_packed))?;
+    amount.conditional_enforce_equal(&amount_float.value()?, &flags.l2)?;
+    let not_l2 = !&flags.l2;
+    amount_float
+        .packed()?
+        .conditional_enforce_equal(&zero, &not_l2)?;
+    fee_float
+        .packed()?
+        .conditional_enforce_equal(&zero, &not_l2)?;
+    let fee = fee_float.value()?;
+
+    // First leaf: the sender of a transaction, the account a deposit credits, the account
+    // a forced exit empties.
+    let a = &first.before;
+    let a_empty = &first.empty;
+    (&flags.l2 & a_empty).enforce_equal(&Boolean::FALSE)?;
+    a.token.conditional_enforce_equal(&token, &flags.l2)?;
+    let create = &flags.deposit & a_empty;
+    let top_up = &flags.deposit & &!a_empty;
+    a.pubkey_x.conditional_enforce_equal(&deposit_x, &top_up)?;
+    a.pubkey_y.conditional_enforce_equal(&deposit_y, &top_up)?;
+    a.token.conditional_enforce_equal(&token, &top_up)?;
+    let exit_applies = &(&(&flags.forced_exit & &!a_empty) & &a.token.is_eq(&token)?)
+        & &a.l1_address.is_eq(&l1_address)?;
+    let exit_amount = fp(&exit_applies) * &a.balance;
+    amount.conditional_enforce_equal(&exit_amount, &flags.forced_exit)?;
+    let create_fp = fp(&create);
+    let a_after = AccountVar {
+        pubkey_x: &a.pubkey_x + &create_fp * &deposit_x,
+        pubkey_y: &a.pubkey_y + &create_fp * &deposit_y,
+        l1_address: &a.l1_address + &create_fp * &l1_address,
+        token: &a.token + &create_fp * &token,
+        balance: &a.balance + fp(&flags.deposit) * &amount
+            - fp(&flags.l2) * (&amount + &fee)
+            - &exit_amount,
+        nonce: &a.nonce + fp(&flags.l2),
+    };
+    range_bits(&a_after.balance, BALANCE_BITS as usize)?;
+    range_bits(&a_after.nonce, NONCE_BITS as usize)?;
+    let a_empty_after = fp(a_empty) - &create_fp;
+    running.root = first.update(&running.root, &a_after, &a_empty_after)?;
+
+    // Second leaf: the recipient of a transfer; leaf 0, unchanged, otherwise.
+    let b = &second.before;
+    (&flags.transfer & &second.empty).enforce_equal(&Boolean::FALSE)?;
+    b.token.conditional_enforce_equal(&token, &flags.transfer)?;
+    let b_after = AccountVar {
+        balance: &b.balance + fp(&flags.transfer) * &amount,
+        ..b.clone()
+    };
+    range_bits(&b_after.balance, BALANCE_BITS as usize)?;
+    running.root = second.update(&running.root, &b_after, &fp(&second.empty))?;
+
+    // The signature of a transaction, under the sender's key for this deployment.
+    let code = flags.code()?;
+    let message = poseidon_var(&[
+        context.domain.clone(),
+        code.clone(),
+        from.clone(),
+        &to + fp(&flags.withdraw) * &l1_address,
+        token.clone(),
+        a.nonce.clone(),
+        amount.clone(),
+        fee.clone(),
+    ])?;
+    let base8 = Point::base8();
+    let signer = PointVar::from_coordinates(
+        FpVar::conditionally_select(&flags.l2, &a.pubkey_x, &FpVar::constant(base8.x()))?,
+        FpVar::conditionally_select(&flags.l2, &a.pubkey_y, &FpVar::constant(base8.y()))?,
+    );
+    signer.enforce_on_curve()?;
+    let signature = SignatureVar::new_witness(cs.clone(), || Ok(values.signature))?;
+    verify_var(&signer, &message, &signature, &flags.l2)?;
+
+    // Priority operations are consumed from the queue in order.
+    let deposit_fp = fp(&flags.deposit);
+    let tag = &code + &token * Fr::from(1u64 << 8) + &l1_address * Fr::from(1u64 << 40);
+    let queued = poseidon_var(&[
+        running.priority.clone(),
+        tag,
+        &deposit_fp * &deposit_x + fp(&flags.forced_exit) * &from,
+        &deposit_fp * &deposit_y,
+        &deposit_fp * &amount,
+    ])?;
+    running.priority = FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
+
+    // Withdrawals and forced exits pay out on L1.
+    let pays = &flags.withdraw | &flags.forced_exit;
+    let paid = poseidon_var(&[
+        running.payout.clone(),
+        l1_address.clone(),
+        token.clone(),
+        amount.clone(),
+    ])?;
+    running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
+
+    // The fee goes to the one fee slot of its token; no slot, no fee.
+    let mut matched = Vec::with_capacity(context.fee_slots.len());
+    for (used, fee_token) in &context.fee_slots {
+        matched.push(&(&flags.l2 & used) & &token.is_eq(fee_token)?);
+    }
+    let matches = matched.iter().fold(FpVar::zero(), |sum, m| sum + fp(m));
+    (&matches * (&matches - Fr::from(1u64))).enforce_equal(&zero)?;
+    ((FpVar::one() - &matches) * &fee).enforce_equal(&zero)?;
+    for (collected, m) in running.fees.iter_mut().zip(&matched) {
+        *collected += fp(m) * &fee;
+    }
+
+    let layout = PubdataLayout {
+        depth: context.depth,
+    };
+    let mut chunk = be_bits(&flags.bits, PubdataLayout::TYPE_BITS as usize);
+    chunk.extend(be_bits(&first.index_bits, usize::from(context.depth)));
+    chunk.extend(be_bits(&second.index_bits, usize::from(context.depth)));
+    chunk.extend(amount_float.bits_be());
+    chunk.extend(fee_float.bits_be());
+    chunk.resize(8 * layout.chunk_bytes(), Boolean::FALSE);
+    Ok(chunk)
+}
