@@ -28,7 +28,7 @@ use crate::state::account::BALANCE_BITS;
 use crate::state::{State, StateConfig};
 use crate::Fr;
 use leaf::LeafVar;
-use slot::{synthesize_slot, BatchContext, Running};
+use slot::{rule, synthesize_slot, BatchContext, Running};
 
 /// The batch circuit with its assignment.
 #[derive(Clone, Debug)]
@@ -111,6 +111,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         }
 
         let mut fee_header = Vec::with_capacity(40 * size.fee_slots);
+        let fee_credit = rule!("fee_credit");
         for ((used, leaf), collected) in fee_leaves.iter().zip(&running.fees) {
             (used & &leaf.empty).enforce_equal(&Boolean::FALSE)?;
             leaf.index()?
@@ -126,6 +127,9 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             fee_header.extend(be_bits(&leaf.index_bits, 32));
         }
 
+        drop(fee_credit);
+
+        let _commitment = rule!("commitment");
         let mut preimage = be_bits(&number_bits, 64);
         for element in [
             &domain,

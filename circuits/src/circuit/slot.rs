@@ -96,6 +96,15 @@ fn fp(bit: &Boolean<Fr>) -> FpVar<Fr> {
     FpVar::from(bit.clone())
 }
 
+/// Opens a span naming the rule whose constraints follow, so a failing constraint can be
+/// traced to the rule it enforces.
+macro_rules! rule {
+    ($name:literal) => {
+        tracing::info_span!(target: "gr1cs", $name).entered()
+    };
+}
+pub(crate) use rule;
+
 /// Synthesises one slot, moving `running` on, and returns the slot's pubdata bits.
 pub(crate) fn synthesize_slot(
     cs: &ConstraintSystemRef<Fr>,
@@ -104,52 +113,77 @@ pub(crate) fn synthesize_slot(
     running: &mut Running,
 ) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
     let values = &witness.fields;
-    let flags = OpFlags::new(cs, values.code)?;
     let zero = FpVar::zero();
+    let flags = {
+        let _rule = rule!("op_type");
+        OpFlags::new(cs, values.code)?
+    };
 
     let first = LeafVar::new_witness(cs.clone(), &witness.first, context.depth)?;
     let second = LeafVar::new_witness(cs.clone(), &witness.second, context.depth)?;
     let from = first.index()?;
     let to = second.index()?;
-    from.conditional_enforce_equal(&zero, &flags.noop)?;
-    to.conditional_enforce_equal(&zero, &!&flags.transfer)?;
+    {
+        let _rule = rule!("unused_indices_zero");
+        from.conditional_enforce_equal(&zero, &flags.noop)?;
+        to.conditional_enforce_equal(&zero, &!&flags.transfer)?;
+    }
 
     // The operation's fields, range-checked.
     let token = FpVar::new_witness(cs.clone(), || Ok(values.token))?;
-    range_bits(&token, TOKEN_BITS)?;
     let amount = FpVar::new_witness(cs.clone(), || Ok(values.amount))?;
-    range_bits(&amount, BALANCE_BITS as usize)?;
     let l1_address = FpVar::new_witness(cs.clone(), || Ok(values.l1_address))?;
-    range_bits(&l1_address, ADDRESS_BITS)?;
+    {
+        let _rule = rule!("field_ranges");
+        range_bits(&token, TOKEN_BITS)?;
+        range_bits(&l1_address, ADDRESS_BITS)?;
+    }
+    {
+        let _rule = rule!("amount_range");
+        range_bits(&amount, BALANCE_BITS as usize)?;
+    }
     let deposit_x = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.0))?;
     let deposit_y = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.1))?;
     let amount_float = FloatVar::new_witness(cs.clone(), AMOUNT, Some(values.amount_packed))?;
     let fee_float = FloatVar::new_witness(cs.clone(), FEE, Some(values.fee_packed))?;
-    amount.conditional_enforce_equal(&amount_float.value()?, &flags.l2)?;
-    let not_l2 = !&flags.l2;
-    amount_float
-        .packed()?
-        .conditional_enforce_equal(&zero, &not_l2)?;
-    fee_float
-        .packed()?
-        .conditional_enforce_equal(&zero, &not_l2)?;
     let fee = fee_float.value()?;
+    {
+        let _rule = rule!("packed_amounts");
+        amount.conditional_enforce_equal(&amount_float.value()?, &flags.l2)?;
+        let not_l2 = !&flags.l2;
+        amount_float
+            .packed()?
+            .conditional_enforce_equal(&zero, &not_l2)?;
+        fee_float
+            .packed()?
+            .conditional_enforce_equal(&zero, &not_l2)?;
+    }
 
     // First leaf: the sender of a transaction, the account a deposit credits, the account
     // a forced exit empties.
     let a = &first.before;
     let a_empty = &first.empty;
-    (&flags.l2 & a_empty).enforce_equal(&Boolean::FALSE)?;
-    a.token.conditional_enforce_equal(&token, &flags.l2)?;
+    {
+        let _rule = rule!("sender_exists_and_token");
+        (&flags.l2 & a_empty).enforce_equal(&Boolean::FALSE)?;
+        a.token.conditional_enforce_equal(&token, &flags.l2)?;
+    }
     let create = &flags.deposit & a_empty;
-    let top_up = &flags.deposit & &!a_empty;
-    a.pubkey_x.conditional_enforce_equal(&deposit_x, &top_up)?;
-    a.pubkey_y.conditional_enforce_equal(&deposit_y, &top_up)?;
-    a.token.conditional_enforce_equal(&token, &top_up)?;
-    let exit_applies = &(&(&flags.forced_exit & &!a_empty) & &a.token.is_eq(&token)?)
-        & &a.l1_address.is_eq(&l1_address)?;
-    let exit_amount = fp(&exit_applies) * &a.balance;
-    amount.conditional_enforce_equal(&exit_amount, &flags.forced_exit)?;
+    {
+        let _rule = rule!("deposit_target");
+        let top_up = &flags.deposit & &!a_empty;
+        a.pubkey_x.conditional_enforce_equal(&deposit_x, &top_up)?;
+        a.pubkey_y.conditional_enforce_equal(&deposit_y, &top_up)?;
+        a.token.conditional_enforce_equal(&token, &top_up)?;
+    }
+    let exit_amount = {
+        let _rule = rule!("forced_exit");
+        let owned = &a.token.is_eq(&token)? & &a.l1_address.is_eq(&l1_address)?;
+        let applies = &(&flags.forced_exit & &!a_empty) & &owned;
+        let exit_amount = fp(&applies) * &a.balance;
+        amount.conditional_enforce_equal(&exit_amount, &flags.forced_exit)?;
+        exit_amount
+    };
     let create_fp = fp(&create);
     let a_after = AccountVar {
         pubkey_x: &a.pubkey_x + &create_fp * &deposit_x,
@@ -161,75 +195,107 @@ pub(crate) fn synthesize_slot(
             - &exit_amount,
         nonce: &a.nonce + fp(&flags.l2),
     };
-    range_bits(&a_after.balance, BALANCE_BITS as usize)?;
-    range_bits(&a_after.nonce, NONCE_BITS as usize)?;
-    let a_empty_after = fp(a_empty) - &create_fp;
-    running.root = first.update(&running.root, &a_after, &a_empty_after)?;
+    {
+        let _rule = rule!("sender_balance");
+        range_bits(&a_after.balance, BALANCE_BITS as usize)?;
+    }
+    {
+        let _rule = rule!("sender_nonce");
+        range_bits(&a_after.nonce, NONCE_BITS as usize)?;
+    }
+    {
+        let _rule = rule!("sender_merkle");
+        let a_empty_after = fp(a_empty) - &create_fp;
+        running.root = first.update(&running.root, &a_after, &a_empty_after)?;
+    }
 
     // Second leaf: the recipient of a transfer; leaf 0, unchanged, otherwise.
     let b = &second.before;
-    (&flags.transfer & &second.empty).enforce_equal(&Boolean::FALSE)?;
-    b.token.conditional_enforce_equal(&token, &flags.transfer)?;
+    {
+        let _rule = rule!("recipient_exists_and_token");
+        (&flags.transfer & &second.empty).enforce_equal(&Boolean::FALSE)?;
+        b.token.conditional_enforce_equal(&token, &flags.transfer)?;
+    }
     let b_after = AccountVar {
         balance: &b.balance + fp(&flags.transfer) * &amount,
         ..b.clone()
     };
-    range_bits(&b_after.balance, BALANCE_BITS as usize)?;
-    running.root = second.update(&running.root, &b_after, &fp(&second.empty))?;
+    {
+        let _rule = rule!("recipient_balance");
+        range_bits(&b_after.balance, BALANCE_BITS as usize)?;
+    }
+    {
+        let _rule = rule!("recipient_merkle");
+        running.root = second.update(&running.root, &b_after, &fp(&second.empty))?;
+    }
 
-    // The signature of a transaction, under the sender's key for this deployment.
+    // The signature of a transaction, under the sender's key for this deployment, over
+    // the sender's current nonce.
     let code = flags.code()?;
-    let message = poseidon_var(&[
-        context.domain.clone(),
-        code.clone(),
-        from.clone(),
-        &to + fp(&flags.withdraw) * &l1_address,
-        token.clone(),
-        a.nonce.clone(),
-        amount.clone(),
-        fee.clone(),
-    ])?;
-    let base8 = Point::base8();
-    let signer = PointVar::from_coordinates(
-        FpVar::conditionally_select(&flags.l2, &a.pubkey_x, &FpVar::constant(base8.x()))?,
-        FpVar::conditionally_select(&flags.l2, &a.pubkey_y, &FpVar::constant(base8.y()))?,
-    );
-    signer.enforce_on_curve()?;
-    let signature = SignatureVar::new_witness(cs.clone(), || Ok(values.signature))?;
-    verify_var(&signer, &message, &signature, &flags.l2)?;
+    {
+        let _rule = rule!("signature");
+        let message = poseidon_var(&[
+            context.domain.clone(),
+            code.clone(),
+            from.clone(),
+            &to + fp(&flags.withdraw) * &l1_address,
+            token.clone(),
+            a.nonce.clone(),
+            amount.clone(),
+            fee.clone(),
+        ])?;
+        let base8 = Point::base8();
+        let signer = PointVar::from_coordinates(
+            FpVar::conditionally_select(&flags.l2, &a.pubkey_x, &FpVar::constant(base8.x()))?,
+            FpVar::conditionally_select(&flags.l2, &a.pubkey_y, &FpVar::constant(base8.y()))?,
+        );
+        signer.enforce_on_curve()?;
+        let signature = SignatureVar::new_witness(cs.clone(), || Ok(values.signature))?;
+        verify_var(&signer, &message, &signature, &flags.l2)?;
+    }
 
     // Priority operations are consumed from the queue in order.
-    let deposit_fp = fp(&flags.deposit);
-    let tag = &code + &token * Fr::from(1u64 << 8) + &l1_address * Fr::from(1u64 << 40);
-    let queued = poseidon_var(&[
-        running.priority.clone(),
-        tag,
-        &deposit_fp * &deposit_x + fp(&flags.forced_exit) * &from,
-        &deposit_fp * &deposit_y,
-        &deposit_fp * &amount,
-    ])?;
-    running.priority = FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
+    {
+        let _rule = rule!("priority_queue");
+        let deposit_fp = fp(&flags.deposit);
+        let tag = &code + &token * Fr::from(1u64 << 8) + &l1_address * Fr::from(1u64 << 40);
+        let queued = poseidon_var(&[
+            running.priority.clone(),
+            tag,
+            &deposit_fp * &deposit_x + fp(&flags.forced_exit) * &from,
+            &deposit_fp * &deposit_y,
+            &deposit_fp * &amount,
+        ])?;
+        running.priority =
+            FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
+    }
 
     // Withdrawals and forced exits pay out on L1.
-    let pays = &flags.withdraw | &flags.forced_exit;
-    let paid = poseidon_var(&[
-        running.payout.clone(),
-        l1_address.clone(),
-        token.clone(),
-        amount.clone(),
-    ])?;
-    running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
+    {
+        let _rule = rule!("payout");
+        let pays = &flags.withdraw | &flags.forced_exit;
+        let paid = poseidon_var(&[
+            running.payout.clone(),
+            l1_address.clone(),
+            token.clone(),
+            amount.clone(),
+        ])?;
+        running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
+    }
 
     // The fee goes to the one fee slot of its token; no slot, no fee.
-    let mut matched = Vec::with_capacity(context.fee_slots.len());
-    for (used, fee_token) in &context.fee_slots {
-        matched.push(&(&flags.l2 & used) & &token.is_eq(fee_token)?);
-    }
-    let matches = matched.iter().fold(FpVar::zero(), |sum, m| sum + fp(m));
-    (&matches * (&matches - Fr::from(1u64))).enforce_equal(&zero)?;
-    ((FpVar::one() - &matches) * &fee).enforce_equal(&zero)?;
-    for (collected, m) in running.fees.iter_mut().zip(&matched) {
-        *collected += fp(m) * &fee;
+    {
+        let _rule = rule!("fee");
+        let mut matched = Vec::with_capacity(context.fee_slots.len());
+        for (used, fee_token) in &context.fee_slots {
+            matched.push(&(&flags.l2 & used) & &token.is_eq(fee_token)?);
+        }
+        let matches = matched.iter().fold(FpVar::zero(), |sum, m| sum + fp(m));
+        (&matches * (&matches - Fr::from(1u64))).enforce_equal(&zero)?;
+        ((FpVar::one() - &matches) * &fee).enforce_equal(&zero)?;
+        for (collected, m) in running.fees.iter_mut().zip(&matched) {
+            *collected += fp(m) * &fee;
+        }
     }
 
     let layout = PubdataLayout {

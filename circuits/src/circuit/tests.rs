@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use alloy_primitives::Address;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
+use ark_ff::Field;
+
 use super::*;
 use crate::batch::Batch;
 use crate::eddsa::PrivateKey;
-use crate::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
+use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
 
 const DOMAIN: Domain = Domain {
     chain_id: 31337,
@@ -56,14 +58,22 @@ fn fee_accounts() -> BTreeMap<u32, u32> {
 /// A batch with every operation type: a deposit to a new account, a transfer with a fee,
 /// a withdrawal, a forced exit.
 fn mixed_batch(state: &mut State) -> Batch {
-    let mut builder = BatchBuilder::new(state, SIZE.batch_params(), 7, Fr::from(0u64), fee_accounts());
+    let mut builder = BatchBuilder::new(
+        state,
+        SIZE.batch_params(),
+        7,
+        Fr::from(0u64),
+        fee_accounts(),
+    );
     let deposit = Deposit {
         pubkey: key(3).public_key(),
         l1_address: owner(3),
         token: 0,
         amount: 5000,
     };
-    builder.push_priority(&PriorityOp::Deposit(deposit)).unwrap();
+    builder
+        .push_priority(&PriorityOp::Deposit(deposit))
+        .unwrap();
     let transfer = Transfer {
         from: 1,
         to: 2,
@@ -72,7 +82,9 @@ fn mixed_batch(state: &mut State) -> Batch {
         fee: 30,
         nonce: 0,
     };
-    builder.push_l2(&L2Tx::sign_transfer(transfer, &key(1), &DOMAIN)).unwrap();
+    builder
+        .push_l2(&L2Tx::sign_transfer(transfer, &key(1), &DOMAIN))
+        .unwrap();
     let withdraw = Withdraw {
         from: 2,
         token: 0,
@@ -81,13 +93,17 @@ fn mixed_batch(state: &mut State) -> Batch {
         nonce: 0,
         to: Address::repeat_byte(0x99),
     };
-    builder.push_l2(&L2Tx::sign_withdraw(withdraw, &key(2), &DOMAIN)).unwrap();
+    builder
+        .push_l2(&L2Tx::sign_withdraw(withdraw, &key(2), &DOMAIN))
+        .unwrap();
     let exit = ForcedExit {
         account: 1,
         token: 0,
         requester: owner(1),
     };
-    builder.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    builder
+        .push_priority(&PriorityOp::ForcedExit(exit))
+        .unwrap();
     builder.seal()
 }
 
@@ -101,7 +117,9 @@ fn mixed_witness() -> BatchWitness {
 /// Synthesises and returns (satisfied, constraints, first unsatisfied constraint).
 fn run(witness: BatchWitness) -> (bool, usize, Option<String>) {
     let cs = ConstraintSystem::<Fr>::new_ref();
-    BatchCircuit { witness }.generate_constraints(cs.clone()).unwrap();
+    BatchCircuit { witness }
+        .generate_constraints(cs.clone())
+        .unwrap();
     let satisfied = cs.is_satisfied().unwrap();
     let first = cs.which_is_unsatisfied().unwrap();
     (satisfied, cs.num_constraints(), first)
@@ -113,4 +131,482 @@ fn a_mixed_batch_satisfies_the_circuit() {
     let (satisfied, constraints, first) = run(witness);
     println!("batch circuit {SIZE:?}: {constraints} constraints");
     assert!(satisfied, "first unsatisfied: {first:?}");
+}
+
+/// Synthesises with constraint tracing and returns the rule (span) of the first
+/// unsatisfied constraint, or `None` when satisfied.
+fn first_broken_rule(witness: BatchWitness) -> Option<String> {
+    use ark_relations::gr1cs::{ConstraintLayer, TracingMode};
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::Registry::default()
+        .with(ConstraintLayer::new(TracingMode::OnlyConstraints));
+    tracing::subscriber::with_default(subscriber, || {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        BatchCircuit { witness }
+            .generate_constraints(cs.clone())
+            .unwrap();
+        cs.which_is_unsatisfied().unwrap()
+    })
+}
+
+/// Asserts the witness is refused, first by a constraint of `rule`.
+fn refused_by(witness: BatchWitness, rule: &str) {
+    let trace = first_broken_rule(witness).expect("the circuit must refuse this witness");
+    assert!(
+        trace.contains(&format!("::{rule}\n")),
+        "expected rule {rule}, first failure in:\n{trace}"
+    );
+}
+
+/// A richer genesis for the rule tests (token 1 registered):
+/// 0: operator, token 0 · 1: key 1, token 0 · 2: key 2, token 0 · 3: key 2, token 1 ·
+/// 4: key 3, token 0, balance 2^128 − 20000 · 5: operator, token 1.
+fn rich_genesis() -> State {
+    let mut state = State::new(StateConfig {
+        depth: SIZE.depth,
+        domain: DOMAIN,
+    })
+    .unwrap();
+    state.register_token();
+    let accounts = [
+        (0u8, 0u32, 1_000_000u128),
+        (1, 0, 1_000_000),
+        (2, 0, 1_000_000),
+        (2, 1, 1_000_000),
+        (3, 0, u128::MAX - 19_999),
+        (0, 1, 0),
+    ];
+    for (index, (k, token, amount)) in accounts.into_iter().enumerate() {
+        let deposit = Deposit {
+            pubkey: key(k).public_key(),
+            l1_address: owner(k),
+            token,
+            amount,
+        };
+        let effect = state.check_deposit(index as u32, &deposit).unwrap();
+        state.commit(&effect);
+    }
+    state
+}
+
+/// Builds the witness of a batch made by `fill` on the rich genesis (fee slot: account 0).
+fn witness_of(fill: impl FnOnce(&mut BatchBuilder<'_>)) -> (State, BatchWitness) {
+    let mut state = rich_genesis();
+    let pre = state.clone();
+    let mut builder = BatchBuilder::new(
+        &mut state,
+        SIZE.batch_params(),
+        1,
+        Fr::from(0u64),
+        fee_accounts(),
+    );
+    fill(&mut builder);
+    let batch = builder.seal();
+    (
+        pre.clone(),
+        BatchWitness::build(&pre, &batch, SIZE).unwrap(),
+    )
+}
+
+fn transfer(from: u32, to: u32, token: u32, amount: u128, fee: u128, nonce: u32) -> Transfer {
+    Transfer {
+        from,
+        to,
+        token,
+        amount,
+        fee,
+        nonce,
+    }
+}
+
+fn signed(tx: Transfer, signer: u8) -> L2Tx {
+    L2Tx::sign_transfer(tx, &key(signer), &DOMAIN)
+}
+
+/// Slot 0 carries `tx` instead (fields and signature; leaf updates untouched).
+fn replace_tx(witness: &mut BatchWitness, tx: Transfer, signer: u8) {
+    let signed = signed(tx, signer);
+    let slot = &mut witness.slots[0];
+    slot.fields.amount = Fr::from(tx.amount);
+    slot.fields.amount_packed = crate::ops::float::AMOUNT.encode(tx.amount).unwrap();
+    slot.fields.fee_packed = crate::ops::float::FEE.encode(tx.fee).unwrap();
+    slot.fields.token = Fr::from(tx.token);
+    slot.fields.signature = *signed.signature();
+}
+
+/// The leaf update of `index` on `state`, leaving it as it is.
+fn update_on(state: &State, index: u32) -> witness::LeafUpdate {
+    let before = state.account(index).copied();
+    witness::LeafUpdate {
+        index,
+        before,
+        after: before,
+        proof: state.proof(index).unwrap(),
+    }
+}
+
+/// The state after slot 0's first leaf update.
+fn after_first(pre: &State, witness: &BatchWitness) -> State {
+    let mut state = pre.clone();
+    let first = &witness.slots[0].first;
+    if let Some(account) = first.after {
+        state.commit(&crate::state::Effect {
+            updates: vec![(first.index, account)],
+            fee: None,
+            payout: None,
+        });
+    }
+    state
+}
+
+fn a_transfer() -> (State, BatchWitness) {
+    witness_of(|b| {
+        b.push_l2(&signed(transfer(1, 2, 0, 10_000, 30, 0), 1))
+            .unwrap();
+    })
+}
+
+#[test]
+fn the_rule_test_batches_are_valid() {
+    assert_eq!(first_broken_rule(a_transfer().1), None);
+    assert_eq!(first_broken_rule(mixed_witness()), None);
+}
+
+#[test]
+fn bad_signature() {
+    let (_, mut w) = a_transfer();
+    w.slots[0].fields.signature = *signed(transfer(1, 2, 0, 10_000, 30, 0), 2).signature();
+    refused_by(w, "signature");
+}
+
+#[test]
+fn wrong_nonce() {
+    let (_, mut w) = a_transfer();
+    replace_tx(&mut w, transfer(1, 2, 0, 10_000, 30, 1), 1);
+    refused_by(w, "signature");
+}
+
+#[test]
+fn overspend() {
+    let (_, mut w) = a_transfer();
+    replace_tx(&mut w, transfer(1, 2, 0, 2_000_000, 30, 0), 1);
+    refused_by(w, "sender_balance");
+}
+
+#[test]
+fn fee_overspend() {
+    let (_, mut w) = a_transfer();
+    replace_tx(&mut w, transfer(1, 2, 0, 990_000, 31 * 10u128.pow(3), 0), 1);
+    refused_by(w, "sender_balance");
+}
+
+#[test]
+fn amounts_out_of_range_near_two_to_the_128_and_p_minus_one() {
+    for amount in [
+        Fr::from(2u64).pow([128]),
+        -Fr::from(1u64),
+        -Fr::from(2u64).pow([128]),
+    ] {
+        let (_, mut w) = witness_of(|b| {
+            let deposit = Deposit {
+                pubkey: key(3).public_key(),
+                l1_address: owner(3),
+                token: 0,
+                amount: 5,
+            };
+            b.push_priority(&PriorityOp::Deposit(deposit)).unwrap();
+        });
+        w.slots[0].fields.amount = amount;
+        refused_by(w, "amount_range");
+    }
+}
+
+#[test]
+fn recipient_balance_out_of_range() {
+    let (_, mut w) = witness_of(|b| {
+        b.push_l2(&signed(transfer(1, 4, 0, 10_000, 0, 0), 1))
+            .unwrap();
+    });
+    replace_tx(&mut w, transfer(1, 4, 0, 30_000, 0, 0), 1);
+    refused_by(w, "recipient_balance");
+}
+
+#[test]
+fn sender_holds_another_token() {
+    let (pre, mut w) = a_transfer();
+    w.slots[0].first = update_on(&pre, 3);
+    replace_tx(&mut w, transfer(3, 2, 0, 10_000, 30, 0), 2);
+    refused_by(w, "sender_exists_and_token");
+}
+
+#[test]
+fn recipient_holds_another_token_or_does_not_exist() {
+    for to in [3u32, 9] {
+        let (pre, mut w) = a_transfer();
+        let middle = after_first(&pre, &w);
+        w.slots[0].second = update_on(&middle, to);
+        replace_tx(&mut w, transfer(1, to, 0, 10_000, 30, 0), 1);
+        refused_by(w, "recipient_exists_and_token");
+    }
+}
+
+#[test]
+fn wrong_merkle_sibling() {
+    let (_, mut w) = a_transfer();
+    w.slots[0].first.proof.siblings[1][0].0 += Fr::from(1u64);
+    refused_by(w, "sender_merkle");
+    let (_, mut w) = a_transfer();
+    w.slots[0].second.proof.siblings[0][2].0 += Fr::from(1u64);
+    refused_by(w, "recipient_merkle");
+}
+
+/// Recomputes the public input after the header or pubdata was changed, as a prover
+/// claiming those values would.
+fn recommit(w: &mut BatchWitness) {
+    w.commitment = w.header.commitment(&w.pubdata);
+}
+
+#[test]
+fn wrong_new_root() {
+    let (_, mut w) = a_transfer();
+    w.header.new_root += Fr::from(1u64);
+    recommit(&mut w);
+    refused_by(w, "commitment");
+}
+
+#[test]
+fn altered_pubdata_byte() {
+    let (_, mut w) = a_transfer();
+    let last = w.pubdata.len() - 1;
+    w.pubdata[last] ^= 0x80;
+    recommit(&mut w);
+    refused_by(w, "commitment");
+}
+
+#[test]
+fn skipped_or_reordered_priority_operations() {
+    let first = PriorityOp::Deposit(Deposit {
+        pubkey: key(3).public_key(),
+        l1_address: owner(3),
+        token: 0,
+        amount: 5,
+    });
+    let second = PriorityOp::Deposit(Deposit {
+        pubkey: key(1).public_key(),
+        l1_address: owner(1),
+        token: 0,
+        amount: 7,
+    });
+    let queue = crate::ops::priority::chain_all(Fr::from(0u64), &[first, second]);
+    // Reordered: the batch consumes the queue's two operations the other way round.
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&second).unwrap();
+        b.push_priority(&first).unwrap();
+    });
+    w.header.priority_after = queue;
+    recommit(&mut w);
+    refused_by(w, "commitment");
+    // Skipped: the batch consumes the second while the contract's queue starts with the first.
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&second).unwrap();
+    });
+    w.header.priority_after = first.chain(Fr::from(0u64));
+    recommit(&mut w);
+    refused_by(w, "commitment");
+}
+
+#[test]
+fn fee_credited_to_an_account_of_another_token() {
+    let (_, mut w) = a_transfer();
+    let mut end = rich_genesis();
+    for slot in &w.slots {
+        for update in [&slot.first, &slot.second] {
+            if let Some(account) = update.after {
+                end.commit(&crate::state::Effect {
+                    updates: vec![(update.index, account)],
+                    fee: None,
+                    payout: None,
+                });
+            }
+        }
+    }
+    w.fees[0].update = update_on(&end, 5);
+    refused_by(w, "fee");
+}
+
+#[test]
+fn a_fee_counted_in_two_fee_slots() {
+    let size = CircuitSize {
+        fee_slots: 2,
+        ..SIZE
+    };
+    let mut state = rich_genesis();
+    let pre = state.clone();
+    let mut builder = BatchBuilder::new(
+        &mut state,
+        size.batch_params(),
+        1,
+        Fr::from(0u64),
+        fee_accounts(),
+    );
+    builder
+        .push_l2(&signed(transfer(1, 2, 0, 10_000, 30, 0), 1))
+        .unwrap();
+    let batch = builder.seal();
+    let mut w = BatchWitness::build(&pre, &batch, size).unwrap();
+    assert_eq!(first_broken_rule(w.clone()), None);
+    w.fees[1].slot = w.fees[0].slot;
+    w.fees[1].update = w.fees[0].update.clone();
+    refused_by(w, "fee");
+}
+
+#[test]
+fn unknown_operation_types() {
+    for code in 5..8 {
+        let (_, mut w) = a_transfer();
+        w.slots[1].fields.code = code;
+        refused_by(w, "op_type");
+    }
+}
+
+#[test]
+fn forced_exit_pays_exactly_the_owners_balance() {
+    let exit = ForcedExit {
+        account: 1,
+        token: 0,
+        requester: owner(1),
+    };
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    });
+    w.slots[0].fields.amount -= Fr::from(1u64);
+    refused_by(w, "forced_exit");
+    let stranger = ForcedExit {
+        requester: owner(2),
+        ..exit
+    };
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::ForcedExit(stranger)).unwrap();
+    });
+    assert_eq!(w.slots[0].fields.amount, Fr::from(0u64));
+    w.slots[0].fields.amount = Fr::from(1_000_000u64);
+    refused_by(w, "forced_exit");
+}
+
+#[test]
+fn deposit_into_someone_elses_account() {
+    let deposit = Deposit {
+        pubkey: key(1).public_key(),
+        l1_address: owner(1),
+        token: 0,
+        amount: 5,
+    };
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::Deposit(deposit)).unwrap();
+    });
+    assert_eq!(w.slots[0].first.index, 1);
+    let intruder = key(3).public_key();
+    w.slots[0].fields.deposit_key = (intruder.0.x(), intruder.0.y());
+    refused_by(w, "deposit_target");
+}
+
+#[test]
+fn nonce_past_two_to_the_32() {
+    let mut pre = rich_genesis();
+    let mut sender = *pre.account(1).unwrap();
+    sender.nonce = u32::MAX;
+    pre.commit(&crate::state::Effect {
+        updates: vec![(1, sender)],
+        fee: None,
+        payout: None,
+    });
+    let mut state = pre.clone();
+    let builder = BatchBuilder::new(
+        &mut state,
+        SIZE.batch_params(),
+        1,
+        Fr::from(0u64),
+        fee_accounts(),
+    );
+    let empty = builder.seal();
+    let mut w = BatchWitness::build(&pre, &empty, SIZE).unwrap();
+    // Slot 0 becomes a transfer from the exhausted account; its leaves are proven on `pre`.
+    let tx = transfer(1, 2, 0, 10, 0, u32::MAX);
+    w.slots[0].fields = witness::OpFields::of(&ExecutedOp::L2 { tx: signed(tx, 1) });
+    w.slots[0].first = update_on(&pre, 1);
+    w.slots[0].second = update_on(&pre, 2);
+    refused_by(w, "sender_nonce");
+}
+
+#[test]
+fn no_witness_variable_is_left_out_of_every_constraint() {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    BatchCircuit {
+        witness: mixed_witness(),
+    }
+    .generate_constraints(cs.clone())
+    .unwrap();
+    cs.finalize();
+    let matrices = cs.to_matrices().unwrap();
+    let instance = cs.num_instance_variables();
+    let witnesses = cs.num_witness_variables();
+    let mut used = vec![false; instance + witnesses];
+    for matrix in matrices.values().flatten() {
+        for row in matrix {
+            for (_, column) in row {
+                used[*column] = true;
+            }
+        }
+    }
+    let unused: Vec<usize> = (instance..instance + witnesses)
+        .filter(|v| !used[*v])
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "{} of {witnesses} witness variables in no constraint: {:?}",
+        unused.len(),
+        &unused[..unused.len().min(10)]
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, ..Default::default() })]
+
+    /// Random batches mixing every operation type: whatever the native builder accepts
+    /// satisfies the circuit, whose commitment (binding the new root, the queue, the payouts
+    /// and the pubdata) is then the native one.
+    #[test]
+    fn random_native_batches_satisfy_the_circuit(
+        actions in proptest::collection::vec((0u8..4, 0u8..4, 0u8..4, 0u32..3_000_000), 4..10),
+    ) {
+        let (_, w) = witness_of(|b| {
+            for (kind, x, y, value) in actions {
+                let account = |k: u8| u32::from(k % 3);
+                let amount = u128::from(value / 100 * 100);
+                let _ = match kind {
+                    0 => b.push_priority(&PriorityOp::Deposit(Deposit {
+                        pubkey: key(x).public_key(), l1_address: owner(x), token: u32::from(y % 2), amount,
+                    })).map(|_| ()),
+                    1 => {
+                        let from = account(x);
+                        let nonce = b.state().account(from).map_or(0, |a| a.nonce);
+                        let tx = transfer(from, account(y), 0, amount, u128::from(value % 3) * 10, nonce);
+                        b.push_l2(&signed(tx, from as u8)).map(|_| ())
+                    }
+                    2 => {
+                        let from = account(x);
+                        let nonce = b.state().account(from).map_or(0, |a| a.nonce);
+                        let tx = Withdraw { from, token: 0, amount, fee: u128::from(value % 2) * 20, nonce, to: owner(y) };
+                        b.push_l2(&L2Tx::sign_withdraw(tx, &key(from as u8), &DOMAIN)).map(|_| ())
+                    }
+                    _ => b.push_priority(&PriorityOp::ForcedExit(ForcedExit {
+                        account: account(x), token: 0, requester: owner(y % 3),
+                    })).map(|_| ()),
+                };
+            }
+        });
+        proptest::prop_assert_eq!(first_broken_rule(w.clone()), None);
+        let circuit = BatchCircuit { witness: w.clone() };
+        proptest::prop_assert_eq!(circuit.public_inputs(), vec![w.header.commitment(&w.pubdata)]);
+    }
 }
