@@ -1,2 +1,16 @@
-//! Verity's Groth16 prover over BN254: proving and verifying keys for each batch-circuit
-//! size, proving on every core, and verification. It builds on `verity-circuits`.
+//! Verity's Groth16 prover over BN254 for the batch circuit of `verity-circuits`: key
+//! generation and the key directory, a staged prover (witness synthesis, QAP witness map,
+//! multi-scalar multiplications, each timed) that reuses the constraint matrices across
+//! proofs and proves several batches at once, verification, and the snarkjs JSON and
+//! Solidity verifier exports that L1 and other tools consume.
+
+pub mod error;
+pub mod keys;
+pub mod memory;
+pub mod prover;
+pub mod snarkjs;
+pub mod solidity;
+
+pub use error::ProverError;
+pub use keys::{KeyDirectory, KeyMetadata};
+pub use prover::{BatchProver, ProveTimings};

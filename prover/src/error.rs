@@ -1,0 +1,68 @@
+//! The prover's errors.
+
+use std::path::PathBuf;
+
+use verity_circuits::circuit::CircuitSize;
+
+/// What can go wrong making keys, loading them, or proving.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// Constraint synthesis or the QAP reduction failed.
+    #[error("synthesis: {0}")]
+    Synthesis(#[from] ark_relations::gr1cs::SynthesisError),
+    /// Reading or writing a key file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A key file does not decode.
+    #[error("{path}: {source}")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: ark_serialize::SerializationError,
+    },
+    /// `keys.json` does not decode.
+    #[error("{path}: {source}")]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The proving key's hash is not the one recorded at setup.
+    #[error("key hash mismatch: keys.json says {expected}, the proving key hashes to {found}")]
+    KeyHash {
+        /// Recorded.
+        expected: String,
+        /// Computed.
+        found: String,
+    },
+    /// The keys are for another circuit size.
+    #[error("keys are for {found:?}, not {expected:?}")]
+    WrongSize {
+        /// Wanted.
+        expected: CircuitSize,
+        /// In the directory.
+        found: CircuitSize,
+    },
+    /// The witness does not fit the keys.
+    #[error("the witness has {found} variables, the keys expect {expected}")]
+    WitnessShape {
+        /// Expected witness variables.
+        expected: usize,
+        /// Allocated.
+        found: usize,
+    },
+    /// A witness that does not satisfy the circuit (a bug upstream: the node proves only
+    /// batches it executed).
+    #[error("the witness does not satisfy the circuit")]
+    Unsatisfied,
+    /// A produced proof that does not verify.
+    #[error("the proof does not verify")]
+    InvalidProof,
+}

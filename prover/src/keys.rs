@@ -1,0 +1,170 @@
+//! The key directory `verity setup` writes and provers load:
+//!
+//! | file | contents |
+//! |---|---|
+//! | `proving_key.bin` | the Groth16 proving key, arkworks uncompressed encoding |
+//! | `verifying_key.bin` | the verifying key, same encoding |
+//! | `verification_key.json` | the verifying key in snarkjs's format |
+//! | `Verifier.sol` | the Solidity verifier generated from it |
+//! | `keys.json` | the circuit size, constraint count and key hashes |
+//!
+//! The key hash (SHA-256 of `proving_key.bin`) names a setup: the node and every prover
+//! worker check it, so no proof is made or accepted under another setup's keys.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ark_bn254::Bn254;
+use ark_groth16::{ProvingKey, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use verity_circuits::circuit::CircuitSize;
+
+use crate::{snarkjs, solidity, ProverError};
+
+/// Proving key file.
+pub const PROVING_KEY: &str = "proving_key.bin";
+/// Verifying key file.
+pub const VERIFYING_KEY: &str = "verifying_key.bin";
+/// snarkjs verifying key file.
+pub const SNARKJS_VERIFYING_KEY: &str = "verification_key.json";
+/// Solidity verifier file.
+pub const VERIFIER_SOL: &str = "Verifier.sol";
+/// Metadata file.
+pub const METADATA: &str = "keys.json";
+
+/// Said wherever keys are made or described.
+pub const SINGLE_PARTY_WARNING: &str = "single-party setup: whoever ran it can forge proofs; \
+     do not secure real funds with these keys (use a multi-party ceremony)";
+
+/// `keys.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMetadata {
+    /// The circuit the keys are for.
+    pub size: CircuitSize,
+    /// Its constraints.
+    pub constraints: usize,
+    /// SHA-256 of `proving_key.bin`, hex.
+    pub key_hash: String,
+    /// SHA-256 of `verifying_key.bin`, hex.
+    pub verifying_key_hash: String,
+    /// How the keys were made.
+    pub setup: String,
+}
+
+/// A key directory.
+#[derive(Clone, Debug)]
+pub struct KeyDirectory {
+    path: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProverError + '_ {
+    move |source| ProverError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn encode(value: &impl CanonicalSerialize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(value.uncompressed_size());
+    value
+        .serialize_uncompressed(&mut bytes)
+        .expect("writing to memory cannot fail");
+    bytes
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl KeyDirectory {
+    /// The directory at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> KeyDirectory {
+        KeyDirectory { path: path.into() }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Writes every file of a setup and returns the metadata.
+    pub fn write(
+        &self,
+        size: CircuitSize,
+        constraints: usize,
+        proving_key: &ProvingKey<Bn254>,
+    ) -> Result<KeyMetadata, ProverError> {
+        fs::create_dir_all(&self.path).map_err(io(&self.path))?;
+        let pk_bytes = encode(proving_key);
+        let vk_bytes = encode(&proving_key.vk);
+        let metadata = KeyMetadata {
+            size,
+            constraints,
+            key_hash: sha256_hex(&pk_bytes),
+            verifying_key_hash: sha256_hex(&vk_bytes),
+            setup: SINGLE_PARTY_WARNING.to_owned(),
+        };
+        let files: [(&str, Vec<u8>); 5] = [
+            (PROVING_KEY, pk_bytes),
+            (VERIFYING_KEY, vk_bytes),
+            (
+                SNARKJS_VERIFYING_KEY,
+                serde_json::to_vec_pretty(&snarkjs::verifying_key(&proving_key.vk))
+                    .expect("JSON of plain data"),
+            ),
+            (
+                VERIFIER_SOL,
+                solidity::verifier(&proving_key.vk).into_bytes(),
+            ),
+            (
+                METADATA,
+                serde_json::to_vec_pretty(&metadata).expect("JSON of plain data"),
+            ),
+        ];
+        for (name, bytes) in files {
+            let path = self.file(name);
+            fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        Ok(metadata)
+    }
+
+    /// Reads `keys.json`.
+    pub fn metadata(&self) -> Result<KeyMetadata, ProverError> {
+        let path = self.file(METADATA);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        serde_json::from_slice(&bytes).map_err(|source| ProverError::Metadata { path, source })
+    }
+
+    /// Loads the proving key, checking it against the recorded key hash. The encoding is
+    /// read without curve checks (fast); the hash is what vouches for the file.
+    pub fn proving_key(&self) -> Result<(KeyMetadata, ProvingKey<Bn254>), ProverError> {
+        let metadata = self.metadata()?;
+        let path = self.file(PROVING_KEY);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        let found = sha256_hex(&bytes);
+        if found != metadata.key_hash {
+            return Err(ProverError::KeyHash {
+                expected: metadata.key_hash,
+                found,
+            });
+        }
+        let key = ProvingKey::deserialize_uncompressed_unchecked(bytes.as_slice())
+            .map_err(|source| ProverError::Decode { path, source })?;
+        Ok((metadata, key))
+    }
+
+    /// Loads the verifying key, with full curve and subgroup checks.
+    pub fn verifying_key(&self) -> Result<VerifyingKey<Bn254>, ProverError> {
+        let path = self.file(VERIFYING_KEY);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        VerifyingKey::deserialize_uncompressed(bytes.as_slice())
+            .map_err(|source| ProverError::Decode { path, source })
+    }
+}
