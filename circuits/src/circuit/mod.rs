@@ -18,6 +18,7 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::uint8::UInt8;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
+pub use slot::SlotCost;
 pub use witness::{BatchWitness, CircuitSize, WitnessError};
 
 use crate::batch::BatchBuilder;
@@ -70,8 +71,51 @@ impl BatchCircuit {
     }
 }
 
-impl ConstraintSynthesizer<Fr> for BatchCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+/// Where a circuit's constraints go.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ConstraintReport {
+    /// The circuit.
+    pub size: CircuitSize,
+    /// All constraints.
+    pub total: usize,
+    /// One slot (every slot costs the same, whatever its operation).
+    pub per_slot: SlotCost,
+    /// Crediting the fee slots at the end of the batch.
+    pub fee_credits: usize,
+    /// Decomposing the header and SHA-256 over header and pubdata.
+    pub commitment: usize,
+    /// Bytes hashed by the commitment.
+    pub commitment_preimage_bytes: usize,
+    /// Allocations outside the slots (header fields, fee-slot leaves).
+    pub other: usize,
+}
+
+impl ConstraintReport {
+    /// The commitment's cost spread over the preimage bytes of one slot's chunk: what a
+    /// slot adds to the SHA-256 (an estimate: SHA-256 works in 64-byte blocks).
+    pub fn commitment_per_slot(&self) -> usize {
+        let chunk = crate::pubdata::PubdataLayout {
+            depth: self.size.depth,
+        }
+        .chunk_bytes();
+        self.commitment * chunk / self.commitment_preimage_bytes
+    }
+
+    /// What one operation of any type costs: its slot plus its share of the commitment.
+    pub fn per_operation(&self) -> usize {
+        self.per_slot.total + self.commitment_per_slot()
+    }
+}
+
+impl BatchCircuit {
+    /// Counts the constraints of `size` by part, synthesising without an assignment check.
+    pub fn constraint_report(size: CircuitSize) -> Result<ConstraintReport, SynthesisError> {
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+        BatchCircuit::blank(size).synthesize(cs)
+    }
+
+    fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<ConstraintReport, SynthesisError> {
         let w = &self.witness;
         let size = w.size;
         let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment))?;
@@ -106,9 +150,13 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             fees: vec![FpVar::zero(); size.fee_slots],
         };
         let mut chunks = Vec::new();
+        let mut per_slot = SlotCost::default();
         for slot in &w.slots {
-            chunks.extend(synthesize_slot(&cs, &context, slot, &mut running)?);
+            let (chunk, cost) = synthesize_slot(&cs, &context, slot, &mut running)?;
+            chunks.extend(chunk);
+            per_slot = cost;
         }
+        let before_fees = cs.num_constraints();
 
         let mut fee_header = Vec::with_capacity(40 * size.fee_slots);
         let fee_credit = rule!("fee_credit");
@@ -128,6 +176,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         }
 
         drop(fee_credit);
+        let before_commitment = cs.num_constraints();
 
         let _commitment = rule!("commitment");
         let mut preimage = be_bits(&number_bits, 64);
@@ -157,7 +206,26 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             digest_bits.extend(byte.to_bits_le()?.into_iter().rev());
         }
         let masked: Vec<Boolean<Fr>> = digest_bits[3..].iter().rev().cloned().collect();
-        Boolean::le_bits_to_fp(&masked)?.enforce_equal(&commitment)
+        Boolean::le_bits_to_fp(&masked)?.enforce_equal(&commitment)?;
+
+        let total = cs.num_constraints();
+        let fee_credits = before_commitment - before_fees;
+        let commitment = total - before_commitment;
+        Ok(ConstraintReport {
+            size,
+            total,
+            per_slot,
+            fee_credits,
+            commitment,
+            commitment_preimage_bytes: bytes.len(),
+            other: total - commitment - fee_credits - per_slot.total * size.slots,
+        })
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for BatchCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize(cs).map(|_| ())
     }
 }
 

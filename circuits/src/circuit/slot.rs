@@ -105,13 +105,42 @@ macro_rules! rule {
 }
 pub(crate) use rule;
 
-/// Synthesises one slot, moving `running` on, and returns the slot's pubdata bits.
+/// Constraints of one slot, by part (every slot costs the same, whatever its operation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SlotCost {
+    /// Type flags, index bits, operation fields, range checks and packed floats.
+    pub operation_fields: usize,
+    /// The first leaf's rules, two leaf hashes and two Merkle paths.
+    pub first_leaf: usize,
+    /// The second leaf's rules, two leaf hashes and two Merkle paths.
+    pub second_leaf: usize,
+    /// The message hash and EdDSA-Poseidon verification.
+    pub signature: usize,
+    /// The priority-queue and payout hashes.
+    pub queue_and_payout: usize,
+    /// Fee-slot matching.
+    pub fees: usize,
+    /// All of the above.
+    pub total: usize,
+}
+
+/// Synthesises one slot, moving `running` on, and returns the slot's pubdata bits and
+/// constraint cost.
 pub(crate) fn synthesize_slot(
     cs: &ConstraintSystemRef<Fr>,
     context: &BatchContext,
     witness: &SlotWitness,
     running: &mut Running,
-) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+) -> Result<(Vec<Boolean<Fr>>, SlotCost), SynthesisError> {
+    let start = cs.num_constraints();
+    let mut mark = start;
+    let mut cost = SlotCost::default();
+    let mut since_mark = || {
+        let now = cs.num_constraints();
+        let spent = now - mark;
+        mark = now;
+        spent
+    };
     let values = &witness.fields;
     let zero = FpVar::zero();
     let flags = {
@@ -161,6 +190,7 @@ pub(crate) fn synthesize_slot(
 
     // First leaf: the sender of a transaction, the account a deposit credits, the account
     // a forced exit empties.
+    cost.operation_fields = since_mark();
     let a = &first.before;
     let a_empty = &first.empty;
     {
@@ -209,6 +239,8 @@ pub(crate) fn synthesize_slot(
         running.root = first.update(&running.root, &a_after, &a_empty_after)?;
     }
 
+    cost.first_leaf = since_mark();
+
     // Second leaf: the recipient of a transfer; leaf 0, unchanged, otherwise.
     let b = &second.before;
     {
@@ -228,6 +260,8 @@ pub(crate) fn synthesize_slot(
         let _rule = rule!("recipient_merkle");
         running.root = second.update(&running.root, &b_after, &fp(&second.empty))?;
     }
+
+    cost.second_leaf = since_mark();
 
     // The signature of a transaction, under the sender's key for this deployment, over
     // the sender's current nonce.
@@ -253,6 +287,8 @@ pub(crate) fn synthesize_slot(
         let signature = SignatureVar::new_witness(cs.clone(), || Ok(values.signature))?;
         verify_var(&signer, &message, &signature, &flags.l2)?;
     }
+
+    cost.signature = since_mark();
 
     // Priority operations are consumed from the queue in order.
     {
@@ -283,6 +319,8 @@ pub(crate) fn synthesize_slot(
         running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
     }
 
+    cost.queue_and_payout = since_mark();
+
     // The fee goes to the one fee slot of its token; no slot, no fee.
     {
         let _rule = rule!("fee");
@@ -298,6 +336,9 @@ pub(crate) fn synthesize_slot(
         }
     }
 
+    cost.fees = since_mark();
+    cost.total = cs.num_constraints() - start;
+
     let layout = PubdataLayout {
         depth: context.depth,
     };
@@ -307,5 +348,5 @@ pub(crate) fn synthesize_slot(
     chunk.extend(amount_float.bits_be());
     chunk.extend(fee_float.bits_be());
     chunk.resize(8 * layout.chunk_bytes(), Boolean::FALSE);
-    Ok(chunk)
+    Ok((chunk, cost))
 }
