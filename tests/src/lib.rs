@@ -1,5 +1,6 @@
 //! Helpers for Verity's end-to-end tests: running the pinned JavaScript tools in
-//! `tests/js` (installed by `npm ci` from its lock file) and reading their JSON.
+//! `tests/js` (installed by `npm ci` from its lock file): scripts that read and print JSON,
+//! and the snarkjs command line.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,12 +17,7 @@ pub fn js_dir() -> PathBuf {
 /// When node or the npm packages are missing, or the script fails: these tests must not
 /// pass without running.
 pub fn run_node(script: &str, input: &serde_json::Value) -> serde_json::Value {
-    let dir = js_dir();
-    assert!(
-        dir.join("node_modules").is_dir(),
-        "{}/node_modules is missing: run scripts/test.sh (or npm ci --prefix tests/js)",
-        dir.display()
-    );
+    let dir = installed_js_dir();
     let mut child = Command::new("node")
         .arg(dir.join(script))
         .current_dir(&dir)
@@ -43,4 +39,31 @@ pub fn run_node(script: &str, input: &serde_json::Value) -> serde_json::Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("node printed JSON")
+}
+
+fn installed_js_dir() -> PathBuf {
+    let dir = js_dir();
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "{}/node_modules is missing: run scripts/test.sh (or npm ci --prefix tests/js)",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs the pinned snarkjs command line with `args`; returns whether it succeeded, and its
+/// output.
+pub fn snarkjs(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let cli = installed_js_dir().join("node_modules/snarkjs/build/cli.cjs");
+    let output = Command::new("node")
+        .arg(cli)
+        .args(args)
+        .output()
+        .expect("starting node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
 }

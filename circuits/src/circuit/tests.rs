@@ -614,14 +614,29 @@ proptest::proptest! {
 #[test]
 fn constraint_report_adds_up() {
     for depth in [4u8, 32] {
-        let size = CircuitSize { slots: 2, fee_slots: 1, depth };
+        let size = CircuitSize {
+            slots: 2,
+            fee_slots: 1,
+            depth,
+        };
         let report = BatchCircuit::constraint_report(size).unwrap();
         let slot = report.per_slot;
         assert_eq!(
             slot.total,
-            slot.operation_fields + slot.first_leaf + slot.second_leaf + slot.signature + slot.queue_and_payout + slot.fees
+            slot.operation_fields
+                + slot.first_leaf
+                + slot.second_leaf
+                + slot.signature
+                + slot.queue_and_payout
+                + slot.fees
         );
-        assert_eq!(report.total, report.other + report.fee_credits + report.commitment + 2 * slot.total);
-        println!("{size:?}: {report:#?}\nper operation: {}", report.per_operation());
+        assert_eq!(
+            report.total,
+            report.other + report.fee_credits + report.commitment + 2 * slot.total
+        );
+        println!(
+            "{size:?}: {report:#?}\nper operation: {}",
+            report.per_operation()
+        );
     }
 }

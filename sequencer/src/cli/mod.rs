@@ -1,6 +1,10 @@
 //! The `verity` command line: argument definitions and dispatch.
 
+mod bench;
+mod circuit;
 mod wallet;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +23,27 @@ pub enum Command {
     /// Keys and signed transactions.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// Make proving and verifying keys for a circuit size (single-party setup: not for real funds).
+    Setup {
+        /// The circuit size.
+        #[command(flatten)]
+        size: circuit::SizeArgs,
+        /// Directory to write the keys, verification_key.json and Verifier.sol into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a circuit size's constraint counts, without a setup.
+    CircuitInfo {
+        /// The circuit size.
+        #[command(flatten)]
+        size: circuit::SizeArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 /// Parses the process arguments and runs the command.
@@ -26,5 +51,8 @@ pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Wallet(command) => wallet::run(command),
+        Command::Setup { size, out } => circuit::setup(size, out),
+        Command::CircuitInfo { size, json } => circuit::info(size, json),
+        Command::Bench(command) => bench::run(command),
     }
 }

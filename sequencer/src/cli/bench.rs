@@ -1,0 +1,190 @@
+//! `verity bench prove`: sets up a circuit, proves random valid batches with Verity's staged
+//! prover and with plain `ark-groth16` in the same run, verifies every proof, and reports
+//! time, throughput, where the time goes and peak memory.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use clap::Subcommand;
+use serde_json::json;
+use verity_circuits::circuit::BatchWitness;
+use verity_prover::keys::KeyDirectory;
+use verity_prover::memory::{peak_rss_bytes, reset_peak_rss};
+use verity_prover::prover::{prove_baseline, setup};
+use verity_prover::{snarkjs, BatchProver, ProveTimings};
+
+use super::circuit::SizeArgs;
+use crate::workload::Workload;
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Prove random batches with Verity's prover and plain ark-groth16 and compare.
+    Prove {
+        #[command(flatten)]
+        size: SizeArgs,
+        /// Batches to prove with each prover.
+        #[arg(long, default_value_t = 2)]
+        batches: usize,
+        /// Write the last proof as snarkjs proof.json and public.json, with
+        /// verification_key.json, into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    }
+}
+
+fn median_timings(all: &[ProveTimings]) -> serde_json::Value {
+    let field = |get: fn(&ProveTimings) -> Duration| {
+        median(all.iter().map(|t| get(t).as_secs_f64()).collect())
+    };
+    json!({
+        "synthesis": field(|t| t.synthesis),
+        "witness_map_fft": field(|t| t.witness_map),
+        "msm_a_g1": field(|t| t.msm_a),
+        "msm_b_g1": field(|t| t.msm_b_g1),
+        "msm_b_g2": field(|t| t.msm_b_g2),
+        "msm_c_g1": field(|t| t.msm_c),
+        "total": field(|t| t.total),
+    })
+}
+
+fn prover_figures(
+    seconds: &[f64],
+    constraints: usize,
+    slots: usize,
+    peak: Option<u64>,
+) -> serde_json::Value {
+    let median_seconds = median(seconds.to_vec());
+    json!({
+        "prove_seconds": seconds,
+        "prove_seconds_median": median_seconds,
+        "constraints_per_second": constraints as f64 / median_seconds,
+        "operations_per_second": slots as f64 / median_seconds,
+        "peak_memory_bytes": peak,
+        "peak_memory_bytes_per_million_constraints": peak.map(|p| p as f64 / (constraints as f64 / 1e6)),
+    })
+}
+
+/// Runs a benchmark.
+pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Prove {
+        size,
+        batches,
+        export,
+        json: as_json,
+    } = command;
+    let size = size.size()?;
+    ensure!(batches > 0, "prove at least one batch");
+
+    let started = Instant::now();
+    let key = setup(size, &mut rand::rngs::OsRng)?;
+    let setup_seconds = started.elapsed().as_secs_f64();
+
+    let key_dir = match &export {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("verity-bench-keys-{}", std::process::id())),
+    };
+    let keys = KeyDirectory::new(&key_dir);
+    let prover = BatchProver::new(size, key)?;
+    let constraints = prover.constraints();
+    keys.write(size, constraints, prover.proving_key())?;
+    let started = Instant::now();
+    let (_, loaded) = keys.proving_key()?;
+    let key_load_seconds = started.elapsed().as_secs_f64();
+    drop(loaded);
+    let key_bytes = std::fs::metadata(key_dir.join(verity_prover::keys::PROVING_KEY))?.len();
+
+    let mut workload = Workload::new(size.depth, (4 * size.slots).max(8), 7);
+    let witnesses: Vec<BatchWitness> = (0..batches)
+        .map(|_| workload.next_batch(size).map(|(_, witness)| witness))
+        .collect::<Result<_, _>>()?;
+
+    reset_peak_rss();
+    let mut ours = Vec::with_capacity(batches);
+    let mut timings = Vec::with_capacity(batches);
+    let mut last = None;
+    for witness in &witnesses {
+        let (proof, timing) = prover.prove(witness.clone(), &mut rand::rngs::OsRng)?;
+        ensure!(
+            prover.verify(&proof, witness.commitment),
+            "Verity's proof does not verify"
+        );
+        ours.push(timing.total.as_secs_f64());
+        timings.push(timing);
+        last = Some((proof, witness.commitment));
+    }
+    let ours_peak = peak_rss_bytes();
+
+    reset_peak_rss();
+    let mut baseline = Vec::with_capacity(batches);
+    for witness in &witnesses {
+        let started = Instant::now();
+        let proof = prove_baseline(
+            prover.proving_key(),
+            witness.clone(),
+            &mut rand::rngs::OsRng,
+        )?;
+        baseline.push(started.elapsed().as_secs_f64());
+        ensure!(
+            prover.verify(&proof, witness.commitment),
+            "the baseline proof does not verify"
+        );
+    }
+    let baseline_peak = peak_rss_bytes();
+
+    if let (Some(dir), Some((proof, commitment))) = (&export, &last) {
+        std::fs::write(
+            dir.join("proof.json"),
+            serde_json::to_vec_pretty(&snarkjs::proof(proof))?,
+        )?;
+        std::fs::write(
+            dir.join("public.json"),
+            serde_json::to_vec_pretty(&snarkjs::public_signals(&[*commitment]))?,
+        )?;
+    } else {
+        std::fs::remove_dir_all(&key_dir)?;
+    }
+
+    let report = json!({
+        "slots": size.slots,
+        "depth": size.depth,
+        "fee_slots": size.fee_slots,
+        "batches": batches,
+        "constraints": constraints,
+        "setup_seconds": setup_seconds,
+        "proving_key_bytes": key_bytes,
+        "proving_key_load_seconds": key_load_seconds,
+        "verity": prover_figures(&ours, constraints, size.slots, ours_peak),
+        "verity_stages_median_seconds": median_timings(&timings),
+        "baseline_ark_groth16": prover_figures(&baseline, constraints, size.slots, baseline_peak),
+        "speedup_vs_baseline": median(baseline.clone()) / median(ours.clone()),
+        "threads": rayon::current_num_threads(),
+    });
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} constraints; Verity {:.2}s per batch ({:.0} constraints/s), ark-groth16 {:.2}s ({:.2}x)",
+            constraints,
+            median(ours.clone()),
+            constraints as f64 / median(ours.clone()),
+            median(baseline.clone()),
+            median(baseline) / median(ours)
+        );
+    }
+    Ok(())
+}
