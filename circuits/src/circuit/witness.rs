@@ -335,30 +335,21 @@ impl OpFields {
                 l1_address: fr_from_address(&exit.requester),
                 ..blank
             },
-            ExecutedOp::L2 {
-                tx: L2Tx::Transfer { tx, signature },
-            } => {
-                let (amount_packed, fee_packed) = packed(tx.amount, tx.fee);
+            ExecutedOp::L2 { tx: l2 } => {
+                let (token, amount, fee, recipient) = match l2 {
+                    L2Tx::Transfer { tx, .. } => (tx.token, tx.amount, tx.fee, Fr::from(0u64)),
+                    L2Tx::Withdraw { tx, .. } => {
+                        (tx.token, tx.amount, tx.fee, fr_from_address(&tx.to))
+                    }
+                };
+                let (amount_packed, fee_packed) = packed(amount, fee);
                 OpFields {
-                    token: Fr::from(tx.token),
-                    amount: Fr::from(tx.amount),
+                    token: Fr::from(token),
+                    amount: Fr::from(amount),
                     amount_packed,
                     fee_packed,
-                    signature: *signature,
-                    ..blank
-                }
-            }
-            ExecutedOp::L2 {
-                tx: L2Tx::Withdraw { tx, signature },
-            } => {
-                let (amount_packed, fee_packed) = packed(tx.amount, tx.fee);
-                OpFields {
-                    token: Fr::from(tx.token),
-                    amount: Fr::from(tx.amount),
-                    amount_packed,
-                    fee_packed,
-                    l1_address: fr_from_address(&tx.to),
-                    signature: *signature,
+                    l1_address: recipient,
+                    signature: *l2.signature(),
                     ..blank
                 }
             }

@@ -92,20 +92,47 @@ pub struct Withdraw {
     pub to: Address,
 }
 
+/// `Poseidon(domain, code, from, to, token, nonce, amount, fee)`: the one layout of every
+/// signed message (`to` is the recipient account of a transfer, the L1 address of a
+/// withdrawal).
+#[allow(clippy::too_many_arguments)]
+fn signed_message(
+    domain: &Domain,
+    code: OpType,
+    from: AccountIndex,
+    to: Fr,
+    token: TokenId,
+    nonce: u32,
+    amount: u128,
+    fee: u128,
+) -> Fr {
+    poseidon(&[
+        domain.hash(),
+        Fr::from(code as u8),
+        Fr::from(from),
+        to,
+        Fr::from(token),
+        Fr::from(nonce),
+        Fr::from(amount),
+        Fr::from(fee),
+    ])
+}
+
 impl Transfer {
     /// The signed message:
     /// `Poseidon(domain, 3, from, to, token, nonce, amount, fee)`.
     pub fn message(&self, domain: &Domain) -> Fr {
-        poseidon(&[
-            domain.hash(),
-            Fr::from(OpType::Transfer as u8),
-            Fr::from(self.from),
-            Fr::from(self.to),
-            Fr::from(self.token),
-            Fr::from(self.nonce),
-            Fr::from(self.amount),
-            Fr::from(self.fee),
-        ])
+        let to = Fr::from(self.to);
+        signed_message(
+            domain,
+            OpType::Transfer,
+            self.from,
+            to,
+            self.token,
+            self.nonce,
+            self.amount,
+            self.fee,
+        )
     }
 }
 
@@ -113,16 +140,17 @@ impl Withdraw {
     /// The signed message:
     /// `Poseidon(domain, 4, from, to_address, token, nonce, amount, fee)`.
     pub fn message(&self, domain: &Domain) -> Fr {
-        poseidon(&[
-            domain.hash(),
-            Fr::from(OpType::Withdraw as u8),
-            Fr::from(self.from),
-            fr_from_address(&self.to),
-            Fr::from(self.token),
-            Fr::from(self.nonce),
-            Fr::from(self.amount),
-            Fr::from(self.fee),
-        ])
+        let to = fr_from_address(&self.to);
+        signed_message(
+            domain,
+            OpType::Withdraw,
+            self.from,
+            to,
+            self.token,
+            self.nonce,
+            self.amount,
+            self.fee,
+        )
     }
 }
 
