@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what Verity's build and tests need on a fresh Debian machine with
-# the Rust toolchain: Node.js/npm (from apt when missing) and the pinned npm packages the
-# tests drive (tests/js, from its lock file).
+# the Rust toolchain: Node.js/npm (from apt when missing) and the pinned npm packages, from
+# their lock files: the JavaScript tools the tests drive (tests/js) and solc and anvil
+# (verifier-contracts).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -29,3 +30,4 @@ npm_ci() {
   fi
 }
 npm_ci "$root/tests/js"
+npm_ci "$root/verifier-contracts"

@@ -5,7 +5,7 @@
 //! | `proving_key.bin` | the Groth16 proving key, arkworks uncompressed encoding |
 //! | `verifying_key.bin` | the verifying key, same encoding |
 //! | `verification_key.json` | the verifying key in snarkjs's format |
-//! | `Verifier.sol` | the Solidity verifier generated from it |
+//! | `Verifier.sol`, `Groth16Verifier.sol` | the Solidity verifier of this key, and the implementation it fixes the key of |
 //! | `keys.json` | the circuit size, constraint count and key hashes |
 //!
 //! The key hash (SHA-256 of `proving_key.bin`) names a setup: the node and every prover
@@ -31,6 +31,8 @@ pub const VERIFYING_KEY: &str = "verifying_key.bin";
 pub const SNARKJS_VERIFYING_KEY: &str = "verification_key.json";
 /// Solidity verifier file.
 pub const VERIFIER_SOL: &str = "Verifier.sol";
+/// The Solidity verifier implementation it imports.
+pub const GROTH16_VERIFIER_SOL: &str = "Groth16Verifier.sol";
 /// Metadata file.
 pub const METADATA: &str = "keys.json";
 
@@ -111,7 +113,7 @@ impl KeyDirectory {
             verifying_key_hash: sha256_hex(&vk_bytes),
             setup: SINGLE_PARTY_WARNING.to_owned(),
         };
-        let files: [(&str, Vec<u8>); 5] = [
+        let files: [(&str, Vec<u8>); 6] = [
             (PROVING_KEY, pk_bytes),
             (VERIFYING_KEY, vk_bytes),
             (
@@ -122,6 +124,10 @@ impl KeyDirectory {
             (
                 VERIFIER_SOL,
                 solidity::verifier(&proving_key.vk).into_bytes(),
+            ),
+            (
+                GROTH16_VERIFIER_SOL,
+                solidity::GROTH16_VERIFIER_SOL.as_bytes().to_vec(),
             ),
             (
                 METADATA,

@@ -3,5 +3,6 @@
 //! sequencer, its RPC, storage and L1 integration grow here.
 
 pub mod cli;
+pub mod l1;
 pub mod wallet;
 pub mod workload;

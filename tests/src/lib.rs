@@ -67,3 +67,18 @@ pub fn snarkjs(args: &[&std::ffi::OsStr]) -> (bool, String) {
     );
     (output.status.success(), text)
 }
+
+/// The anvil binary that `verifier-contracts/package.json` pins (npm `@foundry-rs/anvil`).
+///
+/// # Panics
+/// When it is not installed: run scripts/setup.sh.
+pub fn anvil_path() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../verifier-contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/setup.sh (npm ci in verifier-contracts)",
+        path.display()
+    );
+    path
+}

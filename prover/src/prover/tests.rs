@@ -121,7 +121,10 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
     assert!(loaded == *prover.proving_key());
     assert_eq!(keys.verifying_key().unwrap(), *prover.verifying_key());
     let sol = std::fs::read_to_string(dir.join(crate::keys::VERIFIER_SOL)).unwrap();
-    assert!(sol.contains("function verifyProof"));
+    assert!(sol.contains("contract Verifier is Groth16Verifier"));
+    let implementation =
+        std::fs::read_to_string(dir.join(crate::keys::GROTH16_VERIFIER_SOL)).unwrap();
+    assert!(implementation.contains("function verifyProof"));
 
     let mut bytes = std::fs::read(dir.join(crate::keys::PROVING_KEY)).unwrap();
     let last = bytes.len() - 1;

@@ -1,0 +1,5 @@
+//! Layer 1: Rust bindings to Verity's contracts, generated with alloy's `sol!` from the
+//! committed artifacts in `verifier-contracts/artifacts`, and conversions from the prover's
+//! types to their calldata.
+
+pub mod contracts;

@@ -1,0 +1,123 @@
+//! The Solidity verifier (the committed `Groth16Verifier` artifact, deployed on anvil with a
+//! real verifying key) and the Rust verifier agree, accepting and refusing, on the same
+//! valid and corrupted proofs; malformed inputs revert with their custom errors.
+
+use alloy::node_bindings::Anvil;
+use alloy::primitives::U256;
+use alloy::providers::ProviderBuilder;
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_groth16::{Groth16, Proof};
+use verity_circuits::circuit::CircuitSize;
+use verity_prover::prover::setup;
+use verity_prover::BatchProver;
+use verity_sequencer::l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
+use verity_sequencer::workload::Workload;
+
+const SIZE: CircuitSize = CircuitSize {
+    slots: 2,
+    fee_slots: 1,
+    depth: 2,
+};
+const Q: &str = "21888242871839275222246405745257275088696311157297823662689037894645226208583";
+const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn solidity_and_rust_verifiers_agree() {
+    let prover = BatchProver::new(SIZE, setup(SIZE, &mut rand::rngs::OsRng).unwrap()).unwrap();
+    let (batch, witness) = Workload::new(SIZE.depth, 3, 1).next_batch(SIZE).unwrap();
+    let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng).unwrap();
+    let commitment = batch.commitment;
+
+    let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
+    let provider = ProviderBuilder::new()
+        .wallet(anvil.wallet().expect("anvil's dev accounts"))
+        .connect_http(anvil.endpoint_url());
+    let verifier = Groth16Verifier::deploy(&provider, verifier_key_words(prover.verifying_key()))
+        .await
+        .expect("deploys");
+
+    let word = |f: Fr| {
+        U256::from_be_slice(&ark_ff::BigInteger::to_bytes_be(
+            &ark_ff::PrimeField::into_bigint(f),
+        ))
+    };
+    let rerandomized =
+        Groth16::<Bn254>::rerandomize_proof(prover.verifying_key(), &proof, &mut rand::rngs::OsRng);
+    let shifted = Proof {
+        a: (proof.a.into_group() + G1Projective::from(G1Affine::generator())).into_affine(),
+        ..proof.clone()
+    };
+    let swapped = Proof {
+        a: proof.c,
+        c: proof.a,
+        ..proof.clone()
+    };
+    let cases = [
+        ("valid", proof.clone(), commitment, true),
+        ("re-randomized", rerandomized, commitment, true),
+        (
+            "other public input",
+            proof.clone(),
+            commitment + Fr::from(1u64),
+            false,
+        ),
+        ("A moved", shifted, commitment, false),
+        ("A and C swapped", swapped, commitment, false),
+    ];
+    for (name, case, input, expected) in cases {
+        assert_eq!(
+            prover.verify(&case, input),
+            expected,
+            "Rust verifier, {name}"
+        );
+        let on_chain = verifier
+            .verifyProof(proof_words(&case), word(input))
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(on_chain, expected, "Solidity verifier, {name}");
+    }
+    let gas = verifier
+        .verifyProof(proof_words(&proof), word(commitment))
+        .estimate_gas()
+        .await
+        .unwrap();
+    println!("verifyProof transaction gas (including the 21,000 base and calldata): {gas}");
+
+    let q: U256 = Q.parse().unwrap();
+    let r: U256 = R.parse().unwrap();
+    let reverts = |result: Result<bool, alloy::contract::Error>, error: &str| {
+        let message = format!("{:?}", result.expect_err("must revert"));
+        let selector = alloy::hex::encode(&alloy::primitives::keccak256(error.as_bytes())[..4]);
+        assert!(
+            message.contains(&selector),
+            "expected {error}, got {message}"
+        );
+    };
+    let call = |words: [U256; 8], input: U256| {
+        let verifier = &verifier;
+        async move { verifier.verifyProof(words, input).call().await }
+    };
+    reverts(
+        call(proof_words(&proof), r).await,
+        "PublicInputNotInField()",
+    );
+    reverts(
+        call(proof_words(&proof), word(commitment) + r).await,
+        "PublicInputNotInField()",
+    );
+    let mut out_of_field = proof_words(&proof);
+    out_of_field[0] = q;
+    reverts(
+        call(out_of_field, word(commitment)).await,
+        "CoordinateNotInField()",
+    );
+    let mut off_curve = proof_words(&proof);
+    off_curve[0] = U256::from(1u64);
+    off_curve[1] = U256::from(3u64);
+    reverts(
+        call(off_curve, word(commitment)).await,
+        "PrecompileFailed()",
+    );
+}
