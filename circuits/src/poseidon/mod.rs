@@ -2,6 +2,7 @@
 //! rounds and constants), for 1 to 12 inputs, through `light-poseidon`.
 
 pub mod constraints;
+pub mod solidity;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;

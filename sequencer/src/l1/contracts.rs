@@ -12,7 +12,29 @@ alloy::sol!(
     "../verifier-contracts/artifacts/Groth16Verifier.json"
 );
 
-fn word<F: PrimeField>(element: &F) -> U256 {
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    PoseidonT3,
+    "../verifier-contracts/artifacts/PoseidonT3.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    PoseidonT5,
+    "../verifier-contracts/artifacts/PoseidonT5.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    PoseidonT6,
+    "../verifier-contracts/artifacts/PoseidonT6.json"
+);
+
+/// A field element as a 256-bit word.
+pub fn word<F: PrimeField>(element: &F) -> U256 {
     U256::from_be_slice(&element.into_bigint().to_bytes_be())
 }
 

@@ -1,0 +1,72 @@
+//! The generated Poseidon contracts compute circomlib's Poseidon on an EVM (anvil), equal to
+//! the native hash, and refuse inputs at or above the field modulus.
+
+use alloy::node_bindings::Anvil;
+use alloy::primitives::U256;
+use alloy::providers::ProviderBuilder;
+use verity_circuits::poseidon::poseidon;
+use verity_circuits::Fr;
+use verity_sequencer::l1::contracts::{word, PoseidonT3, PoseidonT5, PoseidonT6};
+
+fn inputs<const N: usize>(seed: u64) -> [Fr; N] {
+    std::array::from_fn(|i| {
+        let x = Fr::from(seed * 1_000_003 + i as u64);
+        x * x * x + Fr::from(7u64)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn evm_poseidon_equals_native() {
+    let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
+    let provider = ProviderBuilder::new()
+        .wallet(anvil.wallet().expect("anvil's dev accounts"))
+        .connect_http(anvil.endpoint_url());
+    let t3 = PoseidonT3::deploy(&provider).await.unwrap();
+    let t5 = PoseidonT5::deploy(&provider).await.unwrap();
+    let t6 = PoseidonT6::deploy(&provider).await.unwrap();
+
+    for seed in 0..4u64 {
+        let a = inputs::<2>(seed);
+        assert_eq!(
+            t3.hash(a.map(|x| word(&x))).call().await.unwrap(),
+            word(&poseidon(&a))
+        );
+        let b = inputs::<4>(seed);
+        assert_eq!(
+            t5.hash(b.map(|x| word(&x))).call().await.unwrap(),
+            word(&poseidon(&b))
+        );
+        let c = inputs::<5>(seed);
+        assert_eq!(
+            t6.hash(c.map(|x| word(&x))).call().await.unwrap(),
+            word(&poseidon(&c))
+        );
+    }
+    let edge = [-Fr::from(1u64), Fr::from(0u64)];
+    assert_eq!(
+        t3.hash(edge.map(|x| word(&x))).call().await.unwrap(),
+        word(&poseidon(&edge))
+    );
+
+    let modulus = word(&-Fr::from(1u64)) + U256::from(1u64);
+    let refused = t3
+        .hash([modulus, U256::ZERO])
+        .call()
+        .await
+        .expect_err("input ≥ r reverts");
+    assert!(format!("{refused:?}").contains(&alloy::hex::encode(
+        &alloy::primitives::keccak256("InputNotInField()")[..4]
+    )));
+
+    for (name, gas) in [
+        ("T3", t3.hash(a_words::<2>()).estimate_gas().await.unwrap()),
+        ("T5", t5.hash(a_words::<4>()).estimate_gas().await.unwrap()),
+        ("T6", t6.hash(a_words::<5>()).estimate_gas().await.unwrap()),
+    ] {
+        println!("Poseidon{name} hash transaction gas (including the 21,000 base): {gas}");
+    }
+}
+
+fn a_words<const N: usize>() -> [U256; N] {
+    inputs::<N>(9).map(|x| word(&x))
+}
