@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @notice The Groth16 verifier of one circuit size.
+interface IBatchVerifier {
+    /// @notice Whether `proof` proves the statement with public input `input`.
+    function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool);
+}
+
+/// @notice circomlib Poseidon of two field elements.
+interface IPoseidon2 {
+    /// @notice The hash.
+    function hash(uint256[2] calldata inputs) external pure returns (uint256);
+}
+
+/// @notice circomlib Poseidon of four field elements.
+interface IPoseidon4 {
+    /// @notice The hash.
+    function hash(uint256[4] calldata inputs) external pure returns (uint256);
+}
+
+/// @notice circomlib Poseidon of five field elements.
+interface IPoseidon5 {
+    /// @notice The hash.
+    function hash(uint256[5] calldata inputs) external pure returns (uint256);
+}
+
+/// @notice The ERC-20 calls the Rollup makes.
+interface IERC20Minimal {
+    /// @notice Moves tokens from `from` with allowance.
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    /// @notice Moves tokens.
+    function transfer(address to, uint256 amount) external returns (bool);
+    /// @notice Balance of `owner`.
+    function balanceOf(address owner) external view returns (uint256);
+}
+
+/// @title Verity rollup
+/// @notice Holds the layer-2 state root, the priority queue of L1 operations, users' funds and
+///         their pending withdrawals. A batch is final the moment its Groth16 proof is accepted.
+///         If the oldest queued operation outlives its deadline, anyone can start exodus mode,
+///         in which every user exits against the last verified root without the operator.
+///         There is no upgrade path.
+contract Rollup {
+    /// @notice A batch number other than the next one.
+    error WrongBatchNumber(uint64 expected, uint64 given);
+    /// @notice The batch does not start from the current state root.
+    error WrongOldRoot();
+    /// @notice A value that must be a field element is not below r.
+    error NotInField();
+    /// @notice No verifier for a batch of this many slots.
+    error NoVerifierForSize(uint256 slots);
+    /// @notice Pubdata is not a fee header plus whole chunks.
+    error MalformedPubdata();
+    /// @notice The batch claims more priority operations than are queued.
+    error PriorityOpsUnavailable();
+    /// @notice The proof does not prove this batch.
+    error InvalidProof();
+    /// @notice The call is not allowed in exodus mode.
+    error ExodusActive();
+    /// @notice The call needs exodus mode.
+    error ExodusNotActive();
+    /// @notice No queued operation is past its deadline.
+    error DeadlineNotPassed();
+    /// @notice Nothing to withdraw or refund.
+    error NothingPending();
+    /// @notice This account already exited.
+    error AlreadyExited();
+    /// @notice The leaf and siblings do not hash to the state root.
+    error InvalidMerkleProof();
+    /// @notice The token is not registered.
+    error UnknownToken();
+    /// @notice The token is registered already.
+    error TokenAlreadyRegistered();
+    /// @notice A deposit whose value differs from its amount, or an amount of zero or ≥ 2^128.
+    error WrongAmount();
+    /// @notice The public key is not a point of Baby Jubjub.
+    error NotOnCurve();
+    /// @notice The account index lies outside the tree.
+    error AccountOutOfRange();
+    /// @notice An ETH or token transfer failed.
+    error TransferFailed();
+    /// @notice A reentrant call.
+    error Reentrancy();
+    /// @notice The deposit is not refundable to the caller with these values.
+    error NotRefundable();
+
+    /// @notice A payment the batch makes on L1, into a pending balance.
+    struct Payout {
+        address recipient;
+        uint32 token;
+        uint128 amount;
+    }
+
+    /// @notice A batch as submitted.
+    struct BatchData {
+        uint64 number;
+        uint256 oldRoot;
+        uint256 newRoot;
+        uint256 priorityOps;
+        bytes pubdata;
+        Payout[] payouts;
+    }
+
+    uint256 private constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 private constant COMMITMENT_MASK = (1 << 253) - 1;
+    uint256 private constant FEE_ENTRY_BYTES = 5;
+
+    /// @notice Binary depth of the account tree.
+    uint8 public immutable depth;
+    /// @notice Fee-header entries of every batch.
+    uint256 public immutable feeSlots;
+    /// @notice Seconds a queued operation may wait before exodus can start.
+    uint256 public immutable priorityWindow;
+    /// @notice Poseidon(chain id, this contract's address): what signatures bind.
+    uint256 public immutable domain;
+    IPoseidon2 private immutable poseidon2;
+    IPoseidon4 private immutable poseidon4;
+    IPoseidon5 private immutable poseidon5;
+
+    /// @notice The last verified state root.
+    uint256 public stateRoot;
+    /// @notice The last verified batch.
+    uint64 public batchNumber;
+    /// @notice The verifier for batches of each slot count.
+    mapping(uint256 slots => IBatchVerifier) public verifiers;
+
+    /// @notice Registered tokens by id; id 0 is ETH.
+    address[] public tokens;
+    /// @notice Whether a token contract is registered.
+    mapping(address token => bool) public isRegistered;
+
+    /// @notice Rolling hash after each queued operation.
+    mapping(uint256 index => uint256) public priorityHashAfter;
+    /// @notice When each queued operation's wait ends.
+    mapping(uint256 index => uint256) public priorityDeadline;
+    /// @notice keccak256(depositor, token, amount) of each queued deposit, for refunds in exodus.
+    mapping(uint256 index => bytes32) public depositRefund;
+    /// @notice The next operation a batch must consume.
+    uint256 public priorityHead;
+    /// @notice The number of operations ever queued.
+    uint256 public priorityTail;
+
+    /// @notice Amounts each address can withdraw, per token.
+    mapping(address owner => mapping(uint32 token => uint256)) public pendingWithdrawals;
+    /// @notice Whether exodus mode is on.
+    bool public exodusMode;
+    /// @notice Accounts that exited in exodus mode.
+    mapping(uint256 account => bool) public exited;
+    uint256 private unlocked = 1;
+
+    /// @notice A token was registered.
+    event TokenRegistered(uint32 indexed id, address indexed token);
+    /// @notice A deposit was queued.
+    event DepositQueued(
+        uint256 indexed index, address indexed depositor, uint32 token, uint256 pubkeyX, uint256 pubkeyY, uint128 amount
+    );
+    /// @notice A forced exit was queued.
+    event ForcedExitQueued(uint256 indexed index, address indexed requester, uint32 account, uint32 token);
+    /// @notice A batch was verified and its root is final.
+    event BatchFinalized(uint64 indexed number, uint256 newRoot, uint256 commitment, uint256 priorityOps);
+    /// @notice A batch paid into a pending balance.
+    event WithdrawalPending(address indexed recipient, uint32 indexed token, uint128 amount);
+    /// @notice A pending balance was paid out.
+    event Withdrawn(address indexed recipient, uint32 indexed token, uint256 amount);
+    /// @notice Exodus mode started.
+    event ExodusActivated(uint256 oldestPendingOperation);
+    /// @notice An account exited in exodus mode.
+    event Exited(uint32 indexed account, address indexed recipient, uint32 token, uint128 amount);
+    /// @notice An unconsumed deposit was refunded in exodus mode.
+    event DepositRefunded(uint256 indexed index, address indexed depositor, uint32 token, uint128 amount);
+
+    modifier nonReentrant() {
+        if (unlocked != 1) revert Reentrancy();
+        unlocked = 2;
+        _;
+        unlocked = 1;
+    }
+
+    /// @notice Deploys the rollup.
+    /// @param depth_ Binary tree depth (even, at most 32).
+    /// @param feeSlots_ Fee-header entries per batch.
+    /// @param priorityWindow_ Seconds before a queued operation allows exodus.
+    /// @param genesisRoot The empty tree's root at this depth.
+    /// @param hashes Poseidon contracts of 2, 4 and 5 inputs.
+    /// @param slotCounts Batch sizes with a verifier.
+    /// @param batchVerifiers Their verifiers, in the same order.
+    constructor(
+        uint8 depth_,
+        uint256 feeSlots_,
+        uint256 priorityWindow_,
+        uint256 genesisRoot,
+        address[3] memory hashes,
+        uint256[] memory slotCounts,
+        IBatchVerifier[] memory batchVerifiers
+    ) {
+        if (genesisRoot >= R) revert NotInField();
+        depth = depth_;
+        feeSlots = feeSlots_;
+        priorityWindow = priorityWindow_;
+        poseidon2 = IPoseidon2(hashes[0]);
+        poseidon4 = IPoseidon4(hashes[1]);
+        poseidon5 = IPoseidon5(hashes[2]);
+        domain = IPoseidon2(hashes[0]).hash([block.chainid, uint256(uint160(address(this)))]);
+        stateRoot = genesisRoot;
+        for (uint256 i = 0; i < slotCounts.length; ++i) {
+            verifiers[slotCounts[i]] = batchVerifiers[i];
+        }
+        tokens.push(address(0));
+        emit TokenRegistered(0, address(0));
+    }
+
+    /// @notice Registers an ERC-20 token; anyone may.
+    /// @param token The token contract.
+    /// @return id Its token id.
+    function registerToken(address token) external returns (uint32 id) {
+        if (token == address(0) || isRegistered[token]) revert TokenAlreadyRegistered();
+        id = uint32(tokens.length);
+        tokens.push(token);
+        isRegistered[token] = true;
+        emit TokenRegistered(id, token);
+    }
+
+    /// @notice Number of registered tokens, ETH included.
+    function tokenCount() external view returns (uint256) {
+        return tokens.length;
+    }
+
+    /// @notice The priority-queue hash after the first `count` operations.
+    function priorityHashAt(uint256 count) public view returns (uint256) {
+        return count == 0 ? 0 : priorityHashAfter[count - 1];
+    }
+
+    /// @notice Queues a deposit of ETH (token 0, `msg.value`) or of a registered ERC-20 to the
+    ///         layer-2 account of `(pubkeyX, pubkeyY)`, owned on L1 by the caller.
+    /// @param token Token id.
+    /// @param pubkeyX Baby Jubjub public key x (circomlib coordinates).
+    /// @param pubkeyY Public key y.
+    /// @param amount Amount; for ETH it must equal `msg.value`.
+    function deposit(uint32 token, uint256 pubkeyX, uint256 pubkeyY, uint128 amount) external payable nonReentrant {
+        if (exodusMode) revert ExodusActive();
+        if (token >= tokens.length) revert UnknownToken();
+        if (pubkeyX >= R || pubkeyY >= R) revert NotInField();
+        uint256 x2 = mulmod(pubkeyX, pubkeyX, R);
+        uint256 y2 = mulmod(pubkeyY, pubkeyY, R);
+        if (addmod(mulmod(168700, x2, R), y2, R) != addmod(1, mulmod(168696, mulmod(x2, y2, R), R), R)) {
+            revert NotOnCurve();
+        }
+        uint128 credited;
+        if (token == 0) {
+            if (msg.value != amount || amount == 0) revert WrongAmount();
+            credited = amount;
+        } else {
+            if (msg.value != 0 || amount == 0) revert WrongAmount();
+            IERC20Minimal erc20 = IERC20Minimal(tokens[token]);
+            uint256 before = erc20.balanceOf(address(this));
+            _call(address(erc20), abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount)));
+            uint256 received = erc20.balanceOf(address(this)) - before;
+            if (received == 0 || received >= 1 << 128) revert WrongAmount();
+            credited = uint128(received);
+        }
+        uint256 tag = 1 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
+        uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, pubkeyX, pubkeyY, credited]));
+        depositRefund[index] = keccak256(abi.encode(msg.sender, token, credited));
+        emit DepositQueued(index, msg.sender, token, pubkeyX, pubkeyY, credited);
+    }
+
+    /// @notice Queues a forced exit: the next batch must pay the whole balance of `account` to
+    ///         its L1 owner if the caller is that owner and `token` its token (and otherwise
+    ///         consumes the request without effect).
+    /// @param account Layer-2 account index.
+    /// @param token Its token id.
+    function requestForcedExit(uint32 account, uint32 token) external {
+        if (exodusMode) revert ExodusActive();
+        if (uint256(account) >> depth != 0) revert AccountOutOfRange();
+        if (token >= tokens.length) revert UnknownToken();
+        uint256 tag = 2 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
+        uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, account, 0, 0]));
+        emit ForcedExitQueued(index, msg.sender, account, token);
+    }
+
+    function _enqueue(uint256 hashAfter) private returns (uint256 index) {
+        index = priorityTail;
+        priorityHashAfter[index] = hashAfter;
+        priorityDeadline[index] = block.timestamp + priorityWindow;
+        priorityTail = index + 1;
+    }
+
+    /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
+    ///         balances and pops the priority operations it consumed.
+    /// @param batch The batch: its number (the last one plus one), the current and new roots,
+    ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
+    ///        per slot) and its L1 payouts in slot order.
+    /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
+    function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
+        if (exodusMode) revert ExodusActive();
+        if (batch.number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, batch.number);
+        if (batch.oldRoot != stateRoot) revert WrongOldRoot();
+        if (batch.newRoot >= R) revert NotInField();
+        IBatchVerifier verifier = _verifierFor(batch.pubdata.length);
+        uint256 head = priorityHead;
+        if (head + batch.priorityOps > priorityTail) revert PriorityOpsUnavailable();
+        uint256 commitment = _commitment(batch, head);
+        if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
+
+        stateRoot = batch.newRoot;
+        batchNumber = batch.number;
+        priorityHead = head + batch.priorityOps;
+        for (uint256 i = 0; i < batch.payouts.length; ++i) {
+            Payout calldata payout = batch.payouts[i];
+            if (payout.amount > 0) {
+                pendingWithdrawals[payout.recipient][payout.token] += payout.amount;
+                emit WithdrawalPending(payout.recipient, payout.token, payout.amount);
+            }
+        }
+        emit BatchFinalized(batch.number, batch.newRoot, commitment, batch.priorityOps);
+    }
+
+    /// @dev The verifier of the circuit size whose pubdata has `length` bytes.
+    function _verifierFor(uint256 length) private view returns (IBatchVerifier verifier) {
+        uint256 chunkBytes = (48 + 2 * uint256(depth) + 7) / 8;
+        uint256 header = feeSlots * FEE_ENTRY_BYTES;
+        if (length <= header || (length - header) % chunkBytes != 0) revert MalformedPubdata();
+        uint256 slots = (length - header) / chunkBytes;
+        verifier = verifiers[slots];
+        if (address(verifier) == address(0)) revert NoVerifierForSize(slots);
+    }
+
+    /// @dev The public input: SHA-256 over the header and pubdata, top three bits cleared.
+    function _commitment(BatchData calldata batch, uint256 head) private view returns (uint256) {
+        uint256 payoutHash = 0;
+        for (uint256 i = 0; i < batch.payouts.length; ++i) {
+            Payout calldata payout = batch.payouts[i];
+            payoutHash = poseidon4.hash(
+                [payoutHash, uint256(uint160(payout.recipient)), uint256(payout.token), uint256(payout.amount)]
+            );
+        }
+        bytes memory headerFields = abi.encodePacked(
+            batch.number,
+            domain,
+            batch.oldRoot,
+            batch.newRoot,
+            priorityHashAt(head),
+            priorityHashAt(head + batch.priorityOps),
+            payoutHash
+        );
+        return uint256(sha256(bytes.concat(headerFields, batch.pubdata))) & COMMITMENT_MASK;
+    }
+
+    /// @notice Pays the caller's pending balance of `token`.
+    /// @param token Token id.
+    function withdraw(uint32 token) external nonReentrant {
+        uint256 amount = pendingWithdrawals[msg.sender][token];
+        if (amount == 0) revert NothingPending();
+        pendingWithdrawals[msg.sender][token] = 0;
+        if (token == 0) {
+            (bool ok,) = msg.sender.call{value: amount}("");
+            if (!ok) revert TransferFailed();
+        } else {
+            _call(tokens[token], abi.encodeCall(IERC20Minimal.transfer, (msg.sender, amount)));
+        }
+        emit Withdrawn(msg.sender, token, amount);
+    }
+
+    /// @notice Starts exodus mode once the oldest unconsumed operation is past its deadline.
+    function activateExodus() external {
+        if (exodusMode) revert ExodusActive();
+        uint256 head = priorityHead;
+        if (head == priorityTail || block.timestamp <= priorityDeadline[head]) revert DeadlineNotPassed();
+        exodusMode = true;
+        emit ExodusActivated(head);
+    }
+
+    /// @notice In exodus mode, credits an account's whole balance, proven against the last
+    ///         verified root, to its L1 owner's pending balance; once per account.
+    /// @param account Account index.
+    /// @param pubkey The account's key (x, y).
+    /// @param owner Its L1 owner.
+    /// @param token Its token.
+    /// @param balance Its balance.
+    /// @param nonce Its nonce.
+    /// @param siblings Per level from the leaf up, the three siblings in child order.
+    function exit(
+        uint32 account,
+        uint256[2] calldata pubkey,
+        address owner,
+        uint32 token,
+        uint128 balance,
+        uint32 nonce,
+        uint256[3][] calldata siblings
+    ) external {
+        if (!exodusMode) revert ExodusNotActive();
+        if (exited[account]) revert AlreadyExited();
+        if (uint256(account) >> depth != 0 || siblings.length != depth / 2) revert AccountOutOfRange();
+        uint256 packed = uint256(token) + (uint256(nonce) << 32) + (uint256(uint160(owner)) << 64);
+        uint256 node = poseidon4.hash([pubkey[0], pubkey[1], uint256(balance), packed]);
+        uint256 position = account;
+        for (uint256 level = 0; level < siblings.length; ++level) {
+            uint256 slot = position & 3;
+            uint256[4] memory children;
+            uint256 next = 0;
+            for (uint256 child = 0; child < 4; ++child) {
+                children[child] = child == slot ? node : siblings[level][next++];
+            }
+            node = poseidon4.hash(children);
+            position >>= 2;
+        }
+        if (node != stateRoot) revert InvalidMerkleProof();
+        exited[account] = true;
+        pendingWithdrawals[owner][token] += balance;
+        emit Exited(account, owner, token, balance);
+    }
+
+    /// @notice In exodus mode, refunds a deposit no batch consumed to its depositor.
+    /// @param index The deposit's queue index.
+    /// @param token Its token.
+    /// @param amount Its amount.
+    function refundDeposit(uint256 index, uint32 token, uint128 amount) external {
+        if (!exodusMode) revert ExodusNotActive();
+        if (index < priorityHead || depositRefund[index] != keccak256(abi.encode(msg.sender, token, amount))) {
+            revert NotRefundable();
+        }
+        delete depositRefund[index];
+        pendingWithdrawals[msg.sender][token] += amount;
+        emit DepositRefunded(index, msg.sender, token, amount);
+    }
+
+    /// @dev A token call that must succeed and, if it returns data, return true.
+    function _call(address token, bytes memory data) private {
+        (bool ok, bytes memory result) = token.call(data);
+        if (!ok || (result.length != 0 && !abi.decode(result, (bool))) || (result.length == 0 && token.code.length == 0)) {
+            revert TransferFailed();
+        }
+    }
+}
