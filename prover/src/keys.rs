@@ -81,6 +81,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The verifying-key hash `keys.json` records: SHA-256 of its uncompressed encoding.
+pub fn verifying_key_hash(vk: &VerifyingKey<Bn254>) -> String {
+    sha256_hex(&encode(vk))
+}
+
 impl KeyDirectory {
     /// The directory at `path`.
     pub fn new(path: impl Into<PathBuf>) -> KeyDirectory {

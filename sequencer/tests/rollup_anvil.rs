@@ -1,121 +1,31 @@
-//! The Rollup contract on anvil with real Groth16 proofs: deposits of ETH and an ERC-20,
-//! a batch consuming them, a withdrawal proven on L2 and paid on L1; and the named reverts
-//! of bad proofs, wrong roots, replays, re-randomised proofs, skipped priority operations
-//! and malformed points.
+//! The Rollup contract on anvil with real Groth16 proofs: deposits of ETH and an ERC-20, a
+//! batch consuming them, withdrawals proven on L2 and paid on L1; and the named reverts of
+//! bad proofs, wrong roots, replays, re-randomised proofs, skipped priority operations,
+//! malformed points and a re-entered withdrawal.
 
-use std::collections::BTreeMap;
+mod support;
 
-use alloy::node_bindings::Anvil;
-use alloy::primitives::{keccak256, Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::primitives::U256;
+use alloy::providers::Provider;
 use ark_bn254::Bn254;
-use ark_groth16::{Groth16, Proof};
-use verity_circuits::batch::{Batch, BatchBuilder};
-use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use ark_groth16::Groth16;
+use support::{assert_reverts, chain, prover, Node};
 use verity_circuits::eddsa::PrivateKey;
-use verity_circuits::ops::{Deposit, Domain, L2Tx, PriorityOp, Withdraw};
-use verity_circuits::state::{State, StateConfig};
-use verity_circuits::Fr;
-use verity_prover::prover::setup;
-use verity_prover::BatchProver;
+use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Withdraw};
 use verity_sequencer::l1::contracts::{
-    batch_data, proof_words, verifier_key_words, word, Groth16Verifier, PoseidonT3, PoseidonT5,
-    PoseidonT6, Rollup, TestToken,
+    batch_data, proof_words, word, ReentrantWithdrawer, TestToken,
 };
-
-const SIZE: CircuitSize = CircuitSize {
-    slots: 2,
-    fee_slots: 1,
-    depth: 4,
-};
-
-fn selector(error: &str) -> String {
-    alloy::hex::encode(&keccak256(error.as_bytes())[..4])
-}
-
-fn assert_reverts<T: std::fmt::Debug>(result: Result<T, alloy::contract::Error>, error: &str) {
-    let message = format!("{:?}", result.expect_err("must revert"));
-    assert!(
-        message.contains(&selector(error)),
-        "expected {error}, got {message}"
-    );
-}
-
-struct Node {
-    state: State,
-    prover: BatchProver,
-    priority: Fr,
-}
-
-impl Node {
-    /// Executes `fill` as the next batch and proves it; the state moves on only with `commit`.
-    fn batch(
-        &self,
-        number: u64,
-        fill: impl FnOnce(&mut BatchBuilder<'_>),
-    ) -> (State, Batch, Proof<Bn254>) {
-        let mut state = self.state.clone();
-        let mut builder = BatchBuilder::new(
-            &mut state,
-            SIZE.batch_params(),
-            number,
-            self.priority,
-            BTreeMap::new(),
-        );
-        fill(&mut builder);
-        let batch = builder.seal();
-        let witness = BatchWitness::build(&self.state, &batch, SIZE).unwrap();
-        let (proof, _) = self.prover.prove(witness, &mut rand::rngs::OsRng).unwrap();
-        assert!(self.prover.verify(&proof, batch.commitment));
-        (state, batch, proof)
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deposit_prove_finalize_withdraw_and_named_reverts() {
-    let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
-    let provider = ProviderBuilder::new()
-        .wallet(anvil.wallet().expect("anvil's dev accounts"))
-        .connect_http(anvil.endpoint_url());
-    let user = anvil.addresses()[1];
-
-    let prover = BatchProver::new(SIZE, setup(SIZE, &mut rand::rngs::OsRng).unwrap()).unwrap();
-    let verifier = Groth16Verifier::deploy(&provider, verifier_key_words(prover.verifying_key()))
-        .await
-        .unwrap();
-    let hashes = [
-        *PoseidonT3::deploy(&provider).await.unwrap().address(),
-        *PoseidonT5::deploy(&provider).await.unwrap().address(),
-        *PoseidonT6::deploy(&provider).await.unwrap().address(),
-    ];
-    let genesis = State::new(StateConfig {
-        depth: SIZE.depth,
-        domain: Domain {
-            chain_id: 0,
-            rollup_address: Address::ZERO,
-        },
-    })
-    .unwrap()
-    .root();
-    let rollup = Rollup::deploy(
-        &provider,
-        SIZE.depth,
-        U256::from(SIZE.fee_slots),
-        U256::from(3600u64),
-        word(&genesis),
-        hashes,
-        vec![U256::from(SIZE.slots)],
-        vec![*verifier.address()],
-    )
-    .await
-    .unwrap();
-    let domain = Domain {
-        chain_id: anvil.chain_id(),
-        rollup_address: *rollup.address(),
-    };
+    let prover = prover();
+    let chain = chain(&prover, 3600).await;
+    let (provider, rollup) = (&chain.provider, &chain.rollup);
+    let user = chain.anvil.addresses()[1];
+    let domain = chain.deployment.domain();
     assert_eq!(rollup.domain().call().await.unwrap(), word(&domain.hash()));
 
-    let token = TestToken::deploy(&provider).await.unwrap();
+    let token = TestToken::deploy(provider).await.unwrap();
     token
         .mint(user, U256::from(10u128.pow(21)))
         .send()
@@ -139,6 +49,9 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         .await
         .unwrap()
         .watch()
+        .await
+        .unwrap();
+    let attacker = ReentrantWithdrawer::deploy(provider, *rollup.address())
         .await
         .unwrap();
 
@@ -181,65 +94,56 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         .value(U256::from(5u64));
     assert_reverts(bad_key.call().await, "NotOnCurve()");
 
-    let mut state = State::new(StateConfig {
-        depth: SIZE.depth,
-        domain,
-    })
-    .unwrap();
-    state.register_token();
-    let mut node = Node {
-        state,
-        prover,
-        priority: Fr::from(0u64),
-    };
+    let mut node = Node::new(&chain.deployment, 1);
 
-    // A batch that skips the first deposit is refused.
-    let (_, skipping, proof) = node.batch(1, |b| {
-        b.push_priority(&PriorityOp::Deposit(erc20)).unwrap();
-    });
-    assert_reverts(
-        rollup
-            .submitBatch(batch_data(&skipping), proof_words(&proof))
-            .call()
-            .await,
-        "InvalidProof()",
-    );
+    // A batch that skips the first deposit, or takes them in the other order, is refused.
+    for order in [vec![erc20], vec![erc20, eth]] {
+        let (_, batch, proof) = node.prepare(&prover, |b| {
+            for d in &order {
+                b.push_priority(&PriorityOp::Deposit(*d)).unwrap();
+            }
+        });
+        assert_reverts(
+            rollup
+                .submitBatch(batch_data(&batch), proof_words(&proof))
+                .call()
+                .await,
+            "InvalidProof()",
+        );
+    }
 
     // Batch 1 consumes both deposits in queue order.
-    let (after_one, batch_one, proof) = node.batch(1, |b| {
+    let (state, batch, proof) = node.prepare(&prover, |b| {
         b.push_priority(&PriorityOp::Deposit(eth)).unwrap();
         b.push_priority(&PriorityOp::Deposit(erc20)).unwrap();
     });
-    let proof_one = proof_words(&proof);
-    let mut tampered = proof_one;
-    tampered.swap(0, 6);
-    tampered.swap(1, 7);
+    let words = proof_words(&proof);
+    let mut swapped = words;
+    swapped.swap(0, 6);
+    swapped.swap(1, 7);
     assert_reverts(
-        rollup
-            .submitBatch(batch_data(&batch_one), tampered)
-            .call()
-            .await,
+        rollup.submitBatch(batch_data(&batch), swapped).call().await,
         "InvalidProof()",
     );
-    let mut off_curve = proof_one;
+    let mut off_curve = words;
     off_curve[0] = U256::from(1u64);
     off_curve[1] = U256::from(3u64);
     assert_reverts(
         rollup
-            .submitBatch(batch_data(&batch_one), off_curve)
+            .submitBatch(batch_data(&batch), off_curve)
             .call()
             .await,
         "PrecompileFailed()",
     );
-    let mut wrong_root = batch_data(&batch_one);
+    let mut wrong_root = batch_data(&batch);
     wrong_root.oldRoot += U256::from(1u64);
     assert_reverts(
-        rollup.submitBatch(wrong_root, proof_one).call().await,
+        rollup.submitBatch(wrong_root, words).call().await,
         "WrongOldRoot()",
     );
 
     let receipt = rollup
-        .submitBatch(batch_data(&batch_one), proof_one)
+        .submitBatch(batch_data(&batch), words)
         .send()
         .await
         .unwrap()
@@ -248,44 +152,37 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         .unwrap();
     assert!(receipt.status());
     println!(
-        "submitBatch gas, {} slots with two deposits: {}",
-        SIZE.slots, receipt.gas_used
+        "submitBatch gas, 2 slots, two deposits: {}",
+        receipt.gas_used
     );
     assert_eq!(
         rollup.stateRoot().call().await.unwrap(),
-        word(&batch_one.header.new_root)
+        word(&batch.header.new_root)
     );
     assert_eq!(
         rollup.priorityHead().call().await.unwrap(),
         U256::from(2u64)
     );
-    node.state = after_one;
-    node.priority = batch_one.header.priority_after;
+    node.finalized(state, &batch);
 
     // Replays of the final batch, even with a re-randomised proof, are refused.
     assert_reverts(
-        rollup
-            .submitBatch(batch_data(&batch_one), proof_one)
-            .call()
-            .await,
+        rollup.submitBatch(batch_data(&batch), words).call().await,
         "WrongBatchNumber(uint64,uint64)",
     );
-    let rerandomized = Groth16::<Bn254>::rerandomize_proof(
-        node.prover.verifying_key(),
-        &proof,
-        &mut rand::rngs::OsRng,
-    );
-    assert!(node.prover.verify(&rerandomized, batch_one.commitment));
+    let rerandomized =
+        Groth16::<Bn254>::rerandomize_proof(prover.verifying_key(), &proof, &mut rand::rngs::OsRng);
+    assert!(prover.verify(&rerandomized, batch.commitment));
     assert_reverts(
         rollup
-            .submitBatch(batch_data(&batch_one), proof_words(&rerandomized))
+            .submitBatch(batch_data(&batch), proof_words(&rerandomized))
             .call()
             .await,
         "WrongBatchNumber(uint64,uint64)",
     );
 
-    // Batch 2: Alice withdraws 0.4 ETH to the user's L1 address; the user pulls it.
-    let withdrawal = Withdraw {
+    // Batch 2: Alice withdraws 0.4 ETH to the user, Bob 2e20 of the token to the attacker.
+    let eth_out = Withdraw {
         from: 0,
         token: 0,
         amount: 4 * 10u128.pow(17),
@@ -293,22 +190,32 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         nonce: 0,
         to: user,
     };
-    let (after_two, batch_two, proof_two) = node.batch(2, |b| {
-        b.push_l2(&L2Tx::sign_withdraw(withdrawal, &alice, &domain))
+    let token_out = Withdraw {
+        from: 1,
+        token: 1,
+        amount: 2 * 10u128.pow(20),
+        fee: 0,
+        nonce: 0,
+        to: user,
+    };
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        b.push_l2(&L2Tx::sign_withdraw(eth_out, &alice, &domain))
+            .unwrap();
+        b.push_l2(&L2Tx::sign_withdraw(token_out, &bob, &domain))
             .unwrap();
     });
     rollup
-        .submitBatch(batch_data(&batch_two), proof_words(&proof_two))
+        .submitBatch(batch_data(&batch), proof_words(&proof))
         .send()
         .await
         .unwrap()
         .watch()
         .await
         .unwrap();
-    node.state = after_two;
+    node.finalized(state, &batch);
     assert_eq!(
         rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
-        U256::from(withdrawal.amount)
+        U256::from(eth_out.amount)
     );
 
     let before = provider.get_balance(user).await.unwrap();
@@ -322,14 +229,60 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         .await
         .unwrap();
     let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-    let after = provider.get_balance(user).await.unwrap();
-    assert_eq!(after + fee - before, U256::from(withdrawal.amount));
+    assert_eq!(
+        provider.get_balance(user).await.unwrap() + fee - before,
+        U256::from(eth_out.amount)
+    );
     assert_reverts(
         rollup.withdraw(0).from(user).call().await,
         "NothingPending()",
     );
-    assert_eq!(node.state.account(0).unwrap().balance, 6 * 10u128.pow(17));
+    let token_before = token.balanceOf(user).call().await.unwrap();
+    rollup
+        .withdraw(1)
+        .from(user)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    assert_eq!(
+        token.balanceOf(user).call().await.unwrap() - token_before,
+        U256::from(token_out.amount)
+    );
 
-    // The operator cannot start exodus while nothing is overdue.
+    // Batch 3: Alice withdraws to a contract that re-enters withdraw from its receive hook.
+    let to_attacker = Withdraw {
+        from: 0,
+        token: 0,
+        amount: 10u128.pow(17),
+        fee: 0,
+        nonce: 1,
+        to: *attacker.address(),
+    };
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        b.push_l2(&L2Tx::sign_withdraw(to_attacker, &alice, &domain))
+            .unwrap();
+    });
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    node.finalized(state, &batch);
+    assert_reverts(attacker.attack().call().await, "Reentrancy()");
+    assert_eq!(
+        rollup
+            .pendingWithdrawals(*attacker.address(), 0)
+            .call()
+            .await
+            .unwrap(),
+        U256::from(to_attacker.amount)
+    );
+
     assert_reverts(rollup.activateExodus().call().await, "DeadlineNotPassed()");
 }

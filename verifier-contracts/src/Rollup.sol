@@ -355,8 +355,8 @@ contract Rollup {
         if (amount == 0) revert NothingPending();
         pendingWithdrawals[msg.sender][token] = 0;
         if (token == 0) {
-            (bool ok,) = msg.sender.call{value: amount}("");
-            if (!ok) revert TransferFailed();
+            (bool ok, bytes memory reason) = msg.sender.call{value: amount}("");
+            if (!ok) _bubble(reason);
         } else {
             _call(tokens[token], abi.encodeCall(IERC20Minimal.transfer, (msg.sender, amount)));
         }
@@ -424,6 +424,14 @@ contract Rollup {
         delete depositRefund[index];
         pendingWithdrawals[msg.sender][token] += amount;
         emit DepositRefunded(index, msg.sender, token, amount);
+    }
+
+    /// @dev Re-raises a failed call's revert reason, or TransferFailed when it gave none.
+    function _bubble(bytes memory reason) private pure {
+        if (reason.length == 0) revert TransferFailed();
+        assembly ("memory-safe") {
+            revert(add(reason, 32), mload(reason))
+        }
     }
 
     /// @dev A token call that must succeed and, if it returns data, return true.

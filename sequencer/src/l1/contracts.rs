@@ -51,6 +51,13 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
+        ReentrantWithdrawer,
+        "../verifier-contracts/artifacts/ReentrantWithdrawer.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
         TestToken,
         "../verifier-contracts/artifacts/TestToken.json"
     );

@@ -1,0 +1,232 @@
+//! Forced exits and exodus on anvil: a forced exit is honoured by the next batch; with the
+//! operator gone, an overdue forced exit lets anyone start exodus, after which a user exits
+//! with a Merkle proof against the last verified root (once), and an unconsumed deposit is
+//! refunded.
+
+mod support;
+
+use alloy::primitives::U256;
+use support::{advance_time, assert_reverts, chain, prover, Node};
+use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
+use verity_sequencer::l1::contracts::{batch_data, proof_words, word};
+
+const WINDOW: u64 = 600;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forced_exit_then_exodus_without_the_operator() {
+    let prover = prover();
+    let chain = chain(&prover, WINDOW).await;
+    let rollup = &chain.rollup;
+    let [_, carol, dave, erin] = [0, 1, 2, 3].map(|i| chain.anvil.addresses()[i]);
+    let keys = [
+        PrivateKey::from_bytes([3; 32]),
+        PrivateKey::from_bytes([4; 32]),
+    ];
+    let deposits = [
+        Deposit {
+            pubkey: keys[0].public_key(),
+            l1_address: carol,
+            token: 0,
+            amount: 3 * 10u128.pow(18),
+        },
+        Deposit {
+            pubkey: keys[1].public_key(),
+            l1_address: dave,
+            token: 0,
+            amount: 2 * 10u128.pow(18),
+        },
+    ];
+    for d in deposits {
+        rollup
+            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
+            .from(d.l1_address)
+            .value(U256::from(d.amount))
+            .send()
+            .await
+            .unwrap()
+            .watch()
+            .await
+            .unwrap();
+    }
+    let mut node = Node::new(&chain.deployment, 0);
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        for d in deposits {
+            b.push_priority(&PriorityOp::Deposit(d)).unwrap();
+        }
+    });
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    node.finalized(state, &batch);
+
+    // Carol forces her exit; the next batch honours it.
+    rollup
+        .requestForcedExit(0, 0)
+        .from(carol)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    assert_reverts(
+        rollup.requestForcedExit(16, 0).from(carol).call().await,
+        "AccountOutOfRange()",
+    );
+    let exit = ForcedExit {
+        account: 0,
+        token: 0,
+        requester: carol,
+    };
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    });
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    node.finalized(state, &batch);
+    assert_eq!(
+        rollup.pendingWithdrawals(carol, 0).call().await.unwrap(),
+        U256::from(deposits[0].amount)
+    );
+
+    // The operator disappears: Dave's forced exit and Erin's deposit are never consumed.
+    rollup
+        .requestForcedExit(1, 0)
+        .from(dave)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    let erin_key = PrivateKey::from_bytes([5; 32]).public_key();
+    rollup
+        .deposit(0, word(&erin_key.0.x()), word(&erin_key.0.y()), 7)
+        .from(erin)
+        .value(U256::from(7u64))
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    assert_reverts(rollup.activateExodus().call().await, "DeadlineNotPassed()");
+    assert_reverts(
+        rollup
+            .exit(1, [U256::ZERO; 2], dave, 0, 0, 0, vec![])
+            .call()
+            .await,
+        "ExodusNotActive()",
+    );
+    advance_time(&chain.provider, WINDOW + 1).await;
+    rollup
+        .activateExodus()
+        .from(erin)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    assert!(rollup.exodusMode().call().await.unwrap());
+    assert_reverts(
+        rollup
+            .submitBatch(batch_data(&batch), proof_words(&proof))
+            .call()
+            .await,
+        "ExodusActive()",
+    );
+
+    // Dave exits with a Merkle proof from the state as of the last verified root.
+    let account = *node.state.account(1).unwrap();
+    let siblings: Vec<[U256; 3]> = node
+        .state
+        .proof(1)
+        .unwrap()
+        .siblings
+        .iter()
+        .map(|row| row.map(|s| word(&s.0)))
+        .collect();
+    let pubkey = [word(&account.pubkey.0.x()), word(&account.pubkey.0.y())];
+    let exit_call = |balance: u128| {
+        rollup.exit(
+            1,
+            pubkey,
+            account.l1_address,
+            account.token,
+            balance,
+            account.nonce,
+            siblings.clone(),
+        )
+    };
+    assert_reverts(
+        exit_call(account.balance + 1).call().await,
+        "InvalidMerkleProof()",
+    );
+    let receipt = exit_call(account.balance)
+        .from(dave)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    println!("exodus exit gas: {}", receipt.gas_used);
+    assert_eq!(
+        rollup.pendingWithdrawals(dave, 0).call().await.unwrap(),
+        U256::from(account.balance)
+    );
+    assert_reverts(exit_call(account.balance).call().await, "AlreadyExited()");
+    rollup
+        .withdraw(0)
+        .from(dave)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+
+    // Erin's unconsumed deposit comes back to her, once.
+    assert_reverts(
+        rollup
+            .refundDeposit(U256::from(4u64), 0, 8)
+            .from(erin)
+            .call()
+            .await,
+        "NotRefundable()",
+    );
+    rollup
+        .refundDeposit(U256::from(4u64), 0, 7)
+        .from(erin)
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+    assert_eq!(
+        rollup.pendingWithdrawals(erin, 0).call().await.unwrap(),
+        U256::from(7u64)
+    );
+    assert_reverts(
+        rollup
+            .refundDeposit(U256::from(4u64), 0, 7)
+            .from(erin)
+            .call()
+            .await,
+        "NotRefundable()",
+    );
+}

@@ -1,0 +1,142 @@
+//! Shared by the anvil tests: a node-side executor and prover for a small circuit, and a
+//! deployment of every contract on a fresh anvil.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::primitives::{keccak256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use ark_bn254::Bn254;
+use ark_groth16::Proof;
+use verity_circuits::batch::{Batch, BatchBuilder};
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::state::{State, StateConfig};
+use verity_circuits::Fr;
+use verity_prover::keys::verifying_key_hash;
+use verity_prover::prover::setup;
+use verity_prover::BatchProver;
+use verity_sequencer::l1::contracts::Rollup;
+use verity_sequencer::l1::deploy::{deploy, DeployConfig, Deployment};
+
+/// The circuit the anvil tests prove.
+pub const SIZE: CircuitSize = CircuitSize {
+    slots: 2,
+    fee_slots: 1,
+    depth: 4,
+};
+
+/// Asserts a call reverted with the custom error of signature `error`.
+pub fn assert_reverts<T: std::fmt::Debug>(result: Result<T, alloy::contract::Error>, error: &str) {
+    let selector = alloy::hex::encode(&keccak256(error.as_bytes())[..4]);
+    let message = format!("{:?}", result.expect_err("must revert"));
+    assert!(
+        message.contains(&selector),
+        "expected {error}, got {message}"
+    );
+}
+
+/// anvil with every contract deployed.
+pub struct Chain {
+    pub anvil: AnvilInstance,
+    pub provider: DynProvider,
+    pub deployment: Deployment,
+    pub rollup: Rollup::RollupInstance<DynProvider>,
+}
+
+/// Starts anvil and deploys Verity for `prover`'s circuit.
+pub async fn chain(prover: &BatchProver, priority_window_seconds: u64) -> Chain {
+    let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
+    let provider = ProviderBuilder::new()
+        .wallet(anvil.wallet().expect("anvil's dev accounts"))
+        .connect_http(anvil.endpoint_url())
+        .erased();
+    let config = DeployConfig {
+        depth: SIZE.depth,
+        fee_slots: SIZE.fee_slots,
+        priority_window_seconds,
+        verifiers: vec![(
+            SIZE.slots,
+            prover.verifying_key().clone(),
+            verifying_key_hash(prover.verifying_key()),
+        )],
+    };
+    let deployment = deploy(&provider, &config).await.unwrap();
+    let rollup = Rollup::new(deployment.rollup, provider.clone());
+    Chain {
+        anvil,
+        provider,
+        deployment,
+        rollup,
+    }
+}
+
+/// Proves `SIZE` batches.
+pub fn prover() -> BatchProver {
+    BatchProver::new(SIZE, setup(SIZE, &mut rand::rngs::OsRng).unwrap()).unwrap()
+}
+
+/// The operator's side: the state and the queue position.
+pub struct Node {
+    pub state: State,
+    pub priority: Fr,
+    pub batches: u64,
+}
+
+impl Node {
+    /// The node of a fresh deployment, with `tokens` registered besides ETH.
+    pub fn new(deployment: &Deployment, tokens: u32) -> Node {
+        let mut state = State::new(StateConfig {
+            depth: SIZE.depth,
+            domain: deployment.domain(),
+        })
+        .unwrap();
+        for _ in 0..tokens {
+            state.register_token();
+        }
+        Node {
+            state,
+            priority: Fr::from(0u64),
+            batches: 0,
+        }
+    }
+
+    /// Executes the next batch with `fill` and proves it, without moving the node on.
+    pub fn prepare(
+        &self,
+        prover: &BatchProver,
+        fill: impl FnOnce(&mut BatchBuilder<'_>),
+    ) -> (State, Batch, Proof<Bn254>) {
+        let mut state = self.state.clone();
+        let mut builder = BatchBuilder::new(
+            &mut state,
+            SIZE.batch_params(),
+            self.batches + 1,
+            self.priority,
+            BTreeMap::new(),
+        );
+        fill(&mut builder);
+        let batch = builder.seal();
+        let witness = BatchWitness::build(&self.state, &batch, SIZE).unwrap();
+        let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng).unwrap();
+        assert!(prover.verify(&proof, batch.commitment));
+        (state, batch, proof)
+    }
+
+    /// Moves on past a finalized batch.
+    pub fn finalized(&mut self, state: State, batch: &Batch) {
+        self.state = state;
+        self.priority = batch.header.priority_after;
+        self.batches = batch.header.number;
+    }
+}
+
+/// Advances anvil's clock by `seconds` and mines a block.
+pub async fn advance_time(provider: &DynProvider, seconds: u64) {
+    let _: U256 = provider
+        .raw_request("evm_increaseTime".into(), (seconds,))
+        .await
+        .unwrap();
+    let _: String = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
