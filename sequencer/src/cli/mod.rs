@@ -2,6 +2,7 @@
 
 mod bench;
 mod circuit;
+mod deploy;
 mod wallet;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Deploy the contracts to an L1 and write deployment.json.
+    Deploy(deploy::DeployArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -53,6 +56,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Wallet(command) => wallet::run(command),
         Command::Setup { size, out } => circuit::setup(size, out),
         Command::CircuitInfo { size, json } => circuit::info(size, json),
+        Command::Deploy(args) => deploy::run(args),
         Command::Bench(command) => bench::run(command),
     }
 }
