@@ -150,3 +150,38 @@ fn bench_prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn bench_gas_splits_submit_batch_gas_on_anvil() {
+    let anvil = verity_tests::anvil_path();
+    let mut words = args(&[
+        "bench", "gas", "--slots", "1,2", "--depth", "2", "--json", "--anvil",
+    ]);
+    words.push(anvil.as_os_str());
+    let report = json(&verity(&words));
+    let batches = report["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 2);
+    for batch in batches {
+        let total = batch["total"].as_u64().unwrap();
+        let parts = [
+            "base_transaction",
+            "calldata",
+            "proof_verification",
+            "hashing_storage_and_events",
+        ];
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| batch[p].as_u64().unwrap())
+                .sum::<u64>(),
+            total
+        );
+        assert!(batch["proof_verification"].as_u64().unwrap() > 181_000);
+    }
+    assert!(
+        report["projected_gas_per_transfer_at_1024_slots"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}

@@ -14,16 +14,36 @@ async fn deploy_writes_a_deployment_that_matches_the_chain() {
     let dir = std::env::temp_dir().join(format!("verity-deploy-{}", std::process::id()));
     let keys = dir.join("keys");
     let setup = Command::new(env!("CARGO_BIN_EXE_verity"))
-        .args(["setup", "--slots", "1", "--depth", "2", "--fee-slots", "1", "--out"])
+        .args([
+            "setup",
+            "--slots",
+            "1",
+            "--depth",
+            "2",
+            "--fee-slots",
+            "1",
+            "--out",
+        ])
         .arg(&keys)
         .output()
         .unwrap();
-    assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
 
     let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
     let out = dir.join("deployment.json");
     let deployed = Command::new(env!("CARGO_BIN_EXE_verity"))
-        .args(["deploy", "--rpc", &anvil.endpoint(), "--priority-window", "60", "--private-key"])
+        .args([
+            "deploy",
+            "--rpc",
+            &anvil.endpoint(),
+            "--priority-window",
+            "60",
+            "--private-key",
+        ])
         .arg(alloy::hex::encode(anvil.keys()[0].to_bytes()))
         .arg("--keys")
         .arg(&keys)
@@ -31,20 +51,43 @@ async fn deploy_writes_a_deployment_that_matches_the_chain() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(deployed.status.success(), "{}", String::from_utf8_lossy(&deployed.stderr));
+    assert!(
+        deployed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deployed.stderr)
+    );
     let deployment: Deployment = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let printed: Deployment = serde_json::from_slice(&deployed.stdout).unwrap();
     assert_eq!(printed, deployment);
 
     let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
     assert_eq!(deployment.chain_id, anvil.chain_id());
-    assert!(!provider.get_code_at(deployment.rollup).await.unwrap().is_empty());
+    assert!(!provider
+        .get_code_at(deployment.rollup)
+        .await
+        .unwrap()
+        .is_empty());
     let rollup = Rollup::new(deployment.rollup, &provider);
-    assert_eq!(rollup.domain().call().await.unwrap(), word(&deployment.domain().hash()));
-    assert_eq!(rollup.stateRoot().call().await.unwrap(), word(&deployment.genesis_root));
-    assert_eq!(rollup.verifiers(U256::from(1u64)).call().await.unwrap(), deployment.verifiers[0].address);
-    assert_eq!(rollup.priorityWindow().call().await.unwrap(), U256::from(60u64));
+    assert_eq!(
+        rollup.domain().call().await.unwrap(),
+        word(&deployment.domain().hash())
+    );
+    assert_eq!(
+        rollup.stateRoot().call().await.unwrap(),
+        word(&deployment.genesis_root)
+    );
+    assert_eq!(
+        rollup.verifiers(U256::from(1u64)).call().await.unwrap(),
+        deployment.verifiers[0].address
+    );
+    assert_eq!(
+        rollup.priorityWindow().call().await.unwrap(),
+        U256::from(60u64)
+    );
     let metadata = KeyDirectory::new(&keys).metadata().unwrap();
-    assert_eq!(deployment.verifiers[0].verifying_key_hash, metadata.verifying_key_hash);
+    assert_eq!(
+        deployment.verifiers[0].verifying_key_hash,
+        metadata.verifying_key_hash
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -6,7 +6,7 @@
 mod support;
 
 use alloy::primitives::U256;
-use support::{advance_time, assert_reverts, chain, prover, Node};
+use support::{advance_time, assert_reverts, chain, deposit, prover, submit, Node};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
 use verity_sequencer::l1::contracts::{batch_data, proof_words, word};
@@ -37,17 +37,8 @@ async fn forced_exit_then_exodus_without_the_operator() {
             amount: 2 * 10u128.pow(18),
         },
     ];
-    for d in deposits {
-        rollup
-            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
-            .from(d.l1_address)
-            .value(U256::from(d.amount))
-            .send()
-            .await
-            .unwrap()
-            .watch()
-            .await
-            .unwrap();
+    for d in &deposits {
+        deposit(rollup, d).await;
     }
     let mut node = Node::new(&chain.deployment, 0);
     let (state, batch, proof) = node.prepare(&prover, |b| {
@@ -55,14 +46,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
             b.push_priority(&PriorityOp::Deposit(d)).unwrap();
         }
     });
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    submit(rollup, &batch, &proof).await;
     node.finalized(state, &batch);
 
     // Carol forces her exit; the next batch honours it.
@@ -87,14 +71,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
     let (state, batch, proof) = node.prepare(&prover, |b| {
         b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
     });
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    submit(rollup, &batch, &proof).await;
     node.finalized(state, &batch);
     assert_eq!(
         rollup.pendingWithdrawals(carol, 0).call().await.unwrap(),
@@ -111,17 +88,13 @@ async fn forced_exit_then_exodus_without_the_operator() {
         .watch()
         .await
         .unwrap();
-    let erin_key = PrivateKey::from_bytes([5; 32]).public_key();
-    rollup
-        .deposit(0, word(&erin_key.0.x()), word(&erin_key.0.y()), 7)
-        .from(erin)
-        .value(U256::from(7u64))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    let erin_deposit = Deposit {
+        pubkey: PrivateKey::from_bytes([5; 32]).public_key(),
+        l1_address: erin,
+        token: 0,
+        amount: 7,
+    };
+    deposit(rollup, &erin_deposit).await;
     assert_reverts(rollup.activateExodus().call().await, "DeadlineNotPassed()");
     assert_reverts(
         rollup

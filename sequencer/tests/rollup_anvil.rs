@@ -9,7 +9,7 @@ use alloy::primitives::U256;
 use alloy::providers::Provider;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
-use support::{assert_reverts, chain, prover, Node};
+use support::{assert_reverts, chain, deposit, prover, submit, Node};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Withdraw};
 use verity_sequencer::l1::contracts::{
@@ -73,20 +73,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         amount: 5 * 10u128.pow(20),
     };
     for d in [eth, erc20] {
-        let call = rollup
-            .deposit(
-                d.token,
-                word(&d.pubkey.0.x()),
-                word(&d.pubkey.0.y()),
-                d.amount,
-            )
-            .from(user);
-        let call = if d.token == 0 {
-            call.value(U256::from(d.amount))
-        } else {
-            call
-        };
-        call.send().await.unwrap().watch().await.unwrap();
+        deposit(rollup, &d).await;
     }
     let bad_key = rollup
         .deposit(0, U256::from(1u64), U256::from(1u64), 5)
@@ -204,14 +191,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         b.push_l2(&L2Tx::sign_withdraw(token_out, &bob, &domain))
             .unwrap();
     });
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    submit(rollup, &batch, &proof).await;
     node.finalized(state, &batch);
     assert_eq!(
         rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
@@ -265,14 +245,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         b.push_l2(&L2Tx::sign_withdraw(to_attacker, &alice, &domain))
             .unwrap();
     });
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    submit(rollup, &batch, &proof).await;
     node.finalized(state, &batch);
     assert_reverts(attacker.attack().call().await, "Reentrancy()");
     assert_eq!(

@@ -35,6 +35,8 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// L1 gas of submitBatch on anvil, split by part, and per transfer at 1,024 slots.
+    Gas(super::gas::GasArgs),
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -81,12 +83,24 @@ fn prover_figures(
 
 /// Runs a benchmark.
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Prove {
-        size,
-        batches,
-        export,
-        json: as_json,
-    } = command;
+    match command {
+        BenchCommand::Prove {
+            size,
+            batches,
+            export,
+            json,
+        } => prove(size, batches, export, json),
+        BenchCommand::Gas(args) => super::gas::run(args),
+    }
+}
+
+/// `verity bench prove`.
+fn prove(
+    size: SizeArgs,
+    batches: usize,
+    export: Option<PathBuf>,
+    as_json: bool,
+) -> anyhow::Result<()> {
     let size = size.size()?;
     ensure!(batches > 0, "prove at least one batch");
 

@@ -47,7 +47,11 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
             size.depth,
             size.fee_slots
         );
-        verifiers.push((size.slots, keys.verifying_key()?, metadata.verifying_key_hash));
+        verifiers.push((
+            size.slots,
+            keys.verifying_key()?,
+            metadata.verifying_key_hash,
+        ));
     }
     let (depth, fee_slots) = shape.context("no key directory")?;
     let config = DeployConfig {
@@ -56,7 +60,11 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
         priority_window_seconds: args.priority_window,
         verifiers,
     };
-    let signer: PrivateKeySigner = args.private_key.trim().parse().context("deployer private key")?;
+    let signer: PrivateKeySigner = args
+        .private_key
+        .trim()
+        .parse()
+        .context("deployer private key")?;
     let url = args.rpc.parse().context("L1 RPC URL")?;
     let runtime = tokio::runtime::Runtime::new()?;
     let deployment = runtime.block_on(async {
@@ -64,7 +72,8 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
         deploy(&provider, &config).await
     })?;
     let document = serde_json::to_string_pretty(&deployment)?;
-    std::fs::write(&args.out, &document).with_context(|| format!("writing {}", args.out.display()))?;
+    std::fs::write(&args.out, &document)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!("{document}");
     Ok(())
 }

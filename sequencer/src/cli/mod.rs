@@ -3,6 +3,7 @@
 mod bench;
 mod circuit;
 mod deploy;
+mod gas;
 mod wallet;
 
 use std::path::PathBuf;

@@ -12,12 +12,13 @@ use ark_bn254::Bn254;
 use ark_groth16::Proof;
 use verity_circuits::batch::{Batch, BatchBuilder};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::ops::Deposit;
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::l1::contracts::Rollup;
+use verity_sequencer::l1::contracts::{batch_data, proof_words, word, Rollup};
 use verity_sequencer::l1::deploy::{deploy, DeployConfig, Deployment};
 
 /// The circuit the anvil tests prove.
@@ -139,4 +140,38 @@ pub async fn advance_time(provider: &DynProvider, seconds: u64) {
         .await
         .unwrap();
     let _: String = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
+/// Submits a batch and waits for it to be mined.
+pub async fn submit(
+    rollup: &Rollup::RollupInstance<DynProvider>,
+    batch: &Batch,
+    proof: &Proof<Bn254>,
+) {
+    rollup
+        .submitBatch(batch_data(batch), proof_words(proof))
+        .send()
+        .await
+        .unwrap()
+        .watch()
+        .await
+        .unwrap();
+}
+
+/// Deposits from the deposit's L1 owner (ETH with the value attached) and waits.
+pub async fn deposit(rollup: &Rollup::RollupInstance<DynProvider>, d: &Deposit) {
+    let call = rollup
+        .deposit(
+            d.token,
+            word(&d.pubkey.0.x()),
+            word(&d.pubkey.0.y()),
+            d.amount,
+        )
+        .from(d.l1_address);
+    let call = if d.token == 0 {
+        call.value(U256::from(d.amount))
+    } else {
+        call
+    };
+    call.send().await.unwrap().watch().await.unwrap();
 }

@@ -1,0 +1,243 @@
+//! `verity bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
+//! transfers at each size, split into proof verification, calldata and the rest (hashing,
+//! storage, events), and the L1 gas per transfer projected to 1,024 slots.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use alloy::node_bindings::Anvil;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use anyhow::{ensure, Context};
+use clap::Args;
+use serde_json::json;
+use verity_circuits::batch::BatchBuilder;
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
+use verity_circuits::state::{State, StateConfig};
+use verity_circuits::Fr;
+use verity_prover::keys::verifying_key_hash;
+use verity_prover::prover::setup;
+use verity_prover::BatchProver;
+
+use crate::l1::contracts::{batch_data, proof_words, word, Groth16Verifier, Rollup};
+use crate::l1::deploy::{deploy, DeployConfig};
+
+/// `verity bench gas` arguments.
+#[derive(Debug, Args)]
+pub struct GasArgs {
+    /// Batch sizes to measure (at least two, for the projection).
+    #[arg(long, value_delimiter = ',', default_value = "8,64")]
+    slots: Vec<usize>,
+    /// Tree depth.
+    #[arg(long, default_value_t = 32)]
+    depth: u8,
+    /// The anvil binary (default: $VERITY_ANVIL, then verifier-contracts' pinned anvil, then
+    /// `anvil` on the PATH).
+    #[arg(long)]
+    anvil: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn anvil_binary(explicit: Option<PathBuf>) -> PathBuf {
+    explicit
+        .or_else(|| std::env::var_os("VERITY_ANVIL").map(PathBuf::from))
+        .or_else(|| {
+            let pinned = PathBuf::from(
+                "verifier-contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil",
+            );
+            pinned.is_file().then_some(pinned)
+        })
+        .unwrap_or_else(|| PathBuf::from("anvil"))
+}
+
+/// EIP-2028 calldata cost.
+fn calldata_gas(data: &[u8]) -> u64 {
+    data.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
+}
+
+/// Runs `verity bench gas`.
+pub fn run(args: GasArgs) -> anyhow::Result<()> {
+    ensure!(
+        args.slots.len() >= 2,
+        "measure at least two sizes to project"
+    );
+    let provers: Vec<BatchProver> = args
+        .slots
+        .iter()
+        .map(|&slots| {
+            let size = CircuitSize {
+                slots,
+                fee_slots: 2,
+                depth: args.depth,
+            };
+            eprintln!("setting up {slots} slots at depth {}", args.depth);
+            Ok(BatchProver::new(
+                size,
+                setup(size, &mut rand::rngs::OsRng)?,
+            )?)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let anvil = Anvil::at(anvil_binary(args.anvil))
+        .arg("--gas-limit")
+        .arg("1000000000")
+        .try_spawn()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let rows = runtime.block_on(async {
+        let provider = ProviderBuilder::new()
+            .wallet(anvil.wallet().context("anvil's dev accounts")?)
+            .connect_http(anvil.endpoint_url());
+        let mut rows = Vec::new();
+        for prover in &provers {
+            rows.push(measure(&provider, prover, anvil.addresses()[1]).await?);
+        }
+        anyhow::Ok(rows)
+    })?;
+
+    let (small, large) = (&rows[0], &rows[rows.len() - 1]);
+    let per_slot = (large["total"].as_f64().unwrap() - small["total"].as_f64().unwrap())
+        / (large["slots"].as_f64().unwrap() - small["slots"].as_f64().unwrap());
+    let fixed = small["total"].as_f64().unwrap() - per_slot * small["slots"].as_f64().unwrap();
+    let projected = per_slot + fixed / 1024.0;
+    let report = json!({
+        "depth": args.depth,
+        "batches": rows,
+        "marginal_gas_per_transfer": per_slot,
+        "fixed_gas_per_batch": fixed,
+        "projected_gas_per_transfer_at_1024_slots": projected,
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("projected L1 gas per transfer at 1,024 slots: {projected:.0} (marginal {per_slot:.0}, fixed {fixed:.0})");
+    }
+    Ok(())
+}
+
+/// Deploys, fills the tree with one deposit batch, then measures a batch of transfers.
+async fn measure<P: Provider>(
+    provider: &P,
+    prover: &BatchProver,
+    user: Address,
+) -> anyhow::Result<serde_json::Value> {
+    let size = prover.size();
+    let vk = prover.verifying_key();
+    let config = DeployConfig {
+        depth: size.depth,
+        fee_slots: size.fee_slots,
+        priority_window_seconds: 3600,
+        verifiers: vec![(size.slots, vk.clone(), verifying_key_hash(vk))],
+    };
+    let deployment = deploy(provider, &config).await?;
+    let rollup = Rollup::new(deployment.rollup, provider);
+    let keys: Vec<PrivateKey> = (0..size.slots)
+        .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
+        .collect();
+    let mut state = State::new(StateConfig {
+        depth: size.depth,
+        domain: deployment.domain(),
+    })?;
+
+    let deposits: Vec<Deposit> = keys
+        .iter()
+        .map(|k| Deposit {
+            pubkey: k.public_key(),
+            l1_address: user,
+            token: 0,
+            amount: 10u128.pow(18),
+        })
+        .collect();
+    for d in &deposits {
+        rollup
+            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
+            .from(user)
+            .value(U256::from(d.amount))
+            .send()
+            .await?
+            .watch()
+            .await?;
+    }
+    let submit = |pre: State, fill: &dyn Fn(&mut BatchBuilder<'_>), number: u64, priority: Fr| {
+        let mut next = pre.clone();
+        let mut builder = BatchBuilder::new(
+            &mut next,
+            size.batch_params(),
+            number,
+            priority,
+            BTreeMap::from([(0, 0)]),
+        );
+        fill(&mut builder);
+        let batch = builder.seal();
+        let witness = BatchWitness::build(&pre, &batch, size)?;
+        let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
+        anyhow::Ok((next, batch, proof))
+    };
+    let (after, batch, proof) = submit(
+        state.clone(),
+        &|b| {
+            for d in &deposits {
+                b.push_priority(&PriorityOp::Deposit(*d))
+                    .expect("room for the deposits");
+            }
+        },
+        1,
+        Fr::from(0u64),
+    )?;
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await?
+        .watch()
+        .await?;
+    state = after;
+
+    let accounts = size.slots as u32;
+    let (_, batch, proof) = submit(
+        state.clone(),
+        &|b| {
+            for from in 0..accounts {
+                let tx = Transfer {
+                    from,
+                    to: (from + 1) % accounts,
+                    token: 0,
+                    amount: 10u128.pow(15),
+                    fee: 10u128.pow(12),
+                    nonce: 0,
+                };
+                b.push_l2(&L2Tx::sign_transfer(
+                    tx,
+                    &keys[from as usize],
+                    &deployment.domain(),
+                ))
+                .expect("a valid transfer");
+            }
+        },
+        2,
+        batch.header.priority_after,
+    )?;
+    let call = rollup.submitBatch(batch_data(&batch), proof_words(&proof));
+    let calldata = call.calldata().clone();
+    let receipt = call.send().await?.get_receipt().await?;
+    ensure!(receipt.status(), "the transfer batch reverted");
+
+    let verifier = Groth16Verifier::new(deployment.verifiers[0].address, provider);
+    let verify_call = verifier.verifyProof(proof_words(&proof), word(&batch.commitment));
+    let verify_total = verify_call.estimate_gas().await?;
+    let verification = verify_total - 21_000 - calldata_gas(verify_call.calldata());
+    let total = receipt.gas_used;
+    let calldata_cost = calldata_gas(&calldata);
+    Ok(json!({
+        "slots": size.slots,
+        "pubdata_bytes": batch.pubdata.len(),
+        "calldata_bytes": calldata.len(),
+        "total": total,
+        "base_transaction": 21_000,
+        "calldata": calldata_cost,
+        "proof_verification": verification,
+        "hashing_storage_and_events": total - 21_000 - calldata_cost - verification,
+        "per_transfer": total as f64 / size.slots as f64,
+    }))
+}
