@@ -2,8 +2,8 @@
 //! matrices included, for every proof; this prover builds the matrices once, then per proof
 //! only computes the assignment, the QAP witness map and the multi-scalar multiplications,
 //! timing each stage. `ark-groth16` keeps its assignment-level prover private, so the MSM
-//! stage is written here, mirroring it; every proof is checked against the verifying key
-//! by the tests and by the node before use.
+//! stage is written here, mirroring it. A proof made from a witness that breaks a rule does
+//! not verify, so callers check every proof with [`BatchProver::verify`] before using it.
 
 use std::time::{Duration, Instant};
 
