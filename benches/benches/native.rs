@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use light_poseidon::{Poseidon, PoseidonHasher};
 use verity_benches::Populated;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::merkle::DEFAULT_DEPTH;
@@ -19,6 +20,11 @@ fn poseidon_hashes(c: &mut Criterion) {
     for arity in [2usize, 4, 5, 8] {
         let inputs: Vec<Fr> = (0..arity as u64).map(|i| Fr::from(i + 7)).collect();
         group.bench_function(format!("{arity}_inputs"), |b| b.iter(|| poseidon(&inputs)));
+        // The baseline: light-poseidon's plain permutation of the same parameters.
+        let mut plain = Poseidon::<Fr>::new_circom(arity).expect("a circomlib width");
+        group.bench_function(format!("{arity}_inputs_light_poseidon"), |b| {
+            b.iter(|| plain.hash(&inputs).expect("the width's arity"))
+        });
     }
     group.finish();
 }

@@ -1,14 +1,17 @@
 //! Poseidon exactly as circomlib defines it (x^5 S-box, 8 full rounds, circomlib's partial
-//! rounds and constants), for 1 to 12 inputs, through `light-poseidon`.
+//! rounds and constants), for 1 to 12 inputs. `light-poseidon` supplies the parameters (and is
+//! the reference the optimised native permutation is tested against).
 
 pub mod constraints;
+pub mod optimized;
 pub mod solidity;
 
-use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use light_poseidon::parameters::bn254_x5::get_poseidon_parameters;
-use light_poseidon::{Poseidon, PoseidonHasher, PoseidonParameters};
+use light_poseidon::PoseidonParameters;
+
+use optimized::OptimizedPoseidon;
 
 use crate::Fr;
 
@@ -34,29 +37,24 @@ pub fn parameters(inputs: usize) -> &'static PoseidonParameters<Fr> {
     &all[inputs - 1]
 }
 
-thread_local! {
-    // Building a hasher parses its round constants; keep one per width and thread.
-    static HASHERS: RefCell<Vec<Option<Poseidon<Fr>>>> =
-        RefCell::new((0..=MAX_INPUTS).map(|_| None).collect());
-}
-
-/// circomlib's `Poseidon(n)` of `inputs`.
+/// circomlib's `Poseidon(n)` of `inputs`, in the optimised form of [`optimized`].
 ///
 /// # Panics
 /// When `inputs` is empty or longer than [`MAX_INPUTS`]: every caller hashes a fixed arity,
 /// so this is a programming error, not an input error.
 pub fn poseidon(inputs: &[Fr]) -> Fr {
+    static HASHERS: OnceLock<Vec<OptimizedPoseidon>> = OnceLock::new();
     let arity = inputs.len();
     assert!(
         (1..=MAX_INPUTS).contains(&arity),
         "Poseidon takes 1 to {MAX_INPUTS} inputs, got {arity}"
     );
-    HASHERS.with(|cell| {
-        let mut hashers = cell.borrow_mut();
-        let hasher = hashers[arity]
-            .get_or_insert_with(|| Poseidon::<Fr>::new_circom(arity).expect("arity checked above"));
-        hasher.hash(inputs).expect("arity checked above")
-    })
+    let hashers = HASHERS.get_or_init(|| {
+        (1..=MAX_INPUTS)
+            .map(|n| OptimizedPoseidon::new(parameters(n)))
+            .collect()
+    });
+    hashers[arity - 1].hash(inputs)
 }
 
 #[cfg(test)]
