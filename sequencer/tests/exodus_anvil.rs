@@ -6,7 +6,7 @@
 mod support;
 
 use alloy::primitives::U256;
-use support::{advance_time, assert_reverts, chain, deposit, prover, submit, Node};
+use support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
 use verity_sequencer::l1::contracts::{batch_data, proof_words, word};
@@ -50,15 +50,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
     node.finalized(state, &batch);
 
     // Carol forces her exit; the next batch honours it.
-    rollup
-        .requestForcedExit(0, 0)
-        .from(carol)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.requestForcedExit(0, 0).from(carol)).await;
     assert_reverts(
         rollup.requestForcedExit(16, 0).from(carol).call().await,
         "AccountOutOfRange()",
@@ -79,15 +71,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
     );
 
     // The operator disappears: Dave's forced exit and Erin's deposit are never consumed.
-    rollup
-        .requestForcedExit(1, 0)
-        .from(dave)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.requestForcedExit(1, 0).from(dave)).await;
     let erin_deposit = Deposit {
         pubkey: PrivateKey::from_bytes([5; 32]).public_key(),
         l1_address: erin,
@@ -104,15 +88,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
         "ExodusNotActive()",
     );
     advance_time(&chain.provider, WINDOW + 1).await;
-    rollup
-        .activateExodus()
-        .from(erin)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.activateExodus().from(erin)).await;
     assert!(rollup.exodusMode().call().await.unwrap());
     assert_reverts(
         rollup
@@ -162,15 +138,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
         U256::from(account.balance)
     );
     assert_reverts(exit_call(account.balance).call().await, "AlreadyExited()");
-    rollup
-        .withdraw(0)
-        .from(dave)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.withdraw(0).from(dave)).await;
 
     // Erin's unconsumed deposit comes back to her, once.
     assert_reverts(
@@ -181,15 +149,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
             .await,
         "NotRefundable()",
     );
-    rollup
-        .refundDeposit(U256::from(4u64), 0, 7)
-        .from(erin)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.refundDeposit(U256::from(4u64), 0, 7).from(erin)).await;
     assert_eq!(
         rollup.pendingWithdrawals(erin, 0).call().await.unwrap(),
         U256::from(7u64)

@@ -9,7 +9,7 @@ use alloy::primitives::U256;
 use alloy::providers::Provider;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
-use support::{assert_reverts, chain, deposit, prover, submit, Node};
+use support::{assert_reverts, chain, deposit, mined, prover, submit, Node};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Withdraw};
 use verity_sequencer::l1::contracts::{
@@ -26,31 +26,9 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     assert_eq!(rollup.domain().call().await.unwrap(), word(&domain.hash()));
 
     let token = TestToken::deploy(provider).await.unwrap();
-    token
-        .mint(user, U256::from(10u128.pow(21)))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
-    token
-        .approve(*rollup.address(), U256::MAX)
-        .from(user)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
-    rollup
-        .registerToken(*token.address())
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(token.mint(user, U256::from(10u128.pow(21)))).await;
+    mined(token.approve(*rollup.address(), U256::MAX).from(user)).await;
+    mined(rollup.registerToken(*token.address())).await;
     let attacker = ReentrantWithdrawer::deploy(provider, *rollup.address())
         .await
         .unwrap();
@@ -218,15 +196,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         "NothingPending()",
     );
     let token_before = token.balanceOf(user).call().await.unwrap();
-    rollup
-        .withdraw(1)
-        .from(user)
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.withdraw(1).from(user)).await;
     assert_eq!(
         token.balanceOf(user).call().await.unwrap() - token_before,
         U256::from(token_out.amount)

@@ -148,14 +148,7 @@ pub async fn submit(
     batch: &Batch,
     proof: &Proof<Bn254>,
 ) {
-    rollup
-        .submitBatch(batch_data(batch), proof_words(proof))
-        .send()
-        .await
-        .unwrap()
-        .watch()
-        .await
-        .unwrap();
+    mined(rollup.submitBatch(batch_data(batch), proof_words(proof))).await;
 }
 
 /// Deposits from the deposit's L1 owner (ETH with the value attached) and waits.
@@ -173,5 +166,12 @@ pub async fn deposit(rollup: &Rollup::RollupInstance<DynProvider>, d: &Deposit) 
     } else {
         call
     };
+    mined(call).await;
+}
+
+/// Sends a contract call as a transaction and waits until it is mined.
+pub async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
+    call: alloy::contract::CallBuilder<P, D>,
+) {
     call.send().await.unwrap().watch().await.unwrap();
 }
