@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what Verity's build and tests need on a fresh Debian machine with
-# the Rust toolchain: Node.js/npm (from apt when missing) and the pinned npm packages, from
+# the Rust toolchain: Node.js/npm, libclang and nats-server (from apt when missing) and the pinned npm packages, from
 # their lock files: the JavaScript tools the tests drive (tests/js) and solc and anvil
 # (verifier-contracts).
 set -euo pipefail
@@ -20,6 +20,8 @@ apt_install() {
 
 command -v cargo >/dev/null || { echo "setup: cargo not found (install Rust with rustup)" >&2; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+# libclang for the rocksdb crate's bindgen; nats-server for the prover-fleet tests.
+apt_install libclang-dev nats-server
 
 # npm ci only when the lock file changed since the last install.
 npm_ci() {

@@ -13,7 +13,7 @@ pub use commitment::BatchHeader;
 
 use crate::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, PriorityOp, TokenId};
 use crate::pubdata::{encode_fee_entry, PubdataLayout, PubdataOp};
-use crate::state::{Effect, State, TxError};
+use crate::state::{Effect, SignedTx, State, TxError};
 use crate::Fr;
 
 /// The size of a batch circuit.
@@ -56,7 +56,7 @@ pub struct Batch {
     pub commitment: Fr,
 }
 
-mod hex_bytes {
+pub(crate) mod hex_bytes {
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
@@ -131,6 +131,11 @@ impl<'s> BatchBuilder<'s> {
     /// The state as executed so far.
     pub fn state(&self) -> &State {
         self.state
+    }
+
+    /// Registers the next token on the state (as the Rollup contract's registry did).
+    pub fn register_token(&mut self) -> TokenId {
+        self.state.register_token()
     }
 
     /// Whether every slot is used.
@@ -213,10 +218,19 @@ impl<'s> BatchBuilder<'s> {
         if self.is_full() {
             return Err(BatchError::Full);
         }
-        let effect = self.state.check_l2(tx)?;
+        let signed = self.state.verify_signature(tx)?;
+        self.push_signed(&signed)
+    }
+
+    /// Executes, in the next slot, a transaction whose signature was verified already.
+    pub fn push_signed(&mut self, signed: &SignedTx) -> Result<Effect, BatchError> {
+        if self.is_full() {
+            return Err(BatchError::Full);
+        }
+        let effect = self.state.check_signed(signed)?;
         let slots = self.fee_slots_with(&effect)?;
         self.check_fee_room(&effect, &slots)?;
-        self.record(&effect, slots, ExecutedOp::L2 { tx: *tx });
+        self.record(&effect, slots, ExecutedOp::L2 { tx: *signed.tx() });
         Ok(effect)
     }
 
@@ -259,9 +273,29 @@ impl<'s> BatchBuilder<'s> {
         Ok(executed)
     }
 
+    /// Fee slots used so far.
+    pub fn fee_slots_used(&self) -> usize {
+        self.fee_slots.len()
+    }
+
     /// Credits the collected fees, pads the remaining slots with `Noop`, and computes the
     /// pubdata and the commitment.
-    pub fn seal(mut self) -> Batch {
+    pub fn seal(self) -> Batch {
+        let params = self.params;
+        self.seal_as(params)
+    }
+
+    /// Seals into a circuit of size `params`, which must hold what was executed (a node
+    /// builds into its largest circuit and seals into the smallest that fits).
+    ///
+    /// # Panics
+    /// When `params` has fewer slots or fee slots than the batch uses.
+    pub fn seal_as(mut self, params: BatchParams) -> Batch {
+        assert!(
+            params.slots >= self.ops.len() && params.fee_slots >= self.fee_slots.len(),
+            "the batch does not fit {params:?}"
+        );
+        self.params = params;
         for slot in &self.fee_slots {
             let effect = self
                 .state

@@ -67,6 +67,33 @@ fn snapshot(state: &State) -> (Fr, Vec<(AccountIndex, Account)>) {
 }
 
 #[test]
+fn sealing_into_a_smaller_circuit_pads_to_its_size() {
+    let (mut state, fee_accounts) = genesis(1000);
+    let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
+    let tx = Transfer {
+        from: 3,
+        to: 6,
+        token: 0,
+        amount: 100,
+        fee: 7,
+        nonce: 0,
+    };
+    builder
+        .push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN))
+        .unwrap();
+    assert_eq!(builder.fee_slots_used(), 1);
+    let small = BatchParams {
+        slots: 2,
+        fee_slots: 2,
+    };
+    let batch = builder.seal_as(small);
+    assert_eq!(batch.ops.len(), 2);
+    assert_eq!(batch.header.new_root, state.root());
+    let layout = PubdataLayout { depth: 6 };
+    assert_eq!(batch.pubdata.len(), 2 * 5 + 2 * layout.chunk_bytes());
+}
+
+#[test]
 fn builder_collects_fees_into_the_operator_account_at_seal() {
     let (mut state, fee_accounts) = genesis(1000);
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);

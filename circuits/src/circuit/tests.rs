@@ -126,6 +126,14 @@ fn run(witness: BatchWitness) -> (bool, usize, Option<String>) {
 }
 
 #[test]
+fn witness_round_trips_through_json() {
+    let witness = mixed_witness();
+    let json = serde_json::to_string(&witness).unwrap();
+    let back: BatchWitness = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, witness);
+}
+
+#[test]
 fn a_mixed_batch_satisfies_the_circuit() {
     let witness = mixed_witness();
     let (satisfied, constraints, first) = run(witness);

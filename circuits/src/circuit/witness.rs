@@ -46,7 +46,7 @@ impl CircuitSize {
 }
 
 /// One leaf update.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LeafUpdate {
     /// The leaf.
     pub index: AccountIndex,
@@ -80,8 +80,9 @@ pub struct OpFields {
     pub signature: Signature,
 }
 
-/// One slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One slot. Serialised without its [`OpFields`], which follow from the operation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "SlotRecord", into = "SlotRecord")]
 pub struct SlotWitness {
     /// The operation.
     pub op: ExecutedOp,
@@ -93,8 +94,37 @@ pub struct SlotWitness {
     pub second: LeafUpdate,
 }
 
+/// A slot as stored and sent to provers.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SlotRecord {
+    op: ExecutedOp,
+    first: LeafUpdate,
+    second: LeafUpdate,
+}
+
+impl From<SlotRecord> for SlotWitness {
+    fn from(record: SlotRecord) -> SlotWitness {
+        SlotWitness {
+            fields: OpFields::of(&record.op),
+            op: record.op,
+            first: record.first,
+            second: record.second,
+        }
+    }
+}
+
+impl From<SlotWitness> for SlotRecord {
+    fn from(slot: SlotWitness) -> SlotRecord {
+        SlotRecord {
+            op: slot.op,
+            first: slot.first,
+            second: slot.second,
+        }
+    }
+}
+
 /// One fee slot's credit at the end of the batch.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeeWitness {
     /// The slot, if used.
     pub slot: Option<FeeSlot>,
@@ -102,8 +132,9 @@ pub struct FeeWitness {
     pub update: LeafUpdate,
 }
 
-/// Everything the batch circuit is assigned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Everything the batch circuit is assigned: what a stateless prover needs (serialisable, so
+/// a node can store it as a proving job and send it to remote provers).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BatchWitness {
     /// The circuit size.
     pub size: CircuitSize,
@@ -114,8 +145,10 @@ pub struct BatchWitness {
     /// Per fee slot.
     pub fees: Vec<FeeWitness>,
     /// The batch's pubdata.
+    #[serde(with = "crate::batch::hex_bytes")]
     pub pubdata: Vec<u8>,
     /// The public input.
+    #[serde(with = "crate::field::serde_fr")]
     pub commitment: Fr,
 }
 

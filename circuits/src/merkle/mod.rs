@@ -78,6 +78,42 @@ impl SparseMerkleTree {
         })
     }
 
+    /// A tree holding `leaves` (index, value), hashing every non-empty inner node once, level
+    /// by level: how a node rebuilds its tree from stored accounts at startup.
+    ///
+    /// # Panics
+    /// When an index lies outside the tree.
+    pub fn from_leaves(
+        depth: u8,
+        leaves: impl IntoIterator<Item = (u64, Fr)>,
+    ) -> Result<SparseMerkleTree, BadDepth> {
+        let mut tree = SparseMerkleTree::new(depth)?;
+        let mut row: Vec<u64> = Vec::new();
+        for (index, leaf) in leaves {
+            assert!(index < tree.capacity(), "leaf {index} outside the tree");
+            if leaf != tree.empty[0] {
+                tree.nodes.insert((0, index), leaf);
+                row.push(index);
+            }
+        }
+        for level in 0..tree.levels() {
+            let mut parents: Vec<u64> = row.iter().map(|index| index >> 2).collect();
+            parents.sort_unstable();
+            parents.dedup();
+            for &parent in &parents {
+                let children: Vec<Fr> = (0..ARITY as u64)
+                    .map(|c| tree.node(level, parent * 4 + c))
+                    .collect();
+                let value = poseidon(&children);
+                if value != tree.empty[level + 1] {
+                    tree.nodes.insert((level as u8 + 1, parent), value);
+                }
+            }
+            row = parents;
+        }
+        Ok(tree)
+    }
+
     /// The binary depth.
     pub fn depth(&self) -> u8 {
         self.depth
@@ -252,6 +288,24 @@ mod tests {
         let proof = tree.proof(200);
         let new_root = tree.set(200, Fr::from(77u64));
         assert_eq!(proof.root_for(Fr::from(77u64)), new_root);
+    }
+
+    #[test]
+    fn bulk_build_equals_leaf_by_leaf_updates() {
+        let leaves: Vec<(u64, Fr)> = [0u64, 1, 5, 17, 255, 4096, 65_535]
+            .iter()
+            .map(|&i| (i, Fr::from(i + 7)))
+            .collect();
+        let mut tree = SparseMerkleTree::new(16).unwrap();
+        for (index, leaf) in &leaves {
+            tree.set(*index, *leaf);
+        }
+        let bulk = SparseMerkleTree::from_leaves(16, leaves.iter().copied()).unwrap();
+        assert_eq!(bulk.root(), tree.root());
+        assert_eq!(bulk.stored_nodes(), tree.stored_nodes());
+        assert_eq!(bulk.proof(4096), tree.proof(4096));
+        let empty = SparseMerkleTree::from_leaves(16, [(3, Fr::from(0u64))]).unwrap();
+        assert_eq!(empty.root(), SparseMerkleTree::new(16).unwrap().root());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use account::Account;
 pub use error::TxError;
-pub use transition::Effect;
+pub use transition::{Effect, SignedTx};
 
 use crate::eddsa::PublicKey;
 use crate::merkle::{BadDepth, MerkleProof, SparseMerkleTree};
@@ -47,6 +47,37 @@ impl State {
             accounts: BTreeMap::new(),
             by_key: HashMap::new(),
             tokens: 1,
+        })
+    }
+
+    /// A state holding `accounts` with `tokens` registered tokens (ETH included), as a node
+    /// restores it from its database; the tree is rebuilt from the leaves in one pass.
+    pub fn restore(
+        config: StateConfig,
+        tokens: u32,
+        accounts: impl IntoIterator<Item = (AccountIndex, Account)>,
+    ) -> Result<State, BadDepth> {
+        let accounts: BTreeMap<AccountIndex, Account> = accounts.into_iter().collect();
+        let tree = SparseMerkleTree::from_leaves(
+            config.depth,
+            accounts
+                .iter()
+                .map(|(index, account)| (u64::from(*index), account.leaf_hash())),
+        )?;
+        let mut by_key: HashMap<(PublicKey, TokenId), Vec<AccountIndex>> = HashMap::new();
+        for (index, account) in &accounts {
+            by_key
+                .entry((account.pubkey, account.token))
+                .or_default()
+                .push(*index);
+        }
+        Ok(State {
+            domain: config.domain,
+            domain_hash: config.domain.hash(),
+            tree,
+            accounts,
+            by_key,
+            tokens: tokens.max(1),
         })
     }
 

@@ -3,8 +3,11 @@
 mod bench;
 mod circuit;
 mod deploy;
+mod devnet;
 mod gas;
+mod node;
 mod wallet;
+mod wallet_rpc;
 
 use std::path::PathBuf;
 
@@ -45,6 +48,10 @@ pub enum Command {
     },
     /// Deploy the contracts to an L1 and write deployment.json.
     Deploy(deploy::DeployArgs),
+    /// Run a node: sequencer, JSON-RPC, proving and L1 submission.
+    Node(node::NodeArgs),
+    /// Run everything in one process on an embedded L1, with demo accounts and optional load.
+    Devnet(devnet::DevnetArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -58,6 +65,23 @@ pub fn run() -> anyhow::Result<()> {
         Command::Setup { size, out } => circuit::setup(size, out),
         Command::CircuitInfo { size, json } => circuit::info(size, json),
         Command::Deploy(args) => deploy::run(args),
+        Command::Node(args) => node::run(args),
+        Command::Devnet(args) => devnet::run(args),
         Command::Bench(command) => bench::run(command),
     }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_tracing() {
+    init_tracing_at("info");
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `level`).
+fn init_tracing_at(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,4 +1,5 @@
-//! `verity wallet …`: key generation and offline signing, printing JSON.
+//! `verity wallet …`: key generation and offline signing, and (in [`wallet_rpc`]) the
+//! commands that talk to a node or the L1; all print JSON.
 
 use alloy_primitives::Address;
 use anyhow::Context;
@@ -6,6 +7,8 @@ use clap::{Args, Subcommand};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
 
+use super::wallet_rpc;
+use crate::rpc::api::AccountRef;
 use crate::wallet::{KeygenOutput, SignedTxOutput};
 
 /// The wallet subcommands.
@@ -43,6 +46,63 @@ pub enum WalletCommand {
         #[command(flatten)]
         payment: Payment,
     },
+    /// Deposit on L1 to the account of an L2 key (created on first deposit).
+    Deposit {
+        #[command(flatten)]
+        l1: wallet_rpc::L1Args,
+        /// The L2 private key whose account is credited, hex.
+        #[arg(long, env = "VERITY_PRIVATE_KEY")]
+        private_key: String,
+        /// Token id (0 is ETH).
+        #[arg(long, default_value_t = 0)]
+        token: TokenId,
+        /// Amount in the token's smallest unit.
+        #[arg(long)]
+        amount: u128,
+    },
+    /// Send a transfer through a node.
+    Transfer {
+        #[command(flatten)]
+        send: wallet_rpc::SendArgs,
+        /// Recipient account index.
+        #[arg(long)]
+        to: AccountIndex,
+    },
+    /// Send a withdrawal to L1 through a node (claim it on L1 once final).
+    Withdraw {
+        #[command(flatten)]
+        send: wallet_rpc::SendArgs,
+        /// L1 recipient address.
+        #[arg(long = "l1-recipient")]
+        l1_recipient: Address,
+    },
+    /// Pay out on L1 what finalized withdrawals left to the L1 key's address.
+    Claim {
+        #[command(flatten)]
+        l1: wallet_rpc::L1Args,
+        /// Token id (0 is ETH).
+        #[arg(long, default_value_t = 0)]
+        token: TokenId,
+    },
+    /// Print accounts by index or packed public key.
+    Balance {
+        #[command(flatten)]
+        rpc: wallet_rpc::RpcArgs,
+        /// Account index.
+        #[arg(long, conflicts_with = "public_key")]
+        account: Option<AccountIndex>,
+        /// Packed public key, 0x hex (every account of the key).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Print a transaction's status, or the chain's without --tx.
+    Status {
+        #[command(flatten)]
+        rpc: wallet_rpc::RpcArgs,
+        /// Transaction hash.
+        #[arg(long)]
+        tx: Option<alloy::primitives::B256>,
+    },
 }
 
 /// Who signs, for which deployment.
@@ -76,7 +136,8 @@ pub struct Payment {
     nonce: u32,
 }
 
-fn parse_private_key(text: &str) -> anyhow::Result<PrivateKey> {
+/// Parses a 32-byte L2 private key from hex.
+pub fn parse_private_key(text: &str) -> anyhow::Result<PrivateKey> {
     let bytes = hex::decode(text.trim().trim_start_matches("0x")).context("private key hex")?;
     let bytes: [u8; 32] = bytes
         .try_into()
@@ -99,9 +160,37 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(f: F) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(f)
+}
+
 /// Runs a wallet subcommand.
 pub fn run(command: WalletCommand) -> anyhow::Result<()> {
     match command {
+        WalletCommand::Deposit {
+            l1,
+            private_key,
+            token,
+            amount,
+        } => block_on(wallet_rpc::deposit(l1, private_key, token, amount)),
+        WalletCommand::Transfer { send, to } => block_on(wallet_rpc::transfer(send, to)),
+        WalletCommand::Withdraw { send, l1_recipient } => {
+            block_on(wallet_rpc::withdraw(send, l1_recipient))
+        }
+        WalletCommand::Claim { l1, token } => block_on(wallet_rpc::claim(l1, token)),
+        WalletCommand::Balance {
+            rpc,
+            account,
+            public_key,
+        } => {
+            let account = match (account, public_key) {
+                (Some(index), _) => AccountRef::Index(index),
+                (None, Some(key)) => AccountRef::Key(key),
+                (None, None) => anyhow::bail!("give --account or --public-key"),
+            };
+            block_on(wallet_rpc::balance(rpc, account))
+        }
+        WalletCommand::Status { rpc, tx } => block_on(wallet_rpc::status(rpc, tx)),
         WalletCommand::Keygen { private_key } => {
             let key = match private_key {
                 Some(text) => parse_private_key(&text)?,

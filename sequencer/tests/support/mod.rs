@@ -175,3 +175,69 @@ pub async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
 ) {
     call.send().await.unwrap().watch().await.unwrap();
 }
+
+/// A node for `chain` with `prover`'s circuit, its database in `dir`, taking L1 events at
+/// `confirmations`, sealing batches after `interval_ms`.
+pub async fn start_node(
+    chain: &Chain,
+    prover: std::sync::Arc<BatchProver>,
+    dir: &std::path::Path,
+    confirmations: u64,
+    interval_ms: u64,
+) -> verity_sequencer::node::Node {
+    use std::time::Duration;
+    use verity_sequencer::node::mempool::MempoolConfig;
+    use verity_sequencer::node::sequencer::SequencerConfig;
+    use verity_sequencer::node::submitter::SubmitterConfig;
+    use verity_sequencer::node::watcher::WatcherConfig;
+    use verity_sequencer::node::{Node, NodeConfig};
+    let config = NodeConfig {
+        data_dir: dir.to_owned(),
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        max_request_bytes: 64 * 1024,
+        deployment: chain.deployment.clone(),
+        sequencer: SequencerConfig {
+            sizes: Vec::new(),
+            batch_interval: Duration::from_millis(interval_ms),
+            mempool: MempoolConfig {
+                max_pending: 1000,
+                max_per_account: 100,
+            },
+            operator: None,
+            group: 1024,
+        },
+        watcher: WatcherConfig {
+            confirmations,
+            poll: Duration::from_millis(100),
+            max_range: 10_000,
+        },
+        submitter: SubmitterConfig {
+            poll: Duration::from_millis(100),
+            receipt_timeout: Duration::from_secs(60),
+        },
+        parallel_proofs: 2,
+    };
+    let provers = [(SIZE.slots, prover)].into_iter().collect();
+    Node::start(config, provers, chain.provider.clone())
+        .await
+        .unwrap()
+}
+
+/// Polls `check` every 100 ms until it gives a value, for at most `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -3,6 +3,7 @@
 //! committing the effect is then infallible. A refused operation therefore changes nothing,
 //! and a batch builder can look at an effect before it commits it.
 
+use crate::eddsa::PublicKey;
 use crate::ops::float::{AMOUNT, FEE};
 use crate::ops::{AccountIndex, Deposit, ForcedExit, L2Tx, Payout, TokenId, Transfer, Withdraw};
 
@@ -17,6 +18,21 @@ pub struct Effect {
     pub fee: Option<(TokenId, u128)>,
     /// The payment made on L1.
     pub payout: Option<Payout>,
+}
+
+/// A transaction whose signature verified under the sender's key: the expensive check,
+/// which a node runs for many transactions in parallel before applying them in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedTx {
+    tx: L2Tx,
+    key: PublicKey,
+}
+
+impl SignedTx {
+    /// The transaction.
+    pub fn tx(&self) -> &L2Tx {
+        &self.tx
+    }
 }
 
 impl State {
@@ -100,25 +116,46 @@ impl State {
         })
     }
 
-    /// Checks a signed transaction: its signature under the sender's key for this
-    /// deployment, then its rules.
-    pub fn check_l2(&self, tx: &L2Tx) -> Result<Effect, TxError> {
-        let (from, token) = match tx {
-            L2Tx::Transfer { tx, .. } => (tx.from, tx.token),
-            L2Tx::Withdraw { tx, .. } => (tx.from, tx.token),
-        };
-        self.check_token(token)?;
-        let sender = self.existing(from, token)?;
+    /// Checks a transaction's signature under the sender's key for this deployment.
+    pub fn verify_signature(&self, tx: &L2Tx) -> Result<SignedTx, TxError> {
+        let sender = self.sender(tx)?;
         if !sender
             .pubkey
             .verify(tx.message(&self.domain), tx.signature())
         {
             return Err(TxError::BadSignature);
         }
-        match tx {
+        Ok(SignedTx {
+            tx: *tx,
+            key: sender.pubkey,
+        })
+    }
+
+    fn sender(&self, tx: &L2Tx) -> Result<Account, TxError> {
+        let (from, token) = match tx {
+            L2Tx::Transfer { tx, .. } => (tx.from, tx.token),
+            L2Tx::Withdraw { tx, .. } => (tx.from, tx.token),
+        };
+        self.check_token(token)?;
+        self.existing(from, token)
+    }
+
+    /// Checks the rules of a transaction whose signature verified, which still requires the
+    /// sender's key to be the one it verified under.
+    pub fn check_signed(&self, signed: &SignedTx) -> Result<Effect, TxError> {
+        if self.sender(&signed.tx)?.pubkey != signed.key {
+            return Err(TxError::BadSignature);
+        }
+        match &signed.tx {
             L2Tx::Transfer { tx, .. } => self.check_transfer(tx),
             L2Tx::Withdraw { tx, .. } => self.check_withdraw(tx),
         }
+    }
+
+    /// Checks a signed transaction: its signature under the sender's key for this
+    /// deployment, then its rules.
+    pub fn check_l2(&self, tx: &L2Tx) -> Result<Effect, TxError> {
+        self.check_signed(&self.verify_signature(tx)?)
     }
 
     /// Checks crediting `deposit` to `account`: an empty leaf becomes the depositor's new

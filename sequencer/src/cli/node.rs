@@ -1,0 +1,165 @@
+//! `verity node`: runs a node against an L1 JSON-RPC endpoint and a deployment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use anyhow::Context;
+use clap::Args;
+use verity_circuits::circuit::CircuitSize;
+use verity_prover::{BatchProver, KeyDirectory};
+
+use super::wallet::parse_private_key;
+use crate::l1::deploy::Deployment;
+use crate::node::mempool::MempoolConfig;
+use crate::node::sequencer::SequencerConfig;
+use crate::node::submitter::SubmitterConfig;
+use crate::node::watcher::WatcherConfig;
+use crate::node::{Node, NodeConfig};
+
+/// What every node takes, whichever L1 it runs on.
+#[derive(Debug, Args)]
+pub struct NodeOptions {
+    /// JSON-RPC (HTTP and WebSocket) listen address.
+    #[arg(long, default_value = "127.0.0.1:8645")]
+    pub rpc_addr: SocketAddr,
+    /// Where the node's RocksDB lives.
+    #[arg(long, default_value = "verity-data")]
+    pub data_dir: PathBuf,
+    /// Longest time a batch stays open after its first operation, milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub batch_interval_ms: u64,
+    /// Batches proven at the same time.
+    #[arg(long, default_value_t = 2)]
+    pub parallel_proofs: usize,
+    /// Acknowledged transactions that may wait for L1 finality.
+    #[arg(long, default_value_t = MempoolConfig::default().max_pending)]
+    pub max_pending: usize,
+    /// Of those, per sending account.
+    #[arg(long, default_value_t = MempoolConfig::default().max_per_account)]
+    pub max_per_account: usize,
+    /// The operator's L2 private key: its accounts collect fees (without it, only fee-free
+    /// transactions are taken).
+    #[arg(long, env = "VERITY_OPERATOR_KEY")]
+    pub operator_key: Option<String>,
+    /// Largest JSON-RPC request, bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_request_bytes: u32,
+}
+
+/// `verity node` arguments.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long)]
+    pub l1_rpc: String,
+    /// `deployment.json` from `verity deploy`.
+    #[arg(long)]
+    pub deployment: PathBuf,
+    /// Key directories from `verity setup`, one per deployed circuit size.
+    #[arg(long = "keys", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// L1 private key that pays for batch submissions, hex.
+    #[arg(long, env = "VERITY_SUBMITTER_KEY")]
+    pub submitter_key: String,
+    /// Blocks a deposit or forced exit must be under the L1 head before it is taken.
+    #[arg(long, default_value_t = 2)]
+    pub confirmations: u64,
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeOptions,
+}
+
+/// Loads a prover per key directory.
+pub fn load_provers(dirs: &[PathBuf]) -> anyhow::Result<HashMap<usize, Arc<BatchProver>>> {
+    let mut provers = HashMap::new();
+    for dir in dirs {
+        let (metadata, key) = KeyDirectory::new(dir)
+            .proving_key()
+            .with_context(|| format!("loading keys from {}", dir.display()))?;
+        let prover = BatchProver::new(metadata.size, key)?;
+        provers.insert(metadata.size.slots, Arc::new(prover));
+    }
+    Ok(provers)
+}
+
+/// Reads `deployment.json`.
+pub fn read_deployment(path: &Path) -> anyhow::Result<Deployment> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// An L1 provider whose wallet is `private_key`.
+pub fn l1_provider(url: &str, private_key: &str) -> anyhow::Result<DynProvider> {
+    let signer: PrivateKeySigner = private_key.trim().parse().context("L1 private key")?;
+    let url = url.parse().context("L1 RPC URL")?;
+    Ok(ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(url)
+        .erased())
+}
+
+impl NodeOptions {
+    /// The node configuration for `deployment` with L1 polling every `poll`.
+    pub fn config(
+        &self,
+        deployment: Deployment,
+        confirmations: u64,
+        poll: Duration,
+    ) -> anyhow::Result<NodeConfig> {
+        let operator = match &self.operator_key {
+            Some(text) => Some(parse_private_key(text)?.public_key()),
+            None => None,
+        };
+        Ok(NodeConfig {
+            data_dir: self.data_dir.clone(),
+            rpc_addr: self.rpc_addr,
+            max_request_bytes: self.max_request_bytes,
+            deployment,
+            sequencer: SequencerConfig {
+                sizes: Vec::<CircuitSize>::new(),
+                batch_interval: Duration::from_millis(self.batch_interval_ms),
+                mempool: MempoolConfig {
+                    max_pending: self.max_pending,
+                    max_per_account: self.max_per_account,
+                },
+                operator,
+                group: 4096,
+            },
+            watcher: WatcherConfig {
+                confirmations,
+                poll,
+                max_range: 10_000,
+            },
+            submitter: SubmitterConfig {
+                poll: Duration::from_millis(200),
+                receipt_timeout: Duration::from_secs(120),
+            },
+            parallel_proofs: self.parallel_proofs,
+        })
+    }
+}
+
+/// Runs `verity node` until Ctrl-C.
+pub fn run(args: NodeArgs) -> anyhow::Result<()> {
+    super::init_tracing();
+    let deployment = read_deployment(&args.deployment)?;
+    let provers = load_provers(&args.keys)?;
+    let config = args
+        .node
+        .config(deployment, args.confirmations, Duration::from_secs(1))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let l1 = l1_provider(&args.l1_rpc, &args.submitter_key)?;
+        let node = Node::start(config, provers, l1).await?;
+        tokio::signal::ctrl_c().await?;
+        tracing::info!("stopping");
+        node.stop().await?;
+        anyhow::Ok(())
+    })
+}

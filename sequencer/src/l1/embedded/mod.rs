@@ -1,0 +1,103 @@
+//! The embedded L1: an in-process EVM (revm) that runs the same contract bytecode as any
+//! Ethereum node, with blocks, receipts, logs and balances, served over Ethereum JSON-RPC on
+//! loopback so that deployment, the node and the wallet use it through the same alloy
+//! clients as anvil or a real chain. `verity devnet` runs on it and needs no other software.
+
+pub mod chain;
+pub mod rpc;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alloy::primitives::{keccak256, Address, U256};
+use alloy::signers::local::PrivateKeySigner;
+use jsonrpsee::server::{Server, ServerHandle};
+use tokio::task::JoinHandle;
+
+pub use chain::{ChainConfig, EmbeddedChain};
+use rpc::{EthApiServer, EthRpc};
+
+/// The embedded L1's configuration.
+#[derive(Clone, Debug)]
+pub struct EmbeddedConfig {
+    /// JSON-RPC address (port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Dev accounts funded at genesis.
+    pub dev_accounts: usize,
+    /// ETH (wei) each dev account holds.
+    pub dev_balance: U256,
+    /// An empty block is mined this often (transactions are mined at once).
+    pub block_time: Duration,
+}
+
+/// The deterministic dev key `index` (`keccak256("verity-devnet-key" ‖ index)`), like anvil's
+/// mnemonic accounts: known to everyone, for local use only.
+pub fn dev_key(index: usize) -> PrivateKeySigner {
+    let mut preimage = b"verity-devnet-key".to_vec();
+    preimage.extend_from_slice(&(index as u64).to_be_bytes());
+    PrivateKeySigner::from_bytes(&keccak256(preimage)).expect("a keccak digest is a valid key")
+}
+
+/// A running embedded L1.
+pub struct EmbeddedL1 {
+    /// The chain.
+    pub chain: Arc<Mutex<EmbeddedChain>>,
+    /// Where its JSON-RPC listens.
+    pub addr: SocketAddr,
+    /// Its funded dev keys.
+    pub dev_keys: Vec<PrivateKeySigner>,
+    server: ServerHandle,
+    miner: JoinHandle<()>,
+}
+
+impl EmbeddedL1 {
+    /// Starts the chain and its JSON-RPC server.
+    pub async fn start(config: EmbeddedConfig) -> std::io::Result<EmbeddedL1> {
+        let dev_keys: Vec<PrivateKeySigner> = (0..config.dev_accounts).map(dev_key).collect();
+        let chain = Arc::new(Mutex::new(EmbeddedChain::new(ChainConfig {
+            chain_id: config.chain_id,
+            funded: dev_keys
+                .iter()
+                .map(|k| (k.address(), config.dev_balance))
+                .collect::<Vec<(Address, U256)>>(),
+            block_gas_limit: 30_000_000,
+            base_fee: 1_000_000_000,
+        })));
+        let server = Server::builder().build(config.addr).await?;
+        let addr = server.local_addr()?;
+        let server = server.start(EthRpc::new(chain.clone()).into_rpc());
+        let miner = tokio::spawn({
+            let chain = chain.clone();
+            async move {
+                let mut tick = tokio::time::interval(config.block_time);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    chain.lock().expect("chain lock").mine();
+                }
+            }
+        });
+        Ok(EmbeddedL1 {
+            chain,
+            addr,
+            dev_keys,
+            server,
+            miner,
+        })
+    }
+
+    /// Its JSON-RPC URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops mining and serving.
+    pub async fn stop(self) {
+        self.miner.abort();
+        let _ = self.server.stop();
+        self.server.stopped().await;
+    }
+}

@@ -1,0 +1,259 @@
+//! The node: the sequencer thread, the proving pipeline, the L1 watcher and submitter and the
+//! JSON-RPC server, over one RocksDB, assembled from per-component configurations.
+
+pub mod events;
+pub mod mempool;
+pub mod pipeline;
+pub mod sequencer;
+pub mod store;
+pub mod submitter;
+pub mod watcher;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use alloy::primitives::B256;
+use alloy::providers::DynProvider;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::ops::{Domain, L2Tx};
+use verity_circuits::state::{State, StateConfig};
+use verity_prover::keys::verifying_key_hash;
+use verity_prover::BatchProver;
+
+use crate::l1::contracts::word;
+use crate::l1::deploy::Deployment;
+use crate::rpc::api::VerityApiServer;
+use crate::rpc::server::RpcContext;
+use events::BatchEvent;
+use pipeline::PipelineConfig;
+use sequencer::{SequencerConfig, SequencerError, SequencerHandle};
+use store::{Store, StoreError};
+use submitter::{Submitter, SubmitterConfig};
+use watcher::WatcherConfig;
+
+/// Everything a node is configured with.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Where RocksDB lives.
+    pub data_dir: PathBuf,
+    /// JSON-RPC (HTTP and WebSocket) address.
+    pub rpc_addr: SocketAddr,
+    /// Largest JSON-RPC request accepted, bytes.
+    pub max_request_bytes: u32,
+    /// The deployment the node runs.
+    pub deployment: Deployment,
+    /// The sequencer (its `sizes` are filled from the provers).
+    pub sequencer: SequencerConfig,
+    /// The L1 watcher.
+    pub watcher: WatcherConfig,
+    /// The L1 submitter.
+    pub submitter: SubmitterConfig,
+    /// Batches proven at the same time.
+    pub parallel_proofs: usize,
+}
+
+/// The node failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The sequencer.
+    #[error(transparent)]
+    Sequencer(#[from] SequencerError),
+    /// The configuration does not match the deployment.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The RPC server.
+    #[error("rpc server: {0}")]
+    Rpc(#[from] std::io::Error),
+}
+
+/// A running node.
+pub struct Node {
+    /// Where the RPC listens.
+    pub rpc_addr: SocketAddr,
+    /// Batch events.
+    pub events: broadcast::Sender<BatchEvent>,
+    /// The sequencer.
+    pub sequencer: SequencerHandle,
+    server: ServerHandle,
+    tasks: Vec<JoinHandle<()>>,
+    sequencer_thread: Option<std::thread::JoinHandle<Result<(), SequencerError>>>,
+}
+
+/// A transaction's hash as the RPC names it: the signed message as a 32-byte word.
+pub fn tx_hash(tx: &L2Tx, domain: &Domain) -> B256 {
+    B256::from(word(&tx.hash(domain)))
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn check_provers(
+    deployment: &Deployment,
+    provers: &HashMap<usize, Arc<BatchProver>>,
+) -> Result<Vec<CircuitSize>, NodeError> {
+    let mut sizes = Vec::new();
+    for prover in provers.values() {
+        let size = prover.size();
+        if size.depth != deployment.depth || size.fee_slots != deployment.fee_slots {
+            return Err(NodeError::Config(format!(
+                "keys for {size:?} do not match the deployment's depth {} and fee slots {}",
+                deployment.depth, deployment.fee_slots
+            )));
+        }
+        let hash = verifying_key_hash(prover.verifying_key());
+        let deployed = deployment.verifiers.iter().find(|v| v.slots == size.slots);
+        if deployed.is_none_or(|v| v.verifying_key_hash != hash) {
+            return Err(NodeError::Config(format!(
+                "the deployment has no verifier for the {}-slot keys (verifying key {hash})",
+                size.slots
+            )));
+        }
+        sizes.push(size);
+    }
+    if sizes.is_empty() {
+        return Err(NodeError::Config("no proving keys".into()));
+    }
+    sizes.sort_by_key(|size| size.slots);
+    Ok(sizes)
+}
+
+impl Node {
+    /// Opens the database, restores the state and starts every component. `l1` must carry a
+    /// wallet that pays for batch submissions.
+    pub async fn start(
+        config: NodeConfig,
+        provers: HashMap<usize, Arc<BatchProver>>,
+        l1: DynProvider,
+    ) -> Result<Node, NodeError> {
+        let sizes = check_provers(&config.deployment, &provers)?;
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.data_dir)?;
+        let state_config = StateConfig {
+            depth: config.deployment.depth,
+            domain: config.deployment.domain(),
+        };
+        let finalized_state = State::restore(state_config, 1, store.finalized_accounts()?)
+            .map_err(|e| NodeError::Config(e.to_string()))?;
+        let finalized_root = store.finalized_meta()?.root;
+        if store.finalized_meta()?.batch > 0 && finalized_state.root() != finalized_root {
+            return Err(NodeError::Config(
+                "stored finalized accounts do not give the finalized root".into(),
+            ));
+        }
+        let finalized_state = Arc::new(RwLock::new(finalized_state));
+        let (events, _) = broadcast::channel(1024);
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let handle = SequencerHandle::new(sender);
+        let sequencer_config = SequencerConfig {
+            sizes,
+            ..config.sequencer.clone()
+        };
+        let sequencer_thread = sequencer::spawn(
+            sequencer_config,
+            store.clone(),
+            state_config,
+            receiver,
+            events.clone(),
+        )?;
+
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn({
+            let (store, events) = (store.clone(), events.clone());
+            let pipeline = PipelineConfig {
+                provers,
+                parallel: config.parallel_proofs,
+                poll: config.submitter.poll,
+            };
+            async move {
+                if let Err(error) = pipeline::run(pipeline, store, events).await {
+                    tracing::error!(%error, "proving pipeline stopped");
+                }
+            }
+        }));
+        tasks.push(tokio::spawn(watcher::run(
+            config.watcher.clone(),
+            l1.clone(),
+            config.deployment.clone(),
+            handle.clone(),
+        )));
+        let submitter = Submitter {
+            config: config.submitter.clone(),
+            store: store.clone(),
+            provider: l1,
+            deployment: config.deployment.clone(),
+            finalized_state: finalized_state.clone(),
+            sequencer: handle.clone(),
+            events: events.clone(),
+        };
+        tasks.push(tokio::spawn(submitter.run()));
+
+        let context = RpcContext {
+            store,
+            sequencer: handle.clone(),
+            finalized_state,
+            deployment: config.deployment,
+            events: events.clone(),
+        };
+        let server = Server::builder()
+            .set_config(
+                ServerConfig::builder()
+                    .max_request_body_size(config.max_request_bytes)
+                    .build(),
+            )
+            .build(config.rpc_addr)
+            .await?;
+        let rpc_addr = server.local_addr()?;
+        let server = server.start(context.into_rpc());
+        tracing::info!(%rpc_addr, "JSON-RPC listening (HTTP and WebSocket)");
+        Ok(Node {
+            rpc_addr,
+            events,
+            sequencer: handle,
+            server,
+            tasks,
+            sequencer_thread: Some(sequencer_thread),
+        })
+    }
+
+    /// Stops every component; the sequencer seals what it holds and writes it.
+    pub async fn stop(mut self) -> Result<(), SequencerError> {
+        let _ = self.server.stop();
+        self.server.clone().stopped().await;
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.sequencer.stop();
+        match self.sequencer_thread.take() {
+            Some(thread) => tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .expect("join")
+                .unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs until the sequencer thread ends (it only ends on a failure or a stop).
+    pub async fn wait(mut self) -> Result<(), SequencerError> {
+        match self.sequencer_thread.take() {
+            Some(thread) => tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .expect("join")
+                .unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,680 @@
+//! The sequencer: one thread that owns the layer-2 state and orders everything that changes
+//! it. Transactions arrive from the RPC, L1 priority operations from the watcher; each is
+//! executed into the open batch with the native rules, written to RocksDB with a synced
+//! write, and only then acknowledged. Arrivals are taken in groups: signatures of a group
+//! are verified in parallel, then the group is applied in order and made durable with one
+//! synced write (group commit), so disk syncs do not bound throughput.
+//!
+//! A batch is sealed when its largest circuit is full or `batch_interval` after its first
+//! operation; it is sealed into the smallest circuit that holds it, its witness is built,
+//! and batch, witness (the proving job) and changed accounts are written atomically.
+//! After a crash the state is restored from the accounts of the last sealed batch plus a
+//! replay of the open batch's log, which holds exactly the acknowledged operations.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{Address, B256};
+use rayon::prelude::*;
+use tokio::sync::{broadcast, oneshot};
+use verity_circuits::batch::{BatchBuilder, BatchError};
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::eddsa::PublicKey;
+use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, TokenId};
+use verity_circuits::state::{Account, State, StateConfig, TxError};
+use verity_circuits::Fr;
+
+use super::events::{BatchEvent, BatchStatus};
+use super::mempool::{MempoolConfig, Refusal};
+use super::store::{BatchRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
+use super::{tx_hash, unix_now};
+
+/// What the sequencer is configured with.
+#[derive(Clone, Debug)]
+pub struct SequencerConfig {
+    /// Circuit sizes with keys, all of one depth and fee-slot count.
+    pub sizes: Vec<CircuitSize>,
+    /// Longest time a batch stays open after its first operation.
+    pub batch_interval: Duration,
+    /// Mempool limits.
+    pub mempool: MempoolConfig,
+    /// The operator's L2 key: its accounts collect fees (none: only fee-free transactions).
+    pub operator: Option<PublicKey>,
+    /// Most transactions applied per group commit.
+    pub group: usize,
+}
+
+/// A sequencer failure: the node stops.
+#[derive(Debug, thiserror::Error)]
+pub enum SequencerError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored state does not restore.
+    #[error("cannot restore the state: {0}")]
+    Restore(String),
+}
+
+/// L1 events the watcher saw at its confirmation depth.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct L1Events {
+    /// Tokens registered, in id order.
+    pub tokens: Vec<(TokenId, Address)>,
+    /// Priority operations, in queue order.
+    pub ops: Vec<(u64, PriorityOp)>,
+    /// The last block scanned.
+    pub scanned_to: u64,
+}
+
+/// Which accounts a query asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountQuery {
+    /// One index.
+    Index(AccountIndex),
+    /// Every account of a key.
+    Key(PublicKey),
+}
+
+/// The sequencer's position as the RPC reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SequencerStatus {
+    /// The last sealed batch.
+    pub sealed: u64,
+    /// The root with every acknowledged operation applied.
+    pub root: Fr,
+    /// Operations in the open batch.
+    pub open: usize,
+    /// Acknowledged transactions not final on L1.
+    pub pending: usize,
+    /// Registered tokens.
+    pub tokens: Vec<Address>,
+    /// The last L1 block whose events were taken.
+    pub l1_scanned: u64,
+}
+
+/// A request to the sequencer thread.
+pub enum Command {
+    /// Acknowledge a transaction.
+    Submit {
+        /// It.
+        tx: L2Tx,
+        /// Its hash, or why it was refused.
+        reply: oneshot::Sender<Result<B256, Refusal>>,
+    },
+    /// Read accounts with every acknowledged operation applied.
+    Accounts {
+        /// Which.
+        query: AccountQuery,
+        /// The answer.
+        reply: oneshot::Sender<Vec<(AccountIndex, Account)>>,
+    },
+    /// New L1 events.
+    L1(L1Events),
+    /// A batch became final on L1.
+    Finalized(u64),
+    /// Report the position.
+    Status(oneshot::Sender<SequencerStatus>),
+    /// Seal the open batch now (if it holds anything).
+    Seal,
+    /// Seal what the open batch holds and stop.
+    Stop,
+}
+
+/// The sending side, which RPC handlers and the other components hold.
+#[derive(Clone)]
+pub struct SequencerHandle {
+    sender: Sender<Command>,
+}
+
+impl SequencerHandle {
+    /// A handle on the thread reading `receiver`.
+    pub fn new(sender: Sender<Command>) -> SequencerHandle {
+        SequencerHandle { sender }
+    }
+
+    fn send(&self, command: Command) -> bool {
+        self.sender.send(command).is_ok()
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(make(reply)) {
+            return None;
+        }
+        answer.await.ok()
+    }
+
+    /// Submits a transaction; answers once it is durable.
+    pub async fn submit(&self, tx: L2Tx) -> Result<B256, Refusal> {
+        self.ask(|reply| Command::Submit { tx, reply })
+            .await
+            .unwrap_or_else(|| Err(Refusal::Unavailable("the sequencer stopped".into())))
+    }
+
+    /// Accounts with every acknowledged operation applied.
+    pub async fn accounts(&self, query: AccountQuery) -> Option<Vec<(AccountIndex, Account)>> {
+        self.ask(|reply| Command::Accounts { query, reply }).await
+    }
+
+    /// The sequencer's position.
+    pub async fn status(&self) -> Option<SequencerStatus> {
+        self.ask(Command::Status).await
+    }
+
+    /// Hands over L1 events.
+    pub fn l1_events(&self, events: L1Events) -> bool {
+        self.send(Command::L1(events))
+    }
+
+    /// Reports a finalized batch.
+    pub fn finalized(&self, batch: u64) -> bool {
+        self.send(Command::Finalized(batch))
+    }
+
+    /// Seals the open batch now.
+    pub fn seal(&self) -> bool {
+        self.send(Command::Seal)
+    }
+
+    /// Stops the sequencer after sealing what it holds.
+    pub fn stop(&self) -> bool {
+        self.send(Command::Stop)
+    }
+}
+
+/// Accounts' transactions waiting for L1 finality.
+#[derive(Default)]
+struct Waiting {
+    total: usize,
+    by_account: HashMap<AccountIndex, usize>,
+}
+
+impl Waiting {
+    fn add(&mut self, account: AccountIndex) {
+        self.total += 1;
+        *self.by_account.entry(account).or_default() += 1;
+    }
+
+    fn remove(&mut self, account: AccountIndex) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(count) = self.by_account.get_mut(&account) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_account.remove(&account);
+            }
+        }
+    }
+}
+
+/// The part of the sequencer that outlives each batch.
+struct Sequencer {
+    config: SequencerConfig,
+    store: Store,
+    domain: Domain,
+    meta: SequencerMeta,
+    waiting: Waiting,
+    /// The open batch's transactions, in order.
+    open_txs: Vec<L2Tx>,
+    /// Priority operations the open batch consumed.
+    open_priority: u64,
+    opened_at: Option<Instant>,
+    /// Commands held over for the next batch.
+    carry: VecDeque<Command>,
+    seal_requested: bool,
+    stopping: bool,
+    events: broadcast::Sender<BatchEvent>,
+}
+
+/// Starts the sequencer on `store` in a thread of its own.
+pub fn spawn(
+    config: SequencerConfig,
+    store: Store,
+    state_config: StateConfig,
+    receiver: Receiver<Command>,
+    events: broadcast::Sender<BatchEvent>,
+) -> Result<std::thread::JoinHandle<Result<(), SequencerError>>, SequencerError> {
+    let meta = store.sequencer_meta()?.unwrap_or_else(|| SequencerMeta {
+        tokens: vec![Address::ZERO],
+        ..SequencerMeta::default()
+    });
+    let state = State::restore(state_config, meta.tokens.len() as u32, store.accounts()?)
+        .map_err(|e| SequencerError::Restore(e.to_string()))?;
+    let mut waiting = Waiting::default();
+    let finalized = store.finalized_meta()?.batch;
+    for number in finalized + 1..=meta.sealed {
+        let record = store
+            .batch(number)?
+            .ok_or_else(|| SequencerError::Restore(format!("batch {number} missing")))?;
+        for op in &record.batch.ops {
+            if let ExecutedOp::L2 { tx } = op {
+                waiting.add(tx.from());
+            }
+        }
+    }
+    let sequencer = Sequencer {
+        domain: state_config.domain,
+        config,
+        store,
+        meta,
+        waiting,
+        open_txs: Vec::new(),
+        open_priority: 0,
+        opened_at: None,
+        carry: VecDeque::new(),
+        seal_requested: false,
+        stopping: false,
+        events,
+    };
+    Ok(std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || sequencer.run(state, receiver))
+        .expect("the sequencer thread starts"))
+}
+
+/// What became of one command of a group.
+enum Outcome {
+    Done,
+    /// The open batch must be sealed before this command.
+    SealFirst(Command),
+}
+
+impl Sequencer {
+    fn largest(&self) -> CircuitSize {
+        *self.config.sizes.last().expect("at least one circuit size")
+    }
+
+    fn fee_accounts(&self, state: &State) -> BTreeMap<TokenId, AccountIndex> {
+        let Some(operator) = self.config.operator else {
+            return BTreeMap::new();
+        };
+        (0..state.token_count())
+            .filter_map(|token| {
+                state
+                    .accounts_of(&operator, token)
+                    .first()
+                    .map(|index| (token, *index))
+            })
+            .collect()
+    }
+
+    fn run(mut self, mut state: State, receiver: Receiver<Command>) -> Result<(), SequencerError> {
+        let mut replay = self.store.open_entries()?;
+        while !self.stopping {
+            let pre_state = state.clone();
+            let fee_accounts = self.fee_accounts(&state);
+            let mut builder = BatchBuilder::new(
+                &mut state,
+                self.largest().batch_params(),
+                self.meta.sealed + 1,
+                self.meta.priority_hash,
+                fee_accounts,
+            );
+            self.open_txs.clear();
+            self.open_priority = 0;
+            self.opened_at = None;
+            for entry in std::mem::take(&mut replay) {
+                self.replay(&mut builder, entry)?;
+            }
+            self.fill(&mut builder, &receiver)?;
+            if builder.is_empty() {
+                continue;
+            }
+            let size = self.smallest_fitting(builder.len(), builder.fee_slots_used());
+            let batch = builder.seal_as(size.batch_params());
+            self.seal(&pre_state, &state, batch, size)?;
+        }
+        Ok(())
+    }
+
+    fn smallest_fitting(&self, slots: usize, fee_slots: usize) -> CircuitSize {
+        *self
+            .config
+            .sizes
+            .iter()
+            .find(|size| size.slots >= slots && size.fee_slots >= fee_slots)
+            .expect("the largest size holds whatever the builder took")
+    }
+
+    /// Re-executes one logged operation after a restart.
+    fn replay(
+        &mut self,
+        builder: &mut BatchBuilder<'_>,
+        entry: OpenEntry,
+    ) -> Result<(), SequencerError> {
+        let diverged = |what: String| SequencerError::Restore(format!("open batch log: {what}"));
+        match entry {
+            OpenEntry::L2 { tx } => {
+                builder.push_l2(&tx).map_err(|e| diverged(format!("{e}")))?;
+                self.waiting.add(tx.from());
+                self.open_txs.push(tx);
+            }
+            OpenEntry::Priority { index } => {
+                let (found, op) = self
+                    .store
+                    .queue_from(index)?
+                    .into_iter()
+                    .next()
+                    .filter(|(found, _)| *found == index)
+                    .ok_or_else(|| diverged(format!("queued operation {index} missing")))?;
+                debug_assert_eq!(found, index);
+                builder
+                    .push_priority(&op)
+                    .map_err(|e| diverged(format!("{e}")))?;
+                self.open_priority += 1;
+            }
+        }
+        self.opened_at.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// Takes commands into the open batch until it must be sealed.
+    fn fill(
+        &mut self,
+        builder: &mut BatchBuilder<'_>,
+        receiver: &Receiver<Command>,
+    ) -> Result<(), SequencerError> {
+        loop {
+            let mut writer = self.store.writer();
+            let mut replies = Vec::new();
+            self.include_priority(builder, &mut writer)?;
+            let seal_now = builder.is_full() || self.interval_passed();
+            if seal_now {
+                writer.commit(true)?;
+                return Ok(());
+            }
+            let group = self.next_group(receiver);
+            let signatures = self.verify_signatures(builder.state(), &group);
+            let mut seal = false;
+            let mut commands = group.into_iter().zip(signatures);
+            for (command, signature) in commands.by_ref() {
+                match self.apply(builder, command, signature, &mut writer, &mut replies)? {
+                    Outcome::Done => {}
+                    Outcome::SealFirst(command) => {
+                        self.carry.push_back(command);
+                        seal = true;
+                        break;
+                    }
+                }
+            }
+            self.carry.extend(commands.map(|(command, _)| command));
+            writer.sequencer_meta(&self.meta);
+            writer.commit(true)?;
+            for (reply, answer) in replies {
+                let _ = reply.send(answer);
+            }
+            if seal || self.stopping || std::mem::take(&mut self.seal_requested) {
+                return Ok(());
+            }
+        }
+    }
+
+    fn interval_passed(&self) -> bool {
+        self.opened_at
+            .is_some_and(|at| at.elapsed() >= self.config.batch_interval)
+    }
+
+    /// Held-over commands first, then whatever arrived, waiting at most until the open batch
+    /// is due.
+    fn next_group(&mut self, receiver: &Receiver<Command>) -> Vec<Command> {
+        let mut group: Vec<Command> = Vec::new();
+        let mut txs = 0;
+        while txs < self.config.group {
+            let Some(command) = self.carry.pop_front() else {
+                break;
+            };
+            txs += usize::from(matches!(command, Command::Submit { .. }));
+            group.push(command);
+        }
+        if group.is_empty() {
+            let wait = match self.opened_at {
+                Some(at) => self.config.batch_interval.saturating_sub(at.elapsed()),
+                None => Duration::from_millis(500),
+            };
+            match receiver.recv_timeout(wait) {
+                Ok(command) => group.push(command),
+                Err(RecvTimeoutError::Timeout) => return group,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stopping = true;
+                    return group;
+                }
+            }
+        }
+        while txs < self.config.group {
+            match receiver.try_recv() {
+                Ok(command) => {
+                    txs += usize::from(matches!(command, Command::Submit { .. }));
+                    group.push(command);
+                }
+                Err(_) => break,
+            }
+        }
+        group
+    }
+
+    /// Verifies the group's signatures in parallel against the current keys.
+    fn verify_signatures(
+        &self,
+        state: &State,
+        group: &[Command],
+    ) -> Vec<Option<Result<verity_circuits::state::SignedTx, TxError>>> {
+        group
+            .par_iter()
+            .map(|command| match command {
+                Command::Submit { tx, .. } => Some(state.verify_signature(tx)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn apply(
+        &mut self,
+        builder: &mut BatchBuilder<'_>,
+        command: Command,
+        signature: Option<Result<verity_circuits::state::SignedTx, TxError>>,
+        writer: &mut Writer,
+        replies: &mut Vec<(
+            oneshot::Sender<Result<B256, Refusal>>,
+            Result<B256, Refusal>,
+        )>,
+    ) -> Result<Outcome, SequencerError> {
+        match command {
+            Command::Submit { tx, reply } => {
+                let signed = match signature.expect("submissions are verified") {
+                    Ok(signed) => signed,
+                    Err(rule) => {
+                        replies.push((reply, Err(Refusal::Rule(rule))));
+                        return Ok(Outcome::Done);
+                    }
+                };
+                if let Err(refusal) = self.admit(&tx) {
+                    replies.push((reply, Err(refusal)));
+                    return Ok(Outcome::Done);
+                }
+                match builder.push_signed(&signed) {
+                    Ok(_) => {
+                        let hash = tx_hash(&tx, &self.domain);
+                        writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
+                        writer.tx(&hash, &TxRecord { tx, batch: None });
+                        self.meta.next_open += 1;
+                        self.waiting.add(tx.from());
+                        self.open_txs.push(tx);
+                        self.opened_at.get_or_insert_with(Instant::now);
+                        replies.push((reply, Ok(hash)));
+                    }
+                    Err(error) => match Refusal::from_batch(error) {
+                        Some(refusal) => replies.push((reply, Err(refusal))),
+                        None => return Ok(Outcome::SealFirst(Command::Submit { tx, reply })),
+                    },
+                }
+            }
+            Command::Accounts { query, reply } => {
+                let state = builder.state();
+                let indices: Vec<AccountIndex> = match query {
+                    AccountQuery::Index(index) => vec![index],
+                    AccountQuery::Key(key) => (0..state.token_count())
+                        .flat_map(|token| state.accounts_of(&key, token).to_vec())
+                        .collect(),
+                };
+                let found = indices
+                    .into_iter()
+                    .filter_map(|index| state.account(index).map(|a| (index, *a)))
+                    .collect();
+                let _ = reply.send(found);
+            }
+            Command::L1(events) => self.take_l1(builder, events, writer),
+            Command::Finalized(number) => self.finalized(number)?,
+            Command::Status(reply) => {
+                let _ = reply.send(SequencerStatus {
+                    sealed: self.meta.sealed,
+                    root: builder.state().root(),
+                    open: builder.len(),
+                    pending: self.waiting.total,
+                    tokens: self.meta.tokens.clone(),
+                    l1_scanned: self.meta.l1_scanned,
+                });
+            }
+            Command::Seal => self.seal_requested = !builder.is_empty(),
+            Command::Stop => self.stopping = true,
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// The mempool's limits.
+    fn admit(&self, tx: &L2Tx) -> Result<(), Refusal> {
+        let limits = self.config.mempool;
+        if self.waiting.total >= limits.max_pending {
+            return Err(Refusal::MempoolFull(self.waiting.total));
+        }
+        let pending = self
+            .waiting
+            .by_account
+            .get(&tx.from())
+            .copied()
+            .unwrap_or(0);
+        if pending >= limits.max_per_account {
+            return Err(Refusal::AccountLimit {
+                account: tx.from(),
+                pending,
+            });
+        }
+        Ok(())
+    }
+
+    fn take_l1(&mut self, builder: &mut BatchBuilder<'_>, events: L1Events, writer: &mut Writer) {
+        for (id, address) in events.tokens {
+            if id as usize == self.meta.tokens.len() {
+                builder.register_token();
+                self.meta.tokens.push(address);
+            }
+        }
+        for (index, op) in events.ops {
+            if index == self.meta.priority_received {
+                writer.queued(index, &op);
+                self.meta.priority_received += 1;
+            }
+        }
+        self.meta.l1_scanned = self.meta.l1_scanned.max(events.scanned_to);
+    }
+
+    /// Executes queued priority operations, in queue order, while the batch has room.
+    fn include_priority(
+        &mut self,
+        builder: &mut BatchBuilder<'_>,
+        writer: &mut Writer,
+    ) -> Result<(), SequencerError> {
+        let next = self.meta.priority_consumed + self.open_priority;
+        if next >= self.meta.priority_received || builder.is_full() {
+            return Ok(());
+        }
+        for (index, op) in self.store.queue_from(next)? {
+            match builder.push_priority(&op) {
+                Ok(_) => {
+                    writer.open_entry(self.meta.next_open, &OpenEntry::Priority { index });
+                    self.meta.next_open += 1;
+                    self.open_priority += 1;
+                    self.opened_at.get_or_insert_with(Instant::now);
+                }
+                Err(BatchError::Full) => break,
+                Err(error) => {
+                    tracing::error!(index, %error, "queued L1 operation cannot be executed");
+                    break;
+                }
+            }
+        }
+        writer.sequencer_meta(&self.meta);
+        Ok(())
+    }
+
+    fn finalized(&mut self, number: u64) -> Result<(), SequencerError> {
+        if let Some(record) = self.store.batch(number)? {
+            for op in &record.batch.ops {
+                if let ExecutedOp::L2 { tx } = op {
+                    self.waiting.remove(tx.from());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the witness and writes batch, job, accounts and position at once.
+    fn seal(
+        &mut self,
+        pre_state: &State,
+        state: &State,
+        batch: verity_circuits::batch::Batch,
+        size: CircuitSize,
+    ) -> Result<(), SequencerError> {
+        let started = Instant::now();
+        let witness = BatchWitness::build(pre_state, &batch, size)
+            .map_err(|e| SequencerError::Restore(format!("witness of a sealed batch: {e}")))?;
+        let number = batch.header.number;
+        let mut writer = self.store.writer();
+        let mut touched = BTreeSet::new();
+        for slot in &witness.slots {
+            touched.extend([slot.first.index, slot.second.index]);
+        }
+        touched.extend(witness.fees.iter().map(|fee| fee.update.index));
+        for index in touched {
+            if let Some(account) = state.account(index) {
+                writer.account(index, account);
+            }
+        }
+        for tx in &self.open_txs {
+            writer.tx(
+                &tx_hash(tx, &self.domain),
+                &TxRecord {
+                    tx: *tx,
+                    batch: Some(number),
+                },
+            );
+        }
+        let record = BatchRecord {
+            size,
+            batch,
+            sealed_at: unix_now(),
+        };
+        writer.sealed(&record, &witness);
+        self.meta.sealed = number;
+        self.meta.priority_consumed += self.open_priority;
+        self.meta.priority_hash = record.batch.header.priority_after;
+        writer.clear_open(self.meta.next_open);
+        writer.sequencer_meta(&self.meta);
+        writer.commit(true)?;
+        let _ = self.events.send(BatchEvent {
+            number,
+            status: BatchStatus::Executed,
+            proving_seconds: None,
+            l1_tx_hash: None,
+        });
+        tracing::info!(
+            batch = number,
+            slots = size.slots,
+            ops = self.open_txs.len() as u64 + self.open_priority,
+            seal_ms = started.elapsed().as_millis() as u64,
+            "batch executed"
+        );
+        Ok(())
+    }
+}

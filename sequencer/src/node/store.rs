@@ -1,0 +1,414 @@
+//! The node's database: RocksDB with one column family per kind of record. The sequencer
+//! is the only writer of the state (accounts, open-batch log, queue, sealed batches); the
+//! proving pipeline writes proofs and the submitter writes L1 records, each under its own
+//! keys, so no record is read-modified-written by two threads.
+//!
+//! Every value is JSON (the same documents the RPC serves); keys that are numbers are
+//! big-endian so RocksDB iterates them in order.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use alloy::primitives::{Address, B256};
+use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use verity_circuits::batch::Batch;
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::ops::{AccountIndex, L2Tx, PriorityOp};
+use verity_circuits::state::Account;
+use verity_circuits::Fr;
+
+/// Column families.
+const META: &str = "meta";
+const ACCOUNTS: &str = "accounts";
+const FINALIZED_ACCOUNTS: &str = "finalized_accounts";
+const OPEN: &str = "open";
+const QUEUE: &str = "queue";
+const TXS: &str = "txs";
+const BATCHES: &str = "batches";
+const JOBS: &str = "jobs";
+const PROOFS: &str = "proofs";
+const L1_RECORDS: &str = "l1";
+const FAMILIES: [&str; 10] = [
+    META,
+    ACCOUNTS,
+    FINALIZED_ACCOUNTS,
+    OPEN,
+    QUEUE,
+    TXS,
+    BATCHES,
+    JOBS,
+    PROOFS,
+    L1_RECORDS,
+];
+const SEQUENCER_META: &[u8] = b"sequencer";
+const FINALIZED_META: &[u8] = b"finalized";
+
+/// A database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// RocksDB failed.
+    #[error("rocksdb: {0}")]
+    Rocks(#[from] rocksdb::Error),
+    /// A stored record does not decode.
+    #[error("corrupt record in {family}: {source}")]
+    Corrupt {
+        /// Where.
+        family: &'static str,
+        /// Why.
+        source: serde_json::Error,
+    },
+}
+
+/// The sequencer's position, written with every change of the state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequencerMeta {
+    /// The last sealed batch (0 before the first).
+    pub sealed: u64,
+    /// L1 priority operations consumed by sealed batches.
+    pub priority_consumed: u64,
+    /// The queue's rolling hash after them.
+    #[serde(with = "verity_circuits::field::serde_fr")]
+    pub priority_hash: Fr,
+    /// Registered tokens, by id (id 0, ETH, is the zero address).
+    pub tokens: Vec<Address>,
+    /// The last L1 block whose events were taken.
+    pub l1_scanned: u64,
+    /// L1 priority operations received (queued or consumed).
+    pub priority_received: u64,
+    /// Next key of the open-batch log.
+    pub next_open: u64,
+}
+
+/// The latest finalized batch, written with the finalized accounts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizedMeta {
+    /// Its number (0 before the first).
+    pub batch: u64,
+    /// Its root.
+    #[serde(with = "verity_circuits::field::serde_fr")]
+    pub root: Fr,
+}
+
+/// One entry of the open batch, in execution order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OpenEntry {
+    /// An acknowledged transaction.
+    L2 {
+        /// It.
+        tx: L2Tx,
+    },
+    /// The next L1 priority operation.
+    Priority {
+        /// Its queue index.
+        index: u64,
+    },
+}
+
+/// An acknowledged transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxRecord {
+    /// The transaction.
+    pub tx: L2Tx,
+    /// The batch it was sealed in (`None`: in the open batch).
+    pub batch: Option<u64>,
+}
+
+/// A sealed batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRecord {
+    /// The circuit it is proven with.
+    pub size: CircuitSize,
+    /// The batch.
+    pub batch: Batch,
+    /// Unix seconds when it was sealed.
+    pub sealed_at: u64,
+}
+
+/// A verified proof of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofRecord {
+    /// snarkjs `proof.json`.
+    pub proof: serde_json::Value,
+    /// The proof as `submitBatch` takes it, `0x` hex words.
+    pub words: Vec<String>,
+    /// Seconds spent proving.
+    pub proving_seconds: f64,
+    /// Unix seconds when it was verified.
+    pub proven_at: u64,
+}
+
+/// The batch's transaction on L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct L1Record {
+    /// The transaction.
+    pub tx_hash: B256,
+    /// Whether it was mined and accepted.
+    pub finalized: bool,
+    /// Unix seconds when it was accepted.
+    pub finalized_at: Option<u64>,
+}
+
+/// The node's RocksDB.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<rocksdb::DB>,
+}
+
+fn number_key(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+fn encode(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise")
+}
+
+impl Store {
+    /// Opens (creating) the database under `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        let families = FAMILIES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = rocksdb::DB::open_cf_descriptors(&options, dir, families)?;
+        Ok(Store { db: Arc::new(db) })
+    }
+
+    fn family(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db.cf_handle(name).expect("every family is opened")
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        family: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match self.db.get_cf(self.family(family), key)? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt { family, source }),
+            None => Ok(None),
+        }
+    }
+
+    fn all<T: DeserializeOwned>(
+        &self,
+        family: &'static str,
+    ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+        self.db
+            .iterator_cf(self.family(family), IteratorMode::Start)
+            .map(|item| {
+                let (key, value) = item?;
+                let value = serde_json::from_slice(&value)
+                    .map_err(|source| StoreError::Corrupt { family, source })?;
+                Ok((key.to_vec(), value))
+            })
+            .collect()
+    }
+
+    /// A write batch committed atomically (and synced, when asked) by [`Store::commit`].
+    pub fn writer(&self) -> Writer {
+        Writer {
+            store: self.clone(),
+            batch: WriteBatch::default(),
+        }
+    }
+
+    /// The sequencer's position.
+    pub fn sequencer_meta(&self) -> Result<Option<SequencerMeta>, StoreError> {
+        self.get(META, SEQUENCER_META)
+    }
+
+    /// The latest finalized batch.
+    pub fn finalized_meta(&self) -> Result<FinalizedMeta, StoreError> {
+        Ok(self.get(META, FINALIZED_META)?.unwrap_or_default())
+    }
+
+    /// Accounts as of the last sealed batch.
+    pub fn accounts(&self) -> Result<Vec<(AccountIndex, Account)>, StoreError> {
+        self.accounts_in(ACCOUNTS)
+    }
+
+    /// Accounts as of the last finalized batch.
+    pub fn finalized_accounts(&self) -> Result<Vec<(AccountIndex, Account)>, StoreError> {
+        self.accounts_in(FINALIZED_ACCOUNTS)
+    }
+
+    fn accounts_in(
+        &self,
+        family: &'static str,
+    ) -> Result<Vec<(AccountIndex, Account)>, StoreError> {
+        Ok(self
+            .all(family)?
+            .into_iter()
+            .map(|(key, account)| {
+                let index = u32::from_be_bytes(key.try_into().expect("4-byte account keys"));
+                (index, account)
+            })
+            .collect())
+    }
+
+    /// The open batch's log, in execution order.
+    pub fn open_entries(&self) -> Result<Vec<OpenEntry>, StoreError> {
+        Ok(self.all(OPEN)?.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// L1 priority operations from queue index `from` on.
+    pub fn queue_from(&self, from: u64) -> Result<Vec<(u64, PriorityOp)>, StoreError> {
+        self.db
+            .iterator_cf(
+                self.family(QUEUE),
+                IteratorMode::From(&number_key(from), Direction::Forward),
+            )
+            .map(|item| {
+                let (key, value) = item?;
+                let index = u64::from_be_bytes(key.as_ref().try_into().expect("8-byte keys"));
+                let op = serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                    family: QUEUE,
+                    source,
+                })?;
+                Ok((index, op))
+            })
+            .collect()
+    }
+
+    /// An acknowledged transaction by hash.
+    pub fn tx(&self, hash: &B256) -> Result<Option<TxRecord>, StoreError> {
+        self.get(TXS, hash.as_slice())
+    }
+
+    /// A sealed batch.
+    pub fn batch(&self, number: u64) -> Result<Option<BatchRecord>, StoreError> {
+        self.get(BATCHES, &number_key(number))
+    }
+
+    /// A batch's proving job.
+    pub fn job(&self, number: u64) -> Result<Option<BatchWitness>, StoreError> {
+        self.get(JOBS, &number_key(number))
+    }
+
+    /// Batches with a job and no proof yet, from `from` on.
+    pub fn unproven_from(&self, from: u64) -> Result<Vec<u64>, StoreError> {
+        let mut numbers = Vec::new();
+        for item in self.db.iterator_cf(
+            self.family(JOBS),
+            IteratorMode::From(&number_key(from), Direction::Forward),
+        ) {
+            let (key, _) = item?;
+            let number = u64::from_be_bytes(key.as_ref().try_into().expect("8-byte keys"));
+            if self.proof(number)?.is_none() {
+                numbers.push(number);
+            }
+        }
+        Ok(numbers)
+    }
+
+    /// A batch's verified proof.
+    pub fn proof(&self, number: u64) -> Result<Option<ProofRecord>, StoreError> {
+        self.get(PROOFS, &number_key(number))
+    }
+
+    /// A batch's L1 transaction.
+    pub fn l1_record(&self, number: u64) -> Result<Option<L1Record>, StoreError> {
+        self.get(L1_RECORDS, &number_key(number))
+    }
+
+    /// Records a verified proof (synced).
+    pub fn put_proof(&self, number: u64, record: &ProofRecord) -> Result<(), StoreError> {
+        let mut writer = self.writer();
+        writer.put(PROOFS, &number_key(number), record);
+        writer.commit(true)
+    }
+
+    /// Records a batch's L1 transaction (synced).
+    pub fn put_l1_record(&self, number: u64, record: &L1Record) -> Result<(), StoreError> {
+        let mut writer = self.writer();
+        writer.put(L1_RECORDS, &number_key(number), record);
+        writer.commit(true)
+    }
+}
+
+/// Writes committed together.
+pub struct Writer {
+    store: Store,
+    batch: WriteBatch,
+}
+
+impl Writer {
+    fn put(&mut self, family: &str, key: &[u8], value: &impl Serialize) {
+        self.batch
+            .put_cf(self.store.family(family), key, encode(value));
+    }
+
+    /// Sets the sequencer's position.
+    pub fn sequencer_meta(&mut self, meta: &SequencerMeta) {
+        self.put(META, SEQUENCER_META, meta);
+    }
+
+    /// Appends to the open batch's log at `key`.
+    pub fn open_entry(&mut self, key: u64, entry: &OpenEntry) {
+        self.put(OPEN, &number_key(key), entry);
+    }
+
+    /// Clears the open batch's log (it was sealed).
+    pub fn clear_open(&mut self, up_to: u64) {
+        let family = self.store.family(OPEN);
+        self.batch
+            .delete_range_cf(family, number_key(0), number_key(up_to));
+    }
+
+    /// Queues an L1 priority operation.
+    pub fn queued(&mut self, index: u64, op: &PriorityOp) {
+        self.put(QUEUE, &number_key(index), op);
+    }
+
+    /// Records an acknowledged transaction.
+    pub fn tx(&mut self, hash: &B256, record: &TxRecord) {
+        self.put(TXS, hash.as_slice(), record);
+    }
+
+    /// Sets an account as of the last sealed batch.
+    pub fn account(&mut self, index: AccountIndex, account: &Account) {
+        self.put(ACCOUNTS, &index.to_be_bytes(), account);
+    }
+
+    /// Sets an account as of the last finalized batch.
+    pub fn finalized_account(&mut self, index: AccountIndex, account: &Account) {
+        self.put(FINALIZED_ACCOUNTS, &index.to_be_bytes(), account);
+    }
+
+    /// Sets the latest finalized batch.
+    pub fn finalized_meta(&mut self, meta: &FinalizedMeta) {
+        self.put(META, FINALIZED_META, meta);
+    }
+
+    /// Stores a sealed batch and its proving job.
+    pub fn sealed(&mut self, record: &BatchRecord, job: &BatchWitness) {
+        let key = number_key(record.batch.header.number);
+        self.put(BATCHES, &key, record);
+        self.put(JOBS, &key, job);
+    }
+
+    /// Records a batch's L1 transaction.
+    pub fn l1_record(&mut self, number: u64, record: &L1Record) {
+        self.put(L1_RECORDS, &number_key(number), record);
+    }
+
+    /// Drops a finalized batch's proving job.
+    pub fn drop_job(&mut self, number: u64) {
+        self.batch
+            .delete_cf(self.store.family(JOBS), number_key(number));
+    }
+
+    /// Writes everything at once; `sync` waits until it is on disk.
+    pub fn commit(self, sync: bool) -> Result<(), StoreError> {
+        let mut options = WriteOptions::default();
+        options.set_sync(sync);
+        self.store.db.write_opt(self.batch, &options)?;
+        Ok(())
+    }
+}

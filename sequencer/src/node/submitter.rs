@@ -1,0 +1,223 @@
+//! The L1 submitter: sends proven batches to the Rollup contract strictly in order, one at a
+//! time. It is idempotent and resumes after a restart: before sending batch `n` it asks the
+//! contract for its batch number, and a batch the contract already holds (sent before a
+//! crash) is only recorded, with the transaction found in its `BatchFinalized` event. Nonces
+//! and gas come from the provider's fillers. Each finalized batch's account updates are
+//! applied to the finalized state, which serves account proofs.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use alloy::primitives::{B256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use tokio::sync::broadcast;
+use verity_circuits::state::{Effect, State};
+
+use super::events::{BatchEvent, BatchStatus};
+use super::sequencer::SequencerHandle;
+use super::store::{FinalizedMeta, L1Record, Store, StoreError};
+use super::unix_now;
+use crate::l1::contracts::{batch_data, Rollup};
+use crate::l1::deploy::Deployment;
+
+/// The submitter's configuration.
+#[derive(Clone, Debug)]
+pub struct SubmitterConfig {
+    /// How often to look for a proven batch.
+    pub poll: Duration,
+    /// How long to wait for a sent batch to be mined before sending it again.
+    pub receipt_timeout: Duration,
+}
+
+/// A submission failed; it is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The L1 node refused or could not be reached.
+    #[error("L1 transport: {0}")]
+    Transport(#[from] alloy::transports::TransportError),
+    /// A contract call failed or reverted.
+    #[error("L1 call: {0}")]
+    Contract(#[from] alloy::contract::Error),
+    /// The sent transaction failed.
+    #[error("L1 transaction: {0}")]
+    Pending(#[from] alloy::providers::PendingTransactionError),
+    /// Stored data is inconsistent.
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// The submitter and what it shares.
+pub struct Submitter {
+    /// Its configuration.
+    pub config: SubmitterConfig,
+    /// The database.
+    pub store: Store,
+    /// A provider whose wallet pays for submissions.
+    pub provider: DynProvider,
+    /// The deployment.
+    pub deployment: Deployment,
+    /// The state as of the last finalized batch.
+    pub finalized_state: Arc<RwLock<State>>,
+    /// Told of each finalized batch.
+    pub sequencer: SequencerHandle,
+    /// Batch events.
+    pub events: broadcast::Sender<BatchEvent>,
+}
+
+impl Submitter {
+    /// Submits until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            match self.step().await {
+                Ok(true) => {}
+                Ok(false) => tokio::time::sleep(self.config.poll).await,
+                Err(error) => {
+                    tracing::warn!(%error, "L1 submitter");
+                    tokio::time::sleep(self.config.poll * 5).await;
+                }
+            }
+        }
+    }
+
+    /// Moves the next batch on; false when there was nothing to do.
+    async fn step(&self) -> Result<bool, SubmitError> {
+        let next = self.store.finalized_meta()?.batch + 1;
+        let Some(proof) = self.store.proof(next)? else {
+            return Ok(false);
+        };
+        let rollup = Rollup::new(self.deployment.rollup, self.provider.clone());
+        let on_chain = rollup.batchNumber().call().await?;
+        if on_chain >= next {
+            let tx_hash = self.finalizing_tx(next).await?;
+            self.finalize(next, tx_hash)?;
+            return Ok(true);
+        }
+        if let Some(record) = self.store.l1_record(next)? {
+            if let Some(receipt) = self
+                .provider
+                .get_transaction_receipt(record.tx_hash)
+                .await?
+            {
+                if receipt.status() {
+                    self.finalize(next, record.tx_hash)?;
+                    return Ok(true);
+                }
+                tracing::warn!(batch = next, tx = %record.tx_hash, "submission reverted; sending again");
+            }
+        }
+        let record = self
+            .store
+            .batch(next)?
+            .ok_or_else(|| SubmitError::Inconsistent(format!("proven batch {next} missing")))?;
+        let words: Vec<U256> = proof
+            .words
+            .iter()
+            .map(|w| w.parse::<U256>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| SubmitError::Inconsistent(format!("stored proof: {e}")))?;
+        let words: [U256; 8] = words
+            .try_into()
+            .map_err(|_| SubmitError::Inconsistent("stored proof is not 8 words".into()))?;
+        let pending = rollup
+            .submitBatch(batch_data(&record.batch), words)
+            .send()
+            .await?;
+        let tx_hash = *pending.tx_hash();
+        self.store.put_l1_record(
+            next,
+            &L1Record {
+                tx_hash,
+                finalized: false,
+                finalized_at: None,
+            },
+        )?;
+        let receipt = pending
+            .with_timeout(Some(self.config.receipt_timeout))
+            .get_receipt()
+            .await?;
+        if !receipt.status() {
+            return Err(SubmitError::Inconsistent(format!(
+                "batch {next}: submitBatch reverted in {tx_hash}"
+            )));
+        }
+        self.finalize(next, tx_hash)?;
+        Ok(true)
+    }
+
+    /// The transaction whose `BatchFinalized` event names batch `number`.
+    async fn finalizing_tx(&self, number: u64) -> Result<B256, SubmitError> {
+        let filter = Filter::new()
+            .address(self.deployment.rollup)
+            .from_block(self.deployment.deployment_block)
+            .event_signature(Rollup::BatchFinalized::SIGNATURE_HASH)
+            .topic1(B256::from(U256::from(number)));
+        self.provider
+            .get_logs(&filter)
+            .await?
+            .first()
+            .and_then(|log| log.transaction_hash)
+            .ok_or_else(|| {
+                SubmitError::Inconsistent(format!("no BatchFinalized event for {number}"))
+            })
+    }
+
+    /// Records batch `number` as final and moves the finalized state on.
+    fn finalize(&self, number: u64, tx_hash: B256) -> Result<(), SubmitError> {
+        let job = self
+            .store
+            .job(number)?
+            .ok_or_else(|| SubmitError::Inconsistent(format!("job of batch {number} missing")))?;
+        let mut writer = self.store.writer();
+        {
+            let mut state = self.finalized_state.write().expect("state lock");
+            let updates = job
+                .slots
+                .iter()
+                .flat_map(|slot| [&slot.first, &slot.second])
+                .chain(job.fees.iter().map(|fee| &fee.update));
+            for update in updates {
+                if let Some(after) = update.after.filter(|a| Some(*a) != update.before) {
+                    state.commit(&Effect {
+                        updates: vec![(update.index, after)],
+                        fee: None,
+                        payout: None,
+                    });
+                    writer.finalized_account(update.index, &after);
+                }
+            }
+            if state.root() != job.header.new_root {
+                return Err(SubmitError::Inconsistent(format!(
+                    "finalized state diverged at batch {number}"
+                )));
+            }
+        }
+        writer.finalized_meta(&FinalizedMeta {
+            batch: number,
+            root: job.header.new_root,
+        });
+        writer.drop_job(number);
+        writer.l1_record(
+            number,
+            &L1Record {
+                tx_hash,
+                finalized: true,
+                finalized_at: Some(unix_now()),
+            },
+        );
+        writer.commit(true)?;
+        self.sequencer.finalized(number);
+        tracing::info!(batch = number, tx = %tx_hash, "batch final on L1");
+        let _ = self.events.send(BatchEvent {
+            number,
+            status: BatchStatus::Finalized,
+            proving_seconds: None,
+            l1_tx_hash: Some(tx_hash),
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,188 @@
+//! The `verity` JSON-RPC namespace: one trait, from which jsonrpsee generates the server
+//! side the node implements and the client the wallet and the tests use.
+
+use alloy::primitives::{Address, B256};
+use jsonrpsee::core::{RpcResult, SubscriptionResult};
+use jsonrpsee::proc_macros::rpc;
+use serde::{Deserialize, Serialize};
+use verity_circuits::batch::FeeSlot;
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::merkle::MerkleProof;
+use verity_circuits::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, TokenId};
+
+use crate::l1::deploy::DeployedVerifier;
+use crate::node::events::{BatchEvent, BatchStatus};
+use crate::wallet::PublicKeyJson;
+
+/// An account named by index or by public key (circomlibjs-packed, `0x` hex).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AccountRef {
+    /// A leaf index.
+    Index(AccountIndex),
+    /// A packed public key: every account of the key, one per token.
+    Key(String),
+}
+
+/// An account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    /// Leaf index.
+    pub index: AccountIndex,
+    /// Its key.
+    pub public_key: PublicKeyJson,
+    /// L1 owner (paid by a forced exit).
+    pub l1_address: Address,
+    /// Token.
+    pub token: TokenId,
+    /// Balance, decimal.
+    pub balance: String,
+    /// Next nonce.
+    pub nonce: u32,
+}
+
+/// An account's leaf and Merkle path against the latest finalized root: what an exodus exit
+/// needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountProof {
+    /// The finalized batch the proof is against.
+    pub batch: u64,
+    /// Its root, `0x` hex.
+    pub root: String,
+    /// The account as of that batch (`None`: the leaf is empty).
+    pub account: Option<AccountInfo>,
+    /// The leaf hash, `0x` hex.
+    pub leaf: String,
+    /// Siblings from the leaf up.
+    pub proof: MerkleProof,
+}
+
+/// A transaction and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxInfo {
+    /// Its hash (the signed message).
+    pub hash: B256,
+    /// The transaction.
+    pub tx: L2Tx,
+    /// pending → executed → proven → finalized.
+    pub status: BatchStatus,
+    /// The batch that executed it.
+    pub batch: Option<u64>,
+    /// The L1 transaction that finalized the batch.
+    pub l1_tx_hash: Option<B256>,
+}
+
+/// A batch's proof as snarkjs reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofInfo {
+    /// `proof.json`.
+    pub proof: serde_json::Value,
+    /// `public.json`: the commitment, decimal.
+    pub public_signals: serde_json::Value,
+    /// Seconds the proof took.
+    pub proving_seconds: f64,
+}
+
+/// A sealed batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchInfo {
+    /// Its number.
+    pub number: u64,
+    /// executed → proven → finalized.
+    pub status: BatchStatus,
+    /// The circuit it is proven with.
+    pub size: CircuitSize,
+    /// Root before, `0x` hex.
+    pub old_root: String,
+    /// Root after, `0x` hex.
+    pub new_root: String,
+    /// The public input, `0x` hex.
+    pub commitment: String,
+    /// One per slot (padded with noops).
+    pub operations: Vec<ExecutedOp>,
+    /// Fees collected.
+    pub fee_slots: Vec<FeeSlot>,
+    /// L1 payments.
+    pub payouts: Vec<Payout>,
+    /// The published pubdata, `0x` hex.
+    pub pubdata: String,
+    /// Unix seconds when it was sealed.
+    pub sealed_at: u64,
+    /// The proof, once proven.
+    pub proof: Option<ProofInfo>,
+    /// The L1 transaction that finalized it.
+    pub l1_tx_hash: Option<B256>,
+}
+
+/// A registered token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Its id.
+    pub id: TokenId,
+    /// Its L1 contract (zero for ETH).
+    pub address: Address,
+}
+
+/// The chain and the node's position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainInfo {
+    /// L1 chain id.
+    pub chain_id: u64,
+    /// The Rollup contract.
+    pub rollup: Address,
+    /// Verifiers by circuit size.
+    pub verifiers: Vec<DeployedVerifier>,
+    /// Binary tree depth.
+    pub depth: u8,
+    /// Latest sealed and executed batch.
+    pub latest_executed: u64,
+    /// Latest batch with a verified proof.
+    pub latest_proven: u64,
+    /// Latest batch final on L1.
+    pub latest_finalized: u64,
+    /// The finalized state root, `0x` hex.
+    pub state_root: String,
+    /// The root with every acknowledged transaction applied, `0x` hex.
+    pub pending_root: String,
+    /// Acknowledged transactions not yet final on L1.
+    pub pending_transactions: usize,
+    /// The last L1 block whose events the node took.
+    pub l1_scanned_block: u64,
+}
+
+/// The `verity` namespace.
+#[rpc(server, client, namespace = "verity")]
+pub trait VerityApi {
+    /// Checks a signed transaction with the native rules, stores it durably and returns its
+    /// hash; refusals are errors with a stable code.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: L2Tx) -> RpcResult<B256>;
+
+    /// A transaction by hash.
+    #[method(name = "getTransaction")]
+    async fn get_transaction(&self, hash: B256) -> RpcResult<TxInfo>;
+
+    /// Accounts by index or public key, with every acknowledged transaction applied.
+    #[method(name = "getAccount")]
+    async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>>;
+
+    /// An account's leaf and Merkle path against the latest finalized root.
+    #[method(name = "getAccountProof")]
+    async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof>;
+
+    /// A sealed batch.
+    #[method(name = "getBatch")]
+    async fn get_batch(&self, number: u64) -> RpcResult<BatchInfo>;
+
+    /// Registered tokens.
+    #[method(name = "tokens")]
+    async fn tokens(&self) -> RpcResult<Vec<TokenInfo>>;
+
+    /// The chain and the node's position.
+    #[method(name = "chainInfo")]
+    async fn chain_info(&self) -> RpcResult<ChainInfo>;
+
+    /// Batch status changes as they happen (WebSocket).
+    #[subscription(name = "subscribeBatches" => "batch", unsubscribe = "unsubscribeBatches", item = BatchEvent)]
+    async fn subscribe_batches(&self) -> SubscriptionResult;
+}

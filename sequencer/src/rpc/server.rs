@@ -1,0 +1,257 @@
+//! The node's implementation of the `verity` namespace.
+
+use std::sync::{Arc, RwLock};
+
+use alloy::primitives::B256;
+use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::PendingSubscriptionSink;
+use tokio::sync::broadcast;
+use verity_circuits::eddsa::PublicKey;
+use verity_circuits::field::fr_to_hex;
+use verity_circuits::ops::{AccountIndex, L2Tx};
+use verity_circuits::state::{Account, State};
+
+use super::api::{
+    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, ProofInfo, TokenInfo, TxInfo,
+    VerityApiServer,
+};
+use crate::l1::deploy::Deployment;
+use crate::node::events::{BatchEvent, BatchStatus};
+use crate::node::mempool::Refusal;
+use crate::node::sequencer::{AccountQuery, SequencerHandle};
+use crate::node::store::{Store, StoreError};
+use crate::wallet::PublicKeyJson;
+
+/// Error codes of the read methods (the mempool's refusals are in `node::mempool`).
+pub mod codes {
+    /// No such transaction, batch or account.
+    pub const NOT_FOUND: i32 = 1100;
+    /// A parameter is well-formed JSON but not a valid value.
+    pub const INVALID_VALUE: i32 = 1101;
+    /// The node failed internally.
+    pub const INTERNAL: i32 = 1102;
+}
+
+/// What the RPC handlers read.
+#[derive(Clone)]
+pub struct RpcContext {
+    /// The database.
+    pub store: Store,
+    /// The sequencer.
+    pub sequencer: SequencerHandle,
+    /// The state as of the last finalized batch.
+    pub finalized_state: Arc<RwLock<State>>,
+    /// The deployment.
+    pub deployment: Deployment,
+    /// Batch events.
+    pub events: broadcast::Sender<BatchEvent>,
+}
+
+fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+fn internal(e: StoreError) -> ErrorObjectOwned {
+    error(codes::INTERNAL, e.to_string())
+}
+
+fn refusal(r: Refusal) -> ErrorObjectOwned {
+    error(r.code(), r.to_string())
+}
+
+fn unavailable() -> ErrorObjectOwned {
+    refusal(Refusal::Unavailable("the sequencer stopped".into()))
+}
+
+fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
+    AccountInfo {
+        index,
+        public_key: PublicKeyJson::from(&account.pubkey),
+        l1_address: account.l1_address,
+        token: account.token,
+        balance: account.balance.to_string(),
+        nonce: account.nonce,
+    }
+}
+
+fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
+    let bytes = hex::decode(text.trim_start_matches("0x"))
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| {
+            error(
+                codes::INVALID_VALUE,
+                "a public key is 32 packed bytes, 0x hex",
+            )
+        })?;
+    PublicKey::unpack(&bytes)
+        .ok_or_else(|| error(codes::INVALID_VALUE, "the packed key is not a curve point"))
+}
+
+impl RpcContext {
+    fn status_of(&self, number: u64) -> Result<(BatchStatus, Option<B256>), ErrorObjectOwned> {
+        if let Some(record) = self.store.l1_record(number).map_err(internal)? {
+            if record.finalized {
+                return Ok((BatchStatus::Finalized, Some(record.tx_hash)));
+            }
+        }
+        if self.store.proof(number).map_err(internal)?.is_some() {
+            return Ok((BatchStatus::Proven, None));
+        }
+        Ok((BatchStatus::Executed, None))
+    }
+
+    fn latest_proven(&self, finalized: u64, executed: u64) -> Result<u64, ErrorObjectOwned> {
+        let mut latest = finalized;
+        while latest < executed && self.store.proof(latest + 1).map_err(internal)?.is_some() {
+            latest += 1;
+        }
+        Ok(latest)
+    }
+}
+
+#[async_trait]
+impl VerityApiServer for RpcContext {
+    async fn send_transaction(&self, tx: L2Tx) -> RpcResult<B256> {
+        self.sequencer.submit(tx).await.map_err(refusal)
+    }
+
+    async fn get_transaction(&self, hash: B256) -> RpcResult<TxInfo> {
+        let record = self
+            .store
+            .tx(&hash)
+            .map_err(internal)?
+            .ok_or_else(|| error(codes::NOT_FOUND, format!("unknown transaction {hash}")))?;
+        let (status, l1_tx_hash) = match record.batch {
+            Some(number) => self.status_of(number)?,
+            None => (BatchStatus::Pending, None),
+        };
+        Ok(TxInfo {
+            hash,
+            tx: record.tx,
+            status,
+            batch: record.batch,
+            l1_tx_hash,
+        })
+    }
+
+    async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>> {
+        let query = match account {
+            AccountRef::Index(index) => AccountQuery::Index(index),
+            AccountRef::Key(text) => AccountQuery::Key(parse_key(&text)?),
+        };
+        let found = self
+            .sequencer
+            .accounts(query)
+            .await
+            .ok_or_else(unavailable)?;
+        if found.is_empty() {
+            return Err(error(codes::NOT_FOUND, "unknown account"));
+        }
+        Ok(found.iter().map(|(i, a)| account_info(*i, a)).collect())
+    }
+
+    async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {
+        let meta = self.store.finalized_meta().map_err(internal)?;
+        let state = self.finalized_state.read().expect("state lock");
+        let proof = state
+            .proof(index)
+            .map_err(|e| error(codes::INVALID_VALUE, e.to_string()))?;
+        let account = state.account(index).copied();
+        Ok(AccountProof {
+            batch: meta.batch,
+            root: fr_to_hex(&state.root()),
+            leaf: fr_to_hex(&account.map(|a| a.leaf_hash()).unwrap_or_default()),
+            account: account.map(|a| account_info(index, &a)),
+            proof,
+        })
+    }
+
+    async fn get_batch(&self, number: u64) -> RpcResult<BatchInfo> {
+        let record = self
+            .store
+            .batch(number)
+            .map_err(internal)?
+            .ok_or_else(|| error(codes::NOT_FOUND, format!("unknown batch {number}")))?;
+        let (status, l1_tx_hash) = self.status_of(number)?;
+        let proof = self
+            .store
+            .proof(number)
+            .map_err(internal)?
+            .map(|p| ProofInfo {
+                proof: p.proof,
+                public_signals: verity_prover::snarkjs::public_signals(&[record.batch.commitment]),
+                proving_seconds: p.proving_seconds,
+            });
+        let batch = record.batch;
+        Ok(BatchInfo {
+            number,
+            status,
+            size: record.size,
+            old_root: fr_to_hex(&batch.header.old_root),
+            new_root: fr_to_hex(&batch.header.new_root),
+            commitment: fr_to_hex(&batch.commitment),
+            operations: batch.ops,
+            fee_slots: batch.fee_slots,
+            payouts: batch.payouts,
+            pubdata: format!("0x{}", hex::encode(&batch.pubdata)),
+            sealed_at: record.sealed_at,
+            proof,
+            l1_tx_hash,
+        })
+    }
+
+    async fn tokens(&self) -> RpcResult<Vec<TokenInfo>> {
+        let status = self.sequencer.status().await.ok_or_else(unavailable)?;
+        Ok(status
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(id, address)| TokenInfo {
+                id: id as u32,
+                address: *address,
+            })
+            .collect())
+    }
+
+    async fn chain_info(&self) -> RpcResult<ChainInfo> {
+        let status = self.sequencer.status().await.ok_or_else(unavailable)?;
+        let finalized = self.store.finalized_meta().map_err(internal)?;
+        let root = if finalized.batch == 0 {
+            self.deployment.genesis_root
+        } else {
+            finalized.root
+        };
+        Ok(ChainInfo {
+            chain_id: self.deployment.chain_id,
+            rollup: self.deployment.rollup,
+            verifiers: self.deployment.verifiers.clone(),
+            depth: self.deployment.depth,
+            latest_executed: status.sealed,
+            latest_proven: self.latest_proven(finalized.batch, status.sealed)?,
+            latest_finalized: finalized.batch,
+            state_root: fr_to_hex(&root),
+            pending_root: fr_to_hex(&status.root),
+            pending_transactions: status.pending,
+            l1_scanned_block: status.l1_scanned,
+        })
+    }
+
+    async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut events = self.events.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let message = serde_json::value::to_raw_value(&event)?;
+                    if sink.send(message).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            }
+        }
+    }
+}
