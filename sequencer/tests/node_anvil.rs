@@ -7,116 +7,40 @@ mod support;
 
 use std::sync::Arc;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use alloy::providers::Provider;
+use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::core::client::ClientT;
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::http_client::HttpClient;
 use jsonrpsee::rpc_params;
+use support::node::*;
 use support::*;
-use verity_circuits::eddsa::PrivateKey;
-use verity_circuits::ops::{Deposit, L2Tx, Transfer, Withdraw};
-use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
-
-fn key(byte: u8) -> PrivateKey {
-    PrivateKey::from_bytes([byte; 32])
-}
-
-fn client(node: &verity_sequencer::node::Node) -> HttpClient {
-    HttpClientBuilder::default()
-        .build(format!("http://{}", node.rpc_addr))
-        .unwrap()
-}
-
-fn packed(key: &PrivateKey) -> AccountRef {
-    AccountRef::Key(format!("0x{}", hex::encode(key.public_key().pack())))
-}
-
-/// The balance of `key`'s ETH account once the node shows one.
-async fn balance_of(client: &HttpClient, key: &PrivateKey) -> Option<(u32, u128)> {
-    let accounts = client.get_account(packed(key)).await.ok()?;
-    let account = accounts.first()?;
-    Some((account.index, account.balance.parse().unwrap()))
-}
-
-fn eth_deposit(key: &PrivateKey, owner: Address, amount: u128) -> Deposit {
-    Deposit {
-        pubkey: key.public_key(),
-        l1_address: owner,
-        token: 0,
-        amount,
-    }
-}
+use verity_circuits::ops::{L2Tx, Transfer};
+use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
     let prover = Arc::new(prover());
     let chain = chain(&prover, 3600).await;
     let dir = tempfile::tempdir().unwrap();
-    let node = start_node(&chain, prover, dir.path(), 0, 300).await;
-    let rpc = client(&node);
-    let (alice, bob) = (key(1), key(2));
-    let owners = chain.anvil.addresses();
-    let (alice_l1, bob_l1) = (owners[1], owners[2]);
-    deposit(&chain.rollup, &eth_deposit(&alice, alice_l1, 1_000_000)).await;
-    deposit(&chain.rollup, &eth_deposit(&bob, bob_l1, 5_000)).await;
-    let (from, _) = eventually(60, "alice's deposit", || balance_of(&rpc, &alice)).await;
-    let (to, _) = eventually(60, "bob's deposit", || balance_of(&rpc, &bob)).await;
-
-    let domain = chain.deployment.domain();
-    let transfer = Transfer {
-        from,
-        to,
-        token: 0,
-        amount: 250_000,
-        fee: 0,
-        nonce: 0,
-    };
-    let hash = rpc
-        .send_transaction(L2Tx::sign_transfer(transfer, &alice, &domain))
-        .await
-        .unwrap();
-    assert_eq!(balance_of(&rpc, &bob).await, Some((to, 255_000)));
-    let recipient = Address::repeat_byte(0x77);
-    let withdraw = Withdraw {
-        from: to,
-        token: 0,
-        amount: 100_000,
-        fee: 0,
-        nonce: 0,
-        to: recipient,
-    };
-    let withdrawal = rpc
-        .send_transaction(L2Tx::sign_withdraw(withdraw, &bob, &domain))
-        .await
-        .unwrap();
-
-    let info = eventually(300, "the withdrawal final on L1", || async {
-        let info = rpc.get_transaction(withdrawal).await.ok()?;
-        (info.status == BatchStatus::Finalized).then_some(info)
-    })
+    let node = start_node(
+        &chain.deployment,
+        chain.provider.clone(),
+        prover,
+        dir.path(),
+        0,
+        300,
+    )
     .await;
-    assert!(info.l1_tx_hash.is_some());
-    let transfer_info = rpc.get_transaction(hash).await.unwrap();
-    assert_eq!(transfer_info.status, BatchStatus::Finalized);
-    let batch = rpc.get_batch(info.batch.unwrap()).await.unwrap();
-    assert_eq!(batch.status, BatchStatus::Finalized);
-    let proof = batch.proof.expect("a finalized batch has its proof");
-    assert_eq!(proof.proof["protocol"], "groth16");
-    let chain_info = rpc.chain_info().await.unwrap();
-    let on_chain_root = chain.rollup.stateRoot().call().await.unwrap();
-    assert_eq!(chain_info.state_root, format!("{on_chain_root:#066x}"));
-    assert!(chain_info.latest_finalized >= info.batch.unwrap());
-
-    let account_proof = rpc.get_account_proof(to).await.unwrap();
-    assert_eq!(account_proof.root, chain_info.state_root);
-    assert_eq!(account_proof.account.unwrap().balance, "155000");
-
-    let before = chain.provider.get_balance(recipient).await.unwrap();
-    mined(chain.rollup.withdraw(0).from(recipient)).await;
-    let after = chain.provider.get_balance(recipient).await.unwrap();
-    assert!(after > before, "the recipient's L1 balance grew");
-    assert_eq!(after - before + U256::ZERO, U256::from(100_000u64));
+    let url = chain.anvil.endpoint();
+    let owners: Vec<Owner> = chain.anvil.keys()[1..4]
+        .iter()
+        .map(|key| {
+            let bytes = alloy::primitives::B256::from_slice(&key.to_bytes());
+            Owner::new(&url, PrivateKeySigner::from_bytes(&bytes).unwrap())
+        })
+        .collect();
+    payment_flow(&client(&node), &chain.deployment, &owners).await;
     node.stop().await.unwrap();
 }
 
@@ -147,7 +71,15 @@ async fn refusals_are_clear_errors_and_change_nothing() {
     let prover = Arc::new(prover());
     let chain = chain(&prover, 3600).await;
     let dir = tempfile::tempdir().unwrap();
-    let node = start_node(&chain, prover, dir.path(), 0, 60_000).await;
+    let node = start_node(
+        &chain.deployment,
+        chain.provider.clone(),
+        prover,
+        dir.path(),
+        0,
+        60_000,
+    )
+    .await;
     let rpc = client(&node);
     let (alice, bob) = (key(1), key(2));
     let owners = chain.anvil.addresses();
@@ -225,7 +157,15 @@ async fn a_deposit_dropped_by_a_reorg_is_never_credited() {
     let prover = Arc::new(prover());
     let chain = chain(&prover, 3600).await;
     let dir = tempfile::tempdir().unwrap();
-    let node = start_node(&chain, prover, dir.path(), 3, 300).await;
+    let node = start_node(
+        &chain.deployment,
+        chain.provider.clone(),
+        prover,
+        dir.path(),
+        3,
+        300,
+    )
+    .await;
     let rpc = client(&node);
     let (alice, bob) = (key(1), key(2));
     let owners = chain.anvil.addresses();

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use alloy::providers::Provider;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use support::node::key;
 use support::*;
-use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{Deposit, L2Tx, Transfer};
 use verity_circuits::state::{State, StateConfig};
@@ -20,10 +20,6 @@ use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
 
 const SENDERS: u8 = 4;
 const PER_SENDER: u32 = 8;
-
-fn key(byte: u8) -> PrivateKey {
-    PrivateKey::from_bytes([byte; 32])
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

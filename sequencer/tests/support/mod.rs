@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod node;
+
 use std::collections::BTreeMap;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
@@ -176,10 +178,11 @@ pub async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
     call.send().await.unwrap().watch().await.unwrap();
 }
 
-/// A node for `chain` with `prover`'s circuit, its database in `dir`, taking L1 events at
-/// `confirmations`, sealing batches after `interval_ms`.
+/// A node for `deployment` (submitting through `l1`) with `prover`'s circuit, its database in
+/// `dir`, taking L1 events at `confirmations`, sealing batches after `interval_ms`.
 pub async fn start_node(
-    chain: &Chain,
+    deployment: &Deployment,
+    l1: DynProvider,
     prover: std::sync::Arc<BatchProver>,
     dir: &std::path::Path,
     confirmations: u64,
@@ -195,7 +198,7 @@ pub async fn start_node(
         data_dir: dir.to_owned(),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         max_request_bytes: 64 * 1024,
-        deployment: chain.deployment.clone(),
+        deployment: deployment.clone(),
         sequencer: SequencerConfig {
             sizes: Vec::new(),
             batch_interval: Duration::from_millis(interval_ms),
@@ -218,9 +221,7 @@ pub async fn start_node(
         parallel_proofs: 2,
     };
     let provers = [(SIZE.slots, prover)].into_iter().collect();
-    Node::start(config, provers, chain.provider.clone())
-        .await
-        .unwrap()
+    Node::start(config, provers, l1).await.unwrap()
 }
 
 /// Polls `check` every 100 ms until it gives a value, for at most `seconds`.
