@@ -37,6 +37,8 @@ pub enum BenchCommand {
     },
     /// L1 gas of submitBatch on anvil, split by part, and per transfer at 1,024 slots.
     Gas(super::gas::GasArgs),
+    /// Signed transfers acknowledged per second through a node's JSON-RPC.
+    Ingest(super::ingest::IngestArgs),
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -91,6 +93,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
             json,
         } => prove(size, batches, export, json),
         BenchCommand::Gas(args) => super::gas::run(args),
+        BenchCommand::Ingest(args) => super::ingest::run(args),
     }
 }
 

@@ -5,6 +5,7 @@ mod circuit;
 mod deploy;
 mod devnet;
 mod gas;
+mod ingest;
 mod node;
 mod wallet;
 mod wallet_rpc;

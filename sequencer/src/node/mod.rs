@@ -37,6 +37,9 @@ use store::{Store, StoreError};
 use submitter::{Submitter, SubmitterConfig};
 use watcher::WatcherConfig;
 
+/// Concurrent JSON-RPC connections (HTTP keep-alive and WebSocket) the server holds.
+const MAX_CONNECTIONS: u32 = 4096;
+
 /// Everything a node is configured with.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -54,7 +57,7 @@ pub struct NodeConfig {
     pub watcher: WatcherConfig,
     /// The L1 submitter.
     pub submitter: SubmitterConfig,
-    /// Batches proven at the same time.
+    /// Batches proven at the same time on this machine (0: no local proving).
     pub parallel_proofs: usize,
 }
 
@@ -171,19 +174,21 @@ impl Node {
         )?;
 
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn({
-            let (store, events) = (store.clone(), events.clone());
-            let pipeline = PipelineConfig {
-                provers,
-                parallel: config.parallel_proofs,
-                poll: config.submitter.poll,
-            };
-            async move {
-                if let Err(error) = pipeline::run(pipeline, store, events).await {
-                    tracing::error!(%error, "proving pipeline stopped");
+        if config.parallel_proofs > 0 {
+            tasks.push(tokio::spawn({
+                let (store, events) = (store.clone(), events.clone());
+                let pipeline = PipelineConfig {
+                    provers,
+                    parallel: config.parallel_proofs,
+                    poll: config.submitter.poll,
+                };
+                async move {
+                    if let Err(error) = pipeline::run(pipeline, store, events).await {
+                        tracing::error!(%error, "proving pipeline stopped");
+                    }
                 }
-            }
-        }));
+            }));
+        }
         tasks.push(tokio::spawn(watcher::run(
             config.watcher.clone(),
             l1.clone(),
@@ -212,6 +217,7 @@ impl Node {
             .set_config(
                 ServerConfig::builder()
                     .max_request_body_size(config.max_request_bytes)
+                    .max_connections(MAX_CONNECTIONS)
                     .build(),
             )
             .build(config.rpc_addr)
