@@ -146,7 +146,7 @@ async fn refusals_are_clear_errors_and_change_nothing() {
     );
 
     let after = rpc.chain_info().await.unwrap();
-    assert_eq!(after.pending_root, before.pending_root);
+    assert_eq!(after.latest_closed, before.latest_closed);
     assert_eq!(after.pending_transactions, 1);
     assert_eq!(balance_of(&rpc, &alice).await, Some((0, 990)));
     node.stop().await.unwrap();

@@ -69,6 +69,20 @@ pub(crate) mod hex_bytes {
     }
 }
 
+/// What a batch executed, before sealing: its operations in order (no padding) and fees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchContents {
+    /// The batch number.
+    pub number: u64,
+    /// Operations, in slot order.
+    pub ops: Vec<ExecutedOp>,
+    /// Used fee slots.
+    pub fee_slots: Vec<FeeSlot>,
+    /// The priority queue's rolling hash after the batch.
+    #[serde(with = "crate::field::serde_fr")]
+    pub priority_after: Fr,
+}
+
 /// Why the builder did not take an operation. The state is unchanged.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BatchError {
@@ -278,6 +292,29 @@ impl<'s> BatchBuilder<'s> {
         self.fee_slots.len()
     }
 
+    fn credit_fees(&mut self) {
+        for slot in &self.fee_slots {
+            let effect = self
+                .state
+                .check_fee_credit(slot.account, slot.token, slot.collected)
+                .expect("fee room is checked before every operation");
+            self.state.commit(&effect);
+        }
+    }
+
+    /// Credits the collected fees and returns what was executed, without pubdata, roots or
+    /// commitment: how a sequencer on an accounts-only state closes a batch, leaving the
+    /// sealing to whoever holds the tree.
+    pub fn finish(mut self) -> BatchContents {
+        self.credit_fees();
+        BatchContents {
+            number: self.number,
+            ops: self.ops,
+            fee_slots: self.fee_slots,
+            priority_after: self.priority_hash,
+        }
+    }
+
     /// Credits the collected fees, pads the remaining slots with `Noop`, and computes the
     /// pubdata and the commitment.
     pub fn seal(self) -> Batch {
@@ -296,13 +333,7 @@ impl<'s> BatchBuilder<'s> {
             "the batch does not fit {params:?}"
         );
         self.params = params;
-        for slot in &self.fee_slots {
-            let effect = self
-                .state
-                .check_fee_credit(slot.account, slot.token, slot.collected)
-                .expect("fee room is checked before every operation");
-            self.state.commit(&effect);
-        }
+        self.credit_fees();
         self.ops.resize(self.params.slots, ExecutedOp::Noop);
 
         let layout = PubdataLayout {

@@ -94,6 +94,41 @@ fn sealing_into_a_smaller_circuit_pads_to_its_size() {
 }
 
 #[test]
+fn an_accounts_only_state_executes_the_same_batch_without_hashing() {
+    let (mut state, fee_accounts) = genesis(1000);
+    let mut fast = state.clone().accounts_only();
+    let root_before = fast.root();
+    let txs: Vec<L2Tx> = (0..3)
+        .map(|nonce| {
+            let tx = Transfer {
+                from: 3,
+                to: 6,
+                token: 0,
+                amount: 10,
+                fee: 1,
+                nonce,
+            };
+            L2Tx::sign_transfer(tx, &key(1), &DOMAIN)
+        })
+        .collect();
+    let mut builder = BatchBuilder::new(&mut fast, PARAMS, 1, Fr::from(0u64), fee_accounts.clone());
+    for tx in &txs {
+        builder.push_l2(tx).unwrap();
+    }
+    let contents = builder.finish();
+    let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
+    for tx in &txs {
+        builder.push_l2(tx).unwrap();
+    }
+    let batch = builder.seal();
+    assert_eq!(contents.ops[..], batch.ops[..3]);
+    assert_eq!(contents.fee_slots, batch.fee_slots);
+    assert_eq!(snapshot(&fast).1, snapshot(&state).1);
+    assert_eq!(fast.root(), root_before, "nothing was hashed");
+    assert_ne!(state.root(), root_before);
+}
+
+#[test]
 fn builder_collects_fees_into_the_operator_account_at_seal() {
     let (mut state, fee_accounts) = genesis(1000);
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);

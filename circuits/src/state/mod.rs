@@ -35,6 +35,8 @@ pub struct State {
     accounts: BTreeMap<AccountIndex, Account>,
     by_key: HashMap<(PublicKey, TokenId), Vec<AccountIndex>>,
     tokens: u32,
+    /// Whether writes update the tree (see [`State::accounts_only`]).
+    hashing: bool,
 }
 
 impl State {
@@ -47,6 +49,7 @@ impl State {
             accounts: BTreeMap::new(),
             by_key: HashMap::new(),
             tokens: 1,
+            hashing: true,
         })
     }
 
@@ -78,7 +81,17 @@ impl State {
             accounts,
             by_key,
             tokens: tokens.max(1),
+            hashing: true,
         })
+    }
+
+    /// This state without its tree: writes change accounts only, so every rule is checked
+    /// as before but nothing is hashed, and [`State::root`] and [`State::proof`] stay as they
+    /// were. A sequencer acknowledges transactions on such a state and leaves the hashing to
+    /// whoever seals the batches.
+    pub fn accounts_only(mut self) -> State {
+        self.hashing = false;
+        self
     }
 
     /// The state root.
@@ -172,7 +185,9 @@ impl State {
     }
 
     fn write(&mut self, index: AccountIndex, account: Account) {
-        self.tree.set(u64::from(index), account.leaf_hash());
+        if self.hashing {
+            self.tree.set(u64::from(index), account.leaf_hash());
+        }
         if self.accounts.insert(index, account).is_none() {
             self.by_key
                 .entry((account.pubkey, account.token))

@@ -2,6 +2,7 @@
 //! JSON-RPC server, over one RocksDB, assembled from per-component configurations.
 
 pub mod events;
+pub mod materializer;
 pub mod mempool;
 pub mod pipeline;
 pub mod sequencer;

@@ -11,7 +11,7 @@
 //! After a crash the state is restored from the accounts of the last sealed batch plus a
 //! replay of the open batch's log, which holds exactly the acknowledged operations.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -19,16 +19,16 @@ use alloy::primitives::{Address, B256};
 use rayon::prelude::*;
 use tokio::sync::{broadcast, oneshot};
 use verity_circuits::batch::{BatchBuilder, BatchError};
-use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PublicKey;
 use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, TokenId};
-use verity_circuits::state::{Account, State, StateConfig, TxError};
-use verity_circuits::Fr;
+use verity_circuits::state::{Account, SignedTx, State, StateConfig, TxError};
 
-use super::events::{BatchEvent, BatchStatus};
+use super::events::BatchEvent;
+use super::materializer::{self, MaterializeError};
 use super::mempool::{MempoolConfig, Refusal};
-use super::store::{BatchRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
-use super::{tx_hash, unix_now};
+use super::store::{ContentsRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
+use super::tx_hash;
 
 /// What the sequencer is configured with.
 #[derive(Clone, Debug)]
@@ -54,6 +54,9 @@ pub enum SequencerError {
     /// The stored state does not restore.
     #[error("cannot restore the state: {0}")]
     Restore(String),
+    /// A closed batch could not be sealed.
+    #[error(transparent)]
+    Materialize(#[from] MaterializeError),
 }
 
 /// L1 events the watcher saw at its confirmation depth.
@@ -79,10 +82,8 @@ pub enum AccountQuery {
 /// The sequencer's position as the RPC reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SequencerStatus {
-    /// The last sealed batch.
+    /// The last closed batch.
     pub sealed: u64,
-    /// The root with every acknowledged operation applied.
-    pub root: Fr,
     /// Operations in the open batch.
     pub open: usize,
     /// Acknowledged transactions not final on L1.
@@ -220,13 +221,16 @@ struct Sequencer {
     open_priority: u64,
     opened_at: Option<Instant>,
     /// Commands held over for the next batch.
-    carry: VecDeque<Command>,
+    carry: VecDeque<(Command, Verified)>,
     seal_requested: bool,
     stopping: bool,
-    events: broadcast::Sender<BatchEvent>,
+    /// Signalled after each close.
+    wake: Sender<()>,
 }
 
-/// Starts the sequencer on `store` in a thread of its own.
+/// Starts the sequencer, and the materializer that seals what it closes, on `store`, each
+/// in a thread of its own. The sequencer's state is restored from the accounts of the last
+/// materialized batch plus the closed batches after it and the open batch's log.
 pub fn spawn(
     config: SequencerConfig,
     store: Store,
@@ -238,20 +242,37 @@ pub fn spawn(
         tokens: vec![Address::ZERO],
         ..SequencerMeta::default()
     });
-    let state = State::restore(state_config, meta.tokens.len() as u32, store.accounts()?)
+    let full = State::restore(state_config, meta.tokens.len() as u32, store.accounts()?)
         .map_err(|e| SequencerError::Restore(e.to_string()))?;
+    let mut state = full.clone().accounts_only();
     let mut waiting = Waiting::default();
     let finalized = store.finalized_meta()?.batch;
-    for number in finalized + 1..=meta.sealed {
+    let materialized = store.materialized()?;
+    for number in finalized.min(materialized) + 1..=meta.sealed {
         let record = store
-            .batch(number)?
+            .contents(number)?
             .ok_or_else(|| SequencerError::Restore(format!("batch {number} missing")))?;
-        for op in &record.batch.ops {
-            if let ExecutedOp::L2 { tx } = op {
-                waiting.add(tx.from());
+        if number > finalized {
+            for op in &record.contents.ops {
+                if let ExecutedOp::L2 { tx } = op {
+                    waiting.add(tx.from());
+                }
             }
         }
+        if number > materialized {
+            materializer::register_tokens(&mut state, &record);
+            let pre = state.clone();
+            materializer::execute(&mut state, &pre, &record)?.finish();
+        }
     }
+    let (wake, wakeup) = std::sync::mpsc::channel();
+    let materializer = std::thread::Builder::new()
+        .name("materializer".into())
+        .spawn({
+            let (store, events) = (store.clone(), events.clone());
+            move || materializer::run(store, full, wakeup, events)
+        })
+        .expect("the materializer thread starts");
     let sequencer = Sequencer {
         domain: state_config.domain,
         config,
@@ -264,19 +285,29 @@ pub fn spawn(
         carry: VecDeque::new(),
         seal_requested: false,
         stopping: false,
-        events,
+        wake,
     };
     Ok(std::thread::Builder::new()
         .name("sequencer".into())
-        .spawn(move || sequencer.run(state, receiver))
+        .spawn(move || {
+            let sequenced = sequencer.run(state, receiver);
+            let materialized = materializer
+                .join()
+                .expect("the materializer does not panic");
+            sequenced?;
+            Ok(materialized?)
+        })
         .expect("the sequencer thread starts"))
 }
+
+/// A submission's signature check, kept with it when it waits for the next batch.
+type Verified = Option<Result<SignedTx, TxError>>;
 
 /// What became of one command of a group.
 enum Outcome {
     Done,
     /// The open batch must be sealed before this command.
-    SealFirst(Command),
+    SealFirst(Box<(Command, Verified)>),
 }
 
 impl Sequencer {
@@ -301,14 +332,14 @@ impl Sequencer {
     fn run(mut self, mut state: State, receiver: Receiver<Command>) -> Result<(), SequencerError> {
         let mut replay = self.store.open_entries()?;
         while !self.stopping {
-            let pre_state = state.clone();
             let fee_accounts = self.fee_accounts(&state);
+            let tokens = state.token_count();
             let mut builder = BatchBuilder::new(
                 &mut state,
                 self.largest().batch_params(),
                 self.meta.sealed + 1,
                 self.meta.priority_hash,
-                fee_accounts,
+                fee_accounts.clone(),
             );
             self.open_txs.clear();
             self.open_priority = 0;
@@ -321,8 +352,15 @@ impl Sequencer {
                 continue;
             }
             let size = self.smallest_fitting(builder.len(), builder.fee_slots_used());
-            let batch = builder.seal_as(size.batch_params());
-            self.seal(&pre_state, &state, batch, size)?;
+            let tokens = tokens.max(builder.state().token_count());
+            let record = ContentsRecord {
+                size,
+                priority_before: self.meta.priority_hash,
+                contents: builder.finish(),
+                fee_accounts,
+                tokens,
+            };
+            self.close(record)?;
         }
         Ok(())
     }
@@ -384,20 +422,20 @@ impl Sequencer {
                 return Ok(());
             }
             let group = self.next_group(receiver);
-            let signatures = self.verify_signatures(builder.state(), &group);
+            let group = self.verify_signatures(builder.state(), group);
             let mut seal = false;
-            let mut commands = group.into_iter().zip(signatures);
+            let mut commands = group.into_iter();
             for (command, signature) in commands.by_ref() {
                 match self.apply(builder, command, signature, &mut writer, &mut replies)? {
                     Outcome::Done => {}
-                    Outcome::SealFirst(command) => {
-                        self.carry.push_back(command);
+                    Outcome::SealFirst(held) => {
+                        self.carry.push_back(*held);
                         seal = true;
                         break;
                     }
                 }
             }
-            self.carry.extend(commands.map(|(command, _)| command));
+            self.carry.extend(commands);
             writer.sequencer_meta(&self.meta);
             writer.commit(true)?;
             for (reply, answer) in replies {
@@ -416,15 +454,15 @@ impl Sequencer {
 
     /// Held-over commands first, then whatever arrived, waiting at most until the open batch
     /// is due.
-    fn next_group(&mut self, receiver: &Receiver<Command>) -> Vec<Command> {
-        let mut group: Vec<Command> = Vec::new();
+    fn next_group(&mut self, receiver: &Receiver<Command>) -> Vec<(Command, Verified)> {
+        let mut group: Vec<(Command, Verified)> = Vec::new();
         let mut txs = 0;
         while txs < self.config.group {
-            let Some(command) = self.carry.pop_front() else {
+            let Some(held) = self.carry.pop_front() else {
                 break;
             };
-            txs += usize::from(matches!(command, Command::Submit { .. }));
-            group.push(command);
+            txs += usize::from(matches!(held.0, Command::Submit { .. }));
+            group.push(held);
         }
         if group.is_empty() {
             let wait = match self.opened_at {
@@ -432,7 +470,7 @@ impl Sequencer {
                 None => Duration::from_millis(500),
             };
             match receiver.recv_timeout(wait) {
-                Ok(command) => group.push(command),
+                Ok(command) => group.push((command, None)),
                 Err(RecvTimeoutError::Timeout) => return group,
                 Err(RecvTimeoutError::Disconnected) => {
                     self.stopping = true;
@@ -444,7 +482,7 @@ impl Sequencer {
             match receiver.try_recv() {
                 Ok(command) => {
                     txs += usize::from(matches!(command, Command::Submit { .. }));
-                    group.push(command);
+                    group.push((command, None));
                 }
                 Err(_) => break,
             }
@@ -452,17 +490,20 @@ impl Sequencer {
         group
     }
 
-    /// Verifies the group's signatures in parallel against the current keys.
+    /// Verifies, in parallel, the signatures of the group's submissions not verified yet.
     fn verify_signatures(
         &self,
         state: &State,
-        group: &[Command],
-    ) -> Vec<Option<Result<verity_circuits::state::SignedTx, TxError>>> {
+        group: Vec<(Command, Verified)>,
+    ) -> Vec<(Command, Verified)> {
         group
-            .par_iter()
-            .map(|command| match command {
-                Command::Submit { tx, .. } => Some(state.verify_signature(tx)),
-                _ => None,
+            .into_par_iter()
+            .map(|(command, verified)| {
+                let verified = match (&command, verified) {
+                    (Command::Submit { tx, .. }, None) => Some(state.verify_signature(tx)),
+                    (_, verified) => verified,
+                };
+                (command, verified)
             })
             .collect()
     }
@@ -472,7 +513,7 @@ impl Sequencer {
         &mut self,
         builder: &mut BatchBuilder<'_>,
         command: Command,
-        signature: Option<Result<verity_circuits::state::SignedTx, TxError>>,
+        signature: Verified,
         writer: &mut Writer,
         replies: &mut Vec<(
             oneshot::Sender<Result<B256, Refusal>>,
@@ -505,7 +546,10 @@ impl Sequencer {
                     }
                     Err(error) => match Refusal::from_batch(error) {
                         Some(refusal) => replies.push((reply, Err(refusal))),
-                        None => return Ok(Outcome::SealFirst(Command::Submit { tx, reply })),
+                        None => {
+                            let command = Command::Submit { tx, reply };
+                            return Ok(Outcome::SealFirst(Box::new((command, Some(Ok(signed))))));
+                        }
                     },
                 }
             }
@@ -528,7 +572,6 @@ impl Sequencer {
             Command::Status(reply) => {
                 let _ = reply.send(SequencerStatus {
                     sealed: self.meta.sealed,
-                    root: builder.state().root(),
                     open: builder.len(),
                     pending: self.waiting.total,
                     tokens: self.meta.tokens.clone(),
@@ -618,29 +661,10 @@ impl Sequencer {
         Ok(())
     }
 
-    /// Builds the witness and writes batch, job, accounts and position at once.
-    fn seal(
-        &mut self,
-        pre_state: &State,
-        state: &State,
-        batch: verity_circuits::batch::Batch,
-        size: CircuitSize,
-    ) -> Result<(), SequencerError> {
-        let started = Instant::now();
-        let witness = BatchWitness::build(pre_state, &batch, size)
-            .map_err(|e| SequencerError::Restore(format!("witness of a sealed batch: {e}")))?;
-        let number = batch.header.number;
+    /// Writes a closed batch with the position, atomically, and wakes the materializer.
+    fn close(&mut self, record: ContentsRecord) -> Result<(), SequencerError> {
+        let number = record.contents.number;
         let mut writer = self.store.writer();
-        let mut touched = BTreeSet::new();
-        for slot in &witness.slots {
-            touched.extend([slot.first.index, slot.second.index]);
-        }
-        touched.extend(witness.fees.iter().map(|fee| fee.update.index));
-        for index in touched {
-            if let Some(account) = state.account(index) {
-                writer.account(index, account);
-            }
-        }
         for tx in &self.open_txs {
             writer.tx(
                 &tx_hash(tx, &self.domain),
@@ -650,30 +674,18 @@ impl Sequencer {
                 },
             );
         }
-        let record = BatchRecord {
-            size,
-            batch,
-            sealed_at: unix_now(),
-        };
-        writer.sealed(&record, &witness);
+        writer.contents(&record);
         self.meta.sealed = number;
         self.meta.priority_consumed += self.open_priority;
-        self.meta.priority_hash = record.batch.header.priority_after;
+        self.meta.priority_hash = record.contents.priority_after;
         writer.clear_open(self.meta.next_open);
         writer.sequencer_meta(&self.meta);
         writer.commit(true)?;
-        let _ = self.events.send(BatchEvent {
-            number,
-            status: BatchStatus::Executed,
-            proving_seconds: None,
-            l1_tx_hash: None,
-        });
-        tracing::info!(
+        let _ = self.wake.send(());
+        tracing::debug!(
             batch = number,
-            slots = size.slots,
-            ops = self.open_txs.len() as u64 + self.open_priority,
-            seal_ms = started.elapsed().as_millis() as u64,
-            "batch executed"
+            ops = record.contents.ops.len(),
+            "batch closed"
         );
         Ok(())
     }

@@ -13,9 +13,11 @@ use alloy::primitives::{Address, B256};
 use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use verity_circuits::batch::Batch;
+use std::collections::BTreeMap;
+
+use verity_circuits::batch::{Batch, BatchContents};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
-use verity_circuits::ops::{AccountIndex, L2Tx, PriorityOp};
+use verity_circuits::ops::{AccountIndex, L2Tx, PriorityOp, TokenId};
 use verity_circuits::state::Account;
 use verity_circuits::Fr;
 
@@ -26,17 +28,19 @@ const FINALIZED_ACCOUNTS: &str = "finalized_accounts";
 const OPEN: &str = "open";
 const QUEUE: &str = "queue";
 const TXS: &str = "txs";
+const CONTENTS: &str = "contents";
 const BATCHES: &str = "batches";
 const JOBS: &str = "jobs";
 const PROOFS: &str = "proofs";
 const L1_RECORDS: &str = "l1";
-const FAMILIES: [&str; 10] = [
+const FAMILIES: [&str; 11] = [
     META,
     ACCOUNTS,
     FINALIZED_ACCOUNTS,
     OPEN,
     QUEUE,
     TXS,
+    CONTENTS,
     BATCHES,
     JOBS,
     PROOFS,
@@ -44,6 +48,7 @@ const FAMILIES: [&str; 10] = [
 ];
 const SEQUENCER_META: &[u8] = b"sequencer";
 const FINALIZED_META: &[u8] = b"finalized";
+const MATERIALIZED_META: &[u8] = b"materialized";
 
 /// A database failure.
 #[derive(Debug, thiserror::Error)]
@@ -64,9 +69,9 @@ pub enum StoreError {
 /// The sequencer's position, written with every change of the state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequencerMeta {
-    /// The last sealed batch (0 before the first).
+    /// The last closed batch (0 before the first).
     pub sealed: u64,
-    /// L1 priority operations consumed by sealed batches.
+    /// L1 priority operations consumed by closed batches.
     pub priority_consumed: u64,
     /// The queue's rolling hash after them.
     #[serde(with = "verity_circuits::field::serde_fr")]
@@ -105,6 +110,22 @@ pub enum OpenEntry {
         /// Its queue index.
         index: u64,
     },
+}
+
+/// A batch the sequencer closed: what the materializer re-executes and seals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsRecord {
+    /// The circuit it goes into.
+    pub size: CircuitSize,
+    /// Its operations and fees.
+    pub contents: BatchContents,
+    /// The operator's fee account per token at its start.
+    pub fee_accounts: BTreeMap<TokenId, AccountIndex>,
+    /// The priority queue's rolling hash before it.
+    #[serde(with = "verity_circuits::field::serde_fr")]
+    pub priority_before: Fr,
+    /// Registered tokens when it closed.
+    pub tokens: u32,
 }
 
 /// An acknowledged transaction.
@@ -228,7 +249,7 @@ impl Store {
         Ok(self.get(META, FINALIZED_META)?.unwrap_or_default())
     }
 
-    /// Accounts as of the last sealed batch.
+    /// Accounts as of the last materialized batch.
     pub fn accounts(&self) -> Result<Vec<(AccountIndex, Account)>, StoreError> {
         self.accounts_in(ACCOUNTS)
     }
@@ -279,6 +300,16 @@ impl Store {
     /// An acknowledged transaction by hash.
     pub fn tx(&self, hash: &B256) -> Result<Option<TxRecord>, StoreError> {
         self.get(TXS, hash.as_slice())
+    }
+
+    /// A closed batch's contents.
+    pub fn contents(&self, number: u64) -> Result<Option<ContentsRecord>, StoreError> {
+        self.get(CONTENTS, &number_key(number))
+    }
+
+    /// The last materialized (sealed, with its job) batch.
+    pub fn materialized(&self) -> Result<u64, StoreError> {
+        Ok(self.get(META, MATERIALIZED_META)?.unwrap_or(0))
     }
 
     /// A sealed batch.
@@ -371,7 +402,7 @@ impl Writer {
         self.put(TXS, hash.as_slice(), record);
     }
 
-    /// Sets an account as of the last sealed batch.
+    /// Sets an account as of the last materialized batch.
     pub fn account(&mut self, index: AccountIndex, account: &Account) {
         self.put(ACCOUNTS, &index.to_be_bytes(), account);
     }
@@ -384,6 +415,16 @@ impl Writer {
     /// Sets the latest finalized batch.
     pub fn finalized_meta(&mut self, meta: &FinalizedMeta) {
         self.put(META, FINALIZED_META, meta);
+    }
+
+    /// Stores a closed batch's contents.
+    pub fn contents(&mut self, record: &ContentsRecord) {
+        self.put(CONTENTS, &number_key(record.contents.number), record);
+    }
+
+    /// Sets the last materialized batch.
+    pub fn materialized(&mut self, number: u64) {
+        self.put(META, MATERIALIZED_META, &number);
     }
 
     /// Stores a sealed batch and its proving job.

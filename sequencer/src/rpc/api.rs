@@ -66,7 +66,7 @@ pub struct TxInfo {
     pub tx: L2Tx,
     /// pending → executed → proven → finalized.
     pub status: BatchStatus,
-    /// The batch that executed it.
+    /// The batch it is in (known once its batch closes, a moment before it executes).
     pub batch: Option<u64>,
     /// The L1 transaction that finalized the batch.
     pub l1_tx_hash: Option<B256>,
@@ -134,7 +134,10 @@ pub struct ChainInfo {
     pub verifiers: Vec<DeployedVerifier>,
     /// Binary tree depth.
     pub depth: u8,
-    /// Latest sealed and executed batch.
+    /// Latest batch whose operations are fixed (acknowledged transactions after it are
+    /// pending).
+    pub latest_closed: u64,
+    /// Latest batch executed with its roots, pubdata and commitment (sealed).
     pub latest_executed: u64,
     /// Latest batch with a verified proof.
     pub latest_proven: u64,
@@ -142,8 +145,8 @@ pub struct ChainInfo {
     pub latest_finalized: u64,
     /// The finalized state root, `0x` hex.
     pub state_root: String,
-    /// The root with every acknowledged transaction applied, `0x` hex.
-    pub pending_root: String,
+    /// The root after the latest executed batch, `0x` hex.
+    pub executed_root: String,
     /// Acknowledged transactions not yet final on L1.
     pub pending_transactions: usize,
     /// The last L1 block whose events the node took.

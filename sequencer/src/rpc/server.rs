@@ -91,6 +91,9 @@ fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
 
 impl RpcContext {
     fn status_of(&self, number: u64) -> Result<(BatchStatus, Option<B256>), ErrorObjectOwned> {
+        if number > self.store.materialized().map_err(internal)? {
+            return Ok((BatchStatus::Pending, None));
+        }
         if let Some(record) = self.store.l1_record(number).map_err(internal)? {
             if record.finalized {
                 return Ok((BatchStatus::Finalized, Some(record.tx_hash)));
@@ -223,16 +226,22 @@ impl VerityApiServer for RpcContext {
         } else {
             finalized.root
         };
+        let executed = self.store.materialized().map_err(internal)?;
+        let executed_root = match self.store.batch(executed).map_err(internal)? {
+            Some(record) => record.batch.header.new_root,
+            None => self.deployment.genesis_root,
+        };
         Ok(ChainInfo {
             chain_id: self.deployment.chain_id,
             rollup: self.deployment.rollup,
             verifiers: self.deployment.verifiers.clone(),
             depth: self.deployment.depth,
-            latest_executed: status.sealed,
-            latest_proven: self.latest_proven(finalized.batch, status.sealed)?,
+            latest_closed: status.sealed,
+            latest_executed: executed,
+            latest_proven: self.latest_proven(finalized.batch, executed)?,
             latest_finalized: finalized.batch,
             state_root: fr_to_hex(&root),
-            pending_root: fr_to_hex(&status.root),
+            executed_root: fr_to_hex(&executed_root),
             pending_transactions: status.pending,
             l1_scanned_block: status.l1_scanned,
         })
