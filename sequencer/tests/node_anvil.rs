@@ -149,6 +149,19 @@ async fn refusals_are_clear_errors_and_change_nothing() {
     assert_eq!(after.latest_closed, before.latest_closed);
     assert_eq!(after.pending_transactions, 1);
     assert_eq!(balance_of(&rpc, &alice).await, Some((0, 990)));
+
+    // The mempool holds at most three transactions per account until they are final.
+    for nonce in 1..3 {
+        rpc.send_transaction(L2Tx::sign_transfer(transfer(1, nonce, 0), &alice, &domain))
+            .await
+            .unwrap();
+    }
+    let fourth = L2Tx::sign_transfer(transfer(1, 3, 0), &alice, &domain);
+    assert_eq!(
+        error_code(&rpc, "verity_sendTransaction", send(fourth)).await,
+        1015,
+        "per-account limit"
+    );
     node.stop().await.unwrap();
 }
 

@@ -204,7 +204,7 @@ pub async fn start_node(
             batch_interval: Duration::from_millis(interval_ms),
             mempool: MempoolConfig {
                 max_pending: 1000,
-                max_per_account: 100,
+                max_per_account: 3,
             },
             operator: None,
             group: 1024,
