@@ -16,22 +16,12 @@ use jsonrpsee::rpc_params;
 use support::node::*;
 use support::*;
 use verity_circuits::ops::{L2Tx, Transfer};
+use verity_sequencer::node::Node;
 use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
-    let prover = Arc::new(prover());
-    let chain = chain(&prover, 3600).await;
-    let dir = tempfile::tempdir().unwrap();
-    let node = start_node(
-        &chain.deployment,
-        chain.provider.clone(),
-        prover,
-        dir.path(),
-        0,
-        300,
-    )
-    .await;
+    let (chain, _dir, node) = anvil_node(0, 300).await;
     let url = chain.anvil.endpoint();
     let owners: Vec<Owner> = chain.anvil.keys()[1..4]
         .iter()
@@ -42,6 +32,24 @@ async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
         .collect();
     payment_flow(&client(&node), &chain.deployment, &owners).await;
     node.stop().await.unwrap();
+}
+
+/// anvil with Verity deployed and a node on it taking L1 events at `confirmations`.
+async fn anvil_node(confirmations: u64, interval_ms: u64) -> (Chain, tempfile::TempDir, Node) {
+    let prover = Arc::new(prover());
+    let chain = chain(&prover, 3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let provider = chain.provider.clone();
+    let node = start_node(
+        &chain.deployment,
+        provider,
+        prover,
+        dir.path(),
+        confirmations,
+        interval_ms,
+    )
+    .await;
+    (chain, dir, node)
 }
 
 /// Sends `params` to `method` and returns the JSON-RPC error code.
@@ -68,18 +76,7 @@ async fn error_code(rpc: &HttpClient, method: &str, params: serde_json::Value) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_clear_errors_and_change_nothing() {
-    let prover = Arc::new(prover());
-    let chain = chain(&prover, 3600).await;
-    let dir = tempfile::tempdir().unwrap();
-    let node = start_node(
-        &chain.deployment,
-        chain.provider.clone(),
-        prover,
-        dir.path(),
-        0,
-        60_000,
-    )
-    .await;
+    let (chain, _dir, node) = anvil_node(0, 60_000).await;
     let rpc = client(&node);
     let (alice, bob) = (key(1), key(2));
     let owners = chain.anvil.addresses();
@@ -167,18 +164,7 @@ async fn refusals_are_clear_errors_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deposit_dropped_by_a_reorg_is_never_credited() {
-    let prover = Arc::new(prover());
-    let chain = chain(&prover, 3600).await;
-    let dir = tempfile::tempdir().unwrap();
-    let node = start_node(
-        &chain.deployment,
-        chain.provider.clone(),
-        prover,
-        dir.path(),
-        3,
-        300,
-    )
-    .await;
+    let (chain, _dir, node) = anvil_node(3, 300).await;
     let rpc = client(&node);
     let (alice, bob) = (key(1), key(2));
     let owners = chain.anvil.addresses();

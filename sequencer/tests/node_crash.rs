@@ -13,13 +13,26 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use support::node::key;
 use support::*;
 use verity_circuits::field::fr_to_hex;
-use verity_circuits::ops::{Deposit, L2Tx, Transfer};
+use verity_circuits::ops::{Deposit, Domain, L2Tx, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_prover::KeyDirectory;
 use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
 
 const SENDERS: u8 = 4;
 const PER_SENDER: u32 = 8;
+
+/// Sender `sender`'s transfer of nonce `nonce` to the last account.
+fn payment(sender: u8, nonce: u32, domain: &Domain) -> L2Tx {
+    let tx = Transfer {
+        from: u32::from(sender),
+        to: u32::from(SENDERS),
+        token: 0,
+        amount: 1_000 + u128::from(nonce),
+        fee: 0,
+        nonce,
+    };
+    L2Tx::sign_transfer(tx, &key(sender + 1), domain)
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -112,16 +125,11 @@ async fn kill_9_under_load_loses_nothing_and_applies_nothing_twice() {
         let (rpc, acked) = (rpc.clone(), acked.clone());
         senders.push(tokio::spawn(async move {
             for nonce in 0..PER_SENDER {
-                let tx = Transfer {
-                    from: u32::from(sender),
-                    to: u32::from(SENDERS),
-                    token: 0,
-                    amount: 1_000 + u128::from(nonce),
-                    fee: 0,
-                    nonce,
-                };
-                let tx = L2Tx::sign_transfer(tx, &key(sender + 1), &domain);
-                if rpc.send_transaction(tx).await.is_err() {
+                if rpc
+                    .send_transaction(payment(sender, nonce, &domain))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 acked.lock().unwrap().push((sender, nonce));
@@ -164,17 +172,7 @@ async fn kill_9_under_load_loses_nothing_and_applies_nothing_twice() {
             "sender {sender}: {acked_here} acknowledged, nonce {held}"
         );
         for nonce in 0..held {
-            let tx = Transfer {
-                from: u32::from(sender),
-                to: u32::from(SENDERS),
-                token: 0,
-                amount: 1_000 + u128::from(nonce),
-                fee: 0,
-                nonce,
-            };
-            state
-                .apply_l2(&L2Tx::sign_transfer(tx, &key(sender + 1), &domain))
-                .unwrap();
+            state.apply_l2(&payment(sender, nonce, &domain)).unwrap();
         }
     }
     let final_info = eventually(300, "every batch final on L1", || async {

@@ -252,15 +252,4 @@ impl Node {
             None => Ok(()),
         }
     }
-
-    /// Runs until the sequencer thread ends (it only ends on a failure or a stop).
-    pub async fn wait(mut self) -> Result<(), SequencerError> {
-        match self.sequencer_thread.take() {
-            Some(thread) => tokio::task::spawn_blocking(move || thread.join())
-                .await
-                .expect("join")
-                .unwrap_or(Ok(())),
-            None => Ok(()),
-        }
-    }
 }
