@@ -54,6 +54,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Runs `verity bench ingest`, printing JSON.
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    super::init_tracing_at("warn");
     if args.senders == 0 || args.txs < args.senders {
         bail!("need at least one transfer per sender");
     }
