@@ -66,10 +66,8 @@ fn snapshot(state: &State) -> (Fr, Vec<(AccountIndex, Account)>) {
     )
 }
 
-#[test]
-fn sealing_into_a_smaller_circuit_pads_to_its_size() {
-    let (mut state, fee_accounts) = genesis(1000);
-    let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
+/// Key 1 pays 100 from account 3 to account 6 with a fee of 7.
+fn transfer_with_fee() -> L2Tx {
     let tx = Transfer {
         from: 3,
         to: 6,
@@ -78,9 +76,14 @@ fn sealing_into_a_smaller_circuit_pads_to_its_size() {
         fee: 7,
         nonce: 0,
     };
-    builder
-        .push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN))
-        .unwrap();
+    L2Tx::sign_transfer(tx, &key(1), &DOMAIN)
+}
+
+#[test]
+fn sealing_into_a_smaller_circuit_pads_to_its_size() {
+    let (mut state, fee_accounts) = genesis(1000);
+    let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
+    builder.push_l2(&transfer_with_fee()).unwrap();
     assert_eq!(builder.fee_slots_used(), 1);
     let small = BatchParams {
         slots: 2,
@@ -132,17 +135,7 @@ fn an_accounts_only_state_executes_the_same_batch_without_hashing() {
 fn builder_collects_fees_into_the_operator_account_at_seal() {
     let (mut state, fee_accounts) = genesis(1000);
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
-    let tx = Transfer {
-        from: 3,
-        to: 6,
-        token: 0,
-        amount: 100,
-        fee: 7,
-        nonce: 0,
-    };
-    builder
-        .push_l2(&L2Tx::sign_transfer(tx, &key(1), &DOMAIN))
-        .unwrap();
+    builder.push_l2(&transfer_with_fee()).unwrap();
     assert_eq!(builder.state().account(0).unwrap().balance, 1000);
     let batch = builder.seal();
     assert_eq!(state.account(0).unwrap().balance, 1007);

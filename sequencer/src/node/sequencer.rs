@@ -29,6 +29,7 @@ use super::materializer::{self, MaterializeError};
 use super::mempool::{MempoolConfig, Refusal};
 use super::store::{ContentsRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
 use super::tx_hash;
+use crate::l1::contracts::word;
 
 /// What the sequencer is configured with.
 #[derive(Clone, Debug)]
@@ -216,7 +217,7 @@ struct Sequencer {
     meta: SequencerMeta,
     waiting: Waiting,
     /// The open batch's transactions, in order.
-    open_txs: Vec<L2Tx>,
+    open_txs: Vec<(L2Tx, B256)>,
     /// Priority operations the open batch consumed.
     open_priority: u64,
     opened_at: Option<Instant>,
@@ -385,7 +386,7 @@ impl Sequencer {
             OpenEntry::L2 { tx } => {
                 builder.push_l2(&tx).map_err(|e| diverged(format!("{e}")))?;
                 self.waiting.add(tx.from());
-                self.open_txs.push(tx);
+                self.open_txs.push((tx, tx_hash(&tx, &self.domain)));
             }
             OpenEntry::Priority { index } => {
                 let (found, op) = self
@@ -535,12 +536,12 @@ impl Sequencer {
                 }
                 match builder.push_signed(&signed) {
                     Ok(_) => {
-                        let hash = tx_hash(&tx, &self.domain);
+                        let hash = B256::from(word(&signed.message()));
                         writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
                         writer.tx(&hash, &TxRecord { tx, batch: None });
                         self.meta.next_open += 1;
                         self.waiting.add(tx.from());
-                        self.open_txs.push(tx);
+                        self.open_txs.push((tx, hash));
                         self.opened_at.get_or_insert_with(Instant::now);
                         replies.push((reply, Ok(hash)));
                     }
@@ -665,9 +666,9 @@ impl Sequencer {
     fn close(&mut self, record: ContentsRecord) -> Result<(), SequencerError> {
         let number = record.contents.number;
         let mut writer = self.store.writer();
-        for tx in &self.open_txs {
+        for (tx, hash) in &self.open_txs {
             writer.tx(
-                &tx_hash(tx, &self.domain),
+                hash,
                 &TxRecord {
                     tx: *tx,
                     batch: Some(number),

@@ -8,6 +8,7 @@ use crate::ops::float::{AMOUNT, FEE};
 use crate::ops::{AccountIndex, Deposit, ForcedExit, L2Tx, Payout, TokenId, Transfer, Withdraw};
 
 use super::{Account, State, TxError};
+use crate::Fr;
 
 /// What an accepted operation does to the state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,12 +27,18 @@ pub struct Effect {
 pub struct SignedTx {
     tx: L2Tx,
     key: PublicKey,
+    message: Fr,
 }
 
 impl SignedTx {
     /// The transaction.
     pub fn tx(&self) -> &L2Tx {
         &self.tx
+    }
+
+    /// The signed message (the transaction hash), as computed for the verification.
+    pub fn message(&self) -> Fr {
+        self.message
     }
 }
 
@@ -119,15 +126,14 @@ impl State {
     /// Checks a transaction's signature under the sender's key for this deployment.
     pub fn verify_signature(&self, tx: &L2Tx) -> Result<SignedTx, TxError> {
         let sender = self.sender(tx)?;
-        if !sender
-            .pubkey
-            .verify(tx.message(&self.domain), tx.signature())
-        {
+        let message = tx.message(&self.domain);
+        if !sender.pubkey.verify(message, tx.signature()) {
             return Err(TxError::BadSignature);
         }
         Ok(SignedTx {
             tx: *tx,
             key: sender.pubkey,
+            message,
         })
     }
 
