@@ -39,6 +39,9 @@ pub enum BenchCommand {
     Gas(super::gas::GasArgs),
     /// Signed transfers acknowledged per second through a node's JSON-RPC.
     Ingest(super::ingest::IngestArgs),
+    /// Rebuilding the state from a local anvil's L1 data (batches and operations per second),
+    /// and the L1 gas of one exodus exit.
+    Reconstruct(super::reconstruct_bench::ReconstructBenchArgs),
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -94,6 +97,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         } => prove(size, batches, export, json),
         BenchCommand::Gas(args) => super::gas::run(args),
         BenchCommand::Ingest(args) => super::ingest::run(args),
+        BenchCommand::Reconstruct(args) => super::reconstruct_bench::run(args),
     }
 }
 

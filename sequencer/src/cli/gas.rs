@@ -9,9 +9,11 @@ use alloy::node_bindings::Anvil;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use anyhow::{ensure, Context};
+use ark_bn254::Bn254;
+use ark_groth16::Proof;
 use clap::Args;
 use serde_json::json;
-use verity_circuits::batch::BatchBuilder;
+use verity_circuits::batch::{Batch, BatchBuilder};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
@@ -42,7 +44,8 @@ pub struct GasArgs {
     json: bool,
 }
 
-fn anvil_binary(explicit: Option<PathBuf>) -> PathBuf {
+/// The anvil to run.
+pub(super) fn anvil_binary(explicit: Option<PathBuf>) -> PathBuf {
     explicit
         .or_else(|| std::env::var_os("VERITY_ANVIL").map(PathBuf::from))
         .or_else(|| {
@@ -160,23 +163,9 @@ async fn measure<P: Provider>(
             .watch()
             .await?;
     }
-    let submit = |pre: State, fill: &dyn Fn(&mut BatchBuilder<'_>), number: u64, priority: Fr| {
-        let mut next = pre.clone();
-        let mut builder = BatchBuilder::new(
-            &mut next,
-            size.batch_params(),
-            number,
-            priority,
-            BTreeMap::from([(0, 0)]),
-        );
-        fill(&mut builder);
-        let batch = builder.seal();
-        let witness = BatchWitness::build(&pre, &batch, size)?;
-        let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
-        anyhow::Ok((next, batch, proof))
-    };
-    let (after, batch, proof) = submit(
-        state.clone(),
+    let (after, batch, proof) = prove_batch(
+        prover,
+        &state,
         &|b| {
             for d in &deposits {
                 b.push_priority(&PriorityOp::Deposit(*d))
@@ -195,8 +184,9 @@ async fn measure<P: Provider>(
     state = after;
 
     let accounts = size.slots as u32;
-    let (_, batch, proof) = submit(
-        state.clone(),
+    let (_, batch, proof) = prove_batch(
+        prover,
+        &state,
         &|b| {
             for from in 0..accounts {
                 let tx = Transfer {
@@ -240,4 +230,28 @@ async fn measure<P: Provider>(
         "hashing_storage_and_events": total - 21_000 - calldata_cost - verification,
         "per_transfer": total as f64 / size.slots as f64,
     }))
+}
+
+/// Executes batch `number` on a copy of `pre` with `fill` (the operator's fee account is
+/// account 0) and proves it: the state after, the batch and its proof.
+pub(super) fn prove_batch(
+    prover: &BatchProver,
+    pre: &State,
+    fill: &dyn Fn(&mut BatchBuilder<'_>),
+    number: u64,
+    priority: Fr,
+) -> anyhow::Result<(State, Batch, Proof<Bn254>)> {
+    let mut next = pre.clone();
+    let mut builder = BatchBuilder::new(
+        &mut next,
+        prover.size().batch_params(),
+        number,
+        priority,
+        BTreeMap::from([(0, 0)]),
+    );
+    fill(&mut builder);
+    let batch = builder.seal();
+    let witness = BatchWitness::build(pre, &batch, prover.size())?;
+    let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
+    Ok((next, batch, proof))
 }

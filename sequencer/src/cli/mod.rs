@@ -7,7 +7,10 @@ mod devnet;
 mod gas;
 mod ingest;
 mod node;
+mod reconstruct;
+mod reconstruct_bench;
 mod wallet;
+mod wallet_exit;
 mod wallet_rpc;
 
 use std::path::PathBuf;
@@ -53,6 +56,8 @@ pub enum Command {
     Node(node::NodeArgs),
     /// Run everything in one process on an embedded L1, with demo accounts and optional load.
     Devnet(devnet::DevnetArgs),
+    /// Rebuild the layer-2 state from L1 data alone (and optionally serve it read-only).
+    Reconstruct(reconstruct::ReconstructArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -68,6 +73,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Deploy(args) => deploy::run(args),
         Command::Node(args) => node::run(args),
         Command::Devnet(args) => devnet::run(args),
+        Command::Reconstruct(args) => reconstruct::run(args),
         Command::Bench(command) => bench::run(command),
     }
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
 
-use super::wallet_rpc;
+use super::{wallet_exit, wallet_rpc};
 use crate::rpc::api::AccountRef;
 use crate::wallet::{KeygenOutput, SignedTxOutput};
 
@@ -84,6 +84,9 @@ pub enum WalletCommand {
         #[arg(long, default_value_t = 0)]
         token: TokenId,
     },
+    /// In exodus mode, exit the owner's accounts against the last verified root and claim
+    /// the funds on L1, without the operator.
+    Exit(wallet_exit::ExitArgs),
     /// Print accounts by index or packed public key.
     Balance {
         #[command(flatten)]
@@ -178,6 +181,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<()> {
             block_on(wallet_rpc::withdraw(send, l1_recipient))
         }
         WalletCommand::Claim { l1, token } => block_on(wallet_rpc::claim(l1, token)),
+        WalletCommand::Exit(args) => block_on(wallet_exit::run(args)),
         WalletCommand::Balance {
             rpc,
             account,

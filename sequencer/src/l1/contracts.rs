@@ -5,6 +5,7 @@ use ark_bn254::Bn254;
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Proof, VerifyingKey};
 use verity_circuits::batch::Batch;
+use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::ExecutedOp;
 
 pub use bindings::*;
@@ -115,4 +116,13 @@ pub fn batch_data(batch: &Batch) -> Rollup::BatchData {
             })
             .collect(),
     }
+}
+
+/// A Merkle path as `Rollup.exit` takes it: per level from the leaf up, the three siblings.
+pub fn exit_siblings(proof: &MerkleProof) -> Vec<[U256; 3]> {
+    proof
+        .siblings
+        .iter()
+        .map(|row| row.map(|s| word(&s.0)))
+        .collect()
 }

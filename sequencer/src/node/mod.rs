@@ -145,6 +145,12 @@ impl Node {
         let sizes = check_provers(&config.deployment, &provers)?;
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir)?;
+        if store.reconstructed_meta()?.is_some() {
+            return Err(NodeError::Config(format!(
+                "{} holds a state rebuilt by `verity reconstruct`, not a node's database",
+                config.data_dir.display()
+            )));
+        }
         let state_config = StateConfig {
             depth: config.deployment.depth,
             domain: config.deployment.domain(),

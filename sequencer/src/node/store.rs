@@ -49,6 +49,7 @@ const FAMILIES: [&str; 11] = [
 const SEQUENCER_META: &[u8] = b"sequencer";
 const FINALIZED_META: &[u8] = b"finalized";
 const MATERIALIZED_META: &[u8] = b"materialized";
+const RECONSTRUCTED_META: &[u8] = b"reconstructed";
 
 /// A database failure.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +95,26 @@ pub struct FinalizedMeta {
     /// Its root.
     #[serde(with = "verity_circuits::field::serde_fr")]
     pub root: Fr,
+}
+
+/// How far `verity reconstruct` rebuilt the state from L1 (the state itself is the finalized
+/// accounts and [`FinalizedMeta`]; the priority queue is the queue family).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconstructedMeta {
+    /// The L1 chain read.
+    pub chain_id: u64,
+    /// The Rollup contract read.
+    pub rollup: Address,
+    /// The last L1 block whose events were applied.
+    pub l1_scanned: u64,
+    /// Registered tokens, by id (id 0, ETH, is the zero address).
+    pub tokens: Vec<Address>,
+    /// L1 priority operations queued.
+    pub priority_received: u64,
+    /// L1 priority operations consumed by finalized batches.
+    pub priority_consumed: u64,
+    /// Operations (non-empty slots) replayed.
+    pub operations: u64,
 }
 
 /// One entry of the open batch, in execution order.
@@ -199,6 +220,12 @@ impl Store {
         Ok(Store { db: Arc::new(db) })
     }
 
+    /// Opens the database under `dir` for reading only, even while another process writes it.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let db = rocksdb::DB::open_cf_for_read_only(&Options::default(), dir, FAMILIES, false)?;
+        Ok(Store { db: Arc::new(db) })
+    }
+
     fn family(&self, name: &str) -> &rocksdb::ColumnFamily {
         self.db.cf_handle(name).expect("every family is opened")
     }
@@ -247,6 +274,11 @@ impl Store {
     /// The latest finalized batch.
     pub fn finalized_meta(&self) -> Result<FinalizedMeta, StoreError> {
         Ok(self.get(META, FINALIZED_META)?.unwrap_or_default())
+    }
+
+    /// How far a reconstruction got (`None`: the directory was not made by one).
+    pub fn reconstructed_meta(&self) -> Result<Option<ReconstructedMeta>, StoreError> {
+        self.get(META, RECONSTRUCTED_META)
     }
 
     /// Accounts as of the last materialized batch.
@@ -443,6 +475,11 @@ impl Writer {
     pub fn drop_job(&mut self, number: u64) {
         self.batch
             .delete_cf(self.store.family(JOBS), number_key(number));
+    }
+
+    /// Records how far a reconstruction got.
+    pub fn reconstructed_meta(&mut self, meta: &ReconstructedMeta) {
+        self.put(META, RECONSTRUCTED_META, meta);
     }
 
     /// Writes everything at once; `sync` waits until it is on disk.

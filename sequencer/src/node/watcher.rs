@@ -106,7 +106,7 @@ async fn poll(
     Ok(sequencer.l1_events(events))
 }
 
-fn decode(log: &Log, events: &mut L1Events) -> Result<(), WatchError> {
+pub(crate) fn decode(log: &Log, events: &mut L1Events) -> Result<(), WatchError> {
     let bad = |e: alloy::sol_types::Error| WatchError::Event(e.to_string());
     match log.topic0() {
         Some(&Rollup::TokenRegistered::SIGNATURE_HASH) => {
@@ -147,7 +147,7 @@ fn decode(log: &Log, events: &mut L1Events) -> Result<(), WatchError> {
     Ok(())
 }
 
-fn field(value: U256) -> Result<Fr, WatchError> {
+pub(crate) fn field(value: U256) -> Result<Fr, WatchError> {
     fr_from_be_bytes(&value.to_be_bytes())
         .ok_or_else(|| WatchError::Event("value outside the field".into()))
 }

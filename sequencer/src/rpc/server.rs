@@ -31,6 +31,8 @@ pub mod codes {
     pub const INVALID_VALUE: i32 = 1101;
     /// The node failed internally.
     pub const INTERNAL: i32 = 1102;
+    /// A read-only node (`verity reconstruct --rpc-addr`) does not serve the method.
+    pub const READ_ONLY: i32 = 1103;
 }
 
 /// What the RPC handlers read.
@@ -48,7 +50,8 @@ pub struct RpcContext {
     pub events: broadcast::Sender<BatchEvent>,
 }
 
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+/// A JSON-RPC error with `code`.
+pub(crate) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
@@ -64,7 +67,8 @@ fn unavailable() -> ErrorObjectOwned {
     refusal(Refusal::Unavailable("the sequencer stopped".into()))
 }
 
-fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
+/// The RPC form of an account.
+pub(crate) fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
     AccountInfo {
         index,
         public_key: PublicKeyJson::from(&account.pubkey),
@@ -75,7 +79,8 @@ fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
     }
 }
 
-fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
+/// A packed public key parameter.
+pub(crate) fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
     let bytes = hex::decode(text.trim_start_matches("0x"))
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
@@ -158,17 +163,7 @@ impl VerityApiServer for RpcContext {
     async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {
         let meta = self.store.finalized_meta().map_err(internal)?;
         let state = self.finalized_state.read().expect("state lock");
-        let proof = state
-            .proof(index)
-            .map_err(|e| error(codes::INVALID_VALUE, e.to_string()))?;
-        let account = state.account(index).copied();
-        Ok(AccountProof {
-            batch: meta.batch,
-            root: fr_to_hex(&state.root()),
-            leaf: fr_to_hex(&account.map(|a| a.leaf_hash()).unwrap_or_default()),
-            account: account.map(|a| account_info(index, &a)),
-            proof,
-        })
+        account_proof(&state, meta.batch, index)
     }
 
     async fn get_batch(&self, number: u64) -> RpcResult<BatchInfo> {
@@ -248,19 +243,46 @@ impl VerityApiServer for RpcContext {
     }
 
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let mut events = self.events.subscribe();
-        let sink = pending.accept().await?;
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    let message = serde_json::value::to_raw_value(&event)?;
-                    if sink.send(message).await.is_err() {
-                        return Ok(());
-                    }
+        forward_events(pending, &self.events).await
+    }
+}
+
+/// `index`'s leaf and Merkle path in `state`, the state after `batch`.
+pub(crate) fn account_proof(
+    state: &State,
+    batch: u64,
+    index: AccountIndex,
+) -> RpcResult<AccountProof> {
+    let proof = state
+        .proof(index)
+        .map_err(|e| error(codes::INVALID_VALUE, e.to_string()))?;
+    let account = state.account(index).copied();
+    Ok(AccountProof {
+        batch,
+        root: fr_to_hex(&state.root()),
+        leaf: fr_to_hex(&account.map(|a| a.leaf_hash()).unwrap_or_default()),
+        account: account.map(|a| account_info(index, &a)),
+        proof,
+    })
+}
+
+/// Accepts a batch subscription and forwards `events` to it until either side goes.
+pub(crate) async fn forward_events(
+    pending: PendingSubscriptionSink,
+    events: &broadcast::Sender<BatchEvent>,
+) -> SubscriptionResult {
+    let mut events = events.subscribe();
+    let sink = pending.accept().await?;
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                let message = serde_json::value::to_raw_value(&event)?;
+                if sink.send(message).await.is_err() {
+                    return Ok(());
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
             }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return Ok(()),
         }
     }
 }

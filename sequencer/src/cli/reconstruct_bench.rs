@@ -1,0 +1,227 @@
+//! `verity bench reconstruct`: on a local anvil, finalizes a chain of proven batches (one of
+//! deposits, then full batches of transfers), rebuilds the state from L1 alone with
+//! [`Reconstructor`] and reports its speed; then lets the operator vanish, starts exodus and
+//! reports the L1 gas of one exit.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use alloy::node_bindings::Anvil;
+use alloy::primitives::U256;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use anyhow::{ensure, Context};
+use clap::Args;
+use serde_json::json;
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
+use verity_circuits::state::{State, StateConfig};
+use verity_circuits::Fr;
+use verity_prover::keys::verifying_key_hash;
+use verity_prover::prover::setup;
+use verity_prover::BatchProver;
+
+use super::gas::{anvil_binary, prove_batch};
+use crate::l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
+use crate::l1::deploy::{deploy, DeployConfig};
+use crate::reconstruct::{ReconstructConfig, Reconstructor};
+
+const PRIORITY_WINDOW: u64 = 60;
+
+/// `verity bench reconstruct` arguments.
+#[derive(Debug, Args)]
+pub struct ReconstructBenchArgs {
+    /// Slots per batch (every slot is used).
+    #[arg(long, default_value_t = 8)]
+    slots: usize,
+    /// Tree depth.
+    #[arg(long, default_value_t = 32)]
+    depth: u8,
+    /// Batches to finalize (the first one deposits).
+    #[arg(long, default_value_t = 30)]
+    batches: u64,
+    /// The anvil binary (default: $VERITY_ANVIL, then verifier-contracts' pinned anvil, then
+    /// `anvil` on the PATH).
+    #[arg(long)]
+    anvil: Option<PathBuf>,
+}
+
+/// Runs `verity bench reconstruct`; prints JSON.
+pub fn run(args: ReconstructBenchArgs) -> anyhow::Result<()> {
+    ensure!(
+        args.batches >= 2,
+        "at least a deposit batch and a transfer batch"
+    );
+    let size = CircuitSize {
+        slots: args.slots,
+        fee_slots: 1,
+        depth: args.depth,
+    };
+    eprintln!("setting up {} slots at depth {}", size.slots, size.depth);
+    let prover = BatchProver::new(size, setup(size, &mut rand::rngs::OsRng)?)?;
+    let anvil = Anvil::at(anvil_binary(args.anvil))
+        .arg("--gas-limit")
+        .arg("1000000000")
+        .try_spawn()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(async {
+        let provider = ProviderBuilder::new()
+            .wallet(anvil.wallet().context("anvil's dev accounts")?)
+            .connect_http(anvil.endpoint_url())
+            .erased();
+        let user = anvil.addresses()[1];
+        let vk = prover.verifying_key();
+        let deployment = deploy(
+            &provider,
+            &DeployConfig {
+                depth: size.depth,
+                fee_slots: size.fee_slots,
+                priority_window_seconds: PRIORITY_WINDOW,
+                verifiers: vec![(size.slots, vk.clone(), verifying_key_hash(vk))],
+            },
+        )
+        .await?;
+        let rollup = Rollup::new(deployment.rollup, provider.clone());
+        let keys: Vec<PrivateKey> = (0..size.slots)
+            .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
+            .collect();
+        let deposits: Vec<Deposit> = keys
+            .iter()
+            .map(|k| Deposit {
+                pubkey: k.public_key(),
+                l1_address: user,
+                token: 0,
+                amount: 10u128.pow(18),
+            })
+            .collect();
+        for d in &deposits {
+            rollup
+                .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
+                .from(user)
+                .value(U256::from(d.amount))
+                .send()
+                .await?
+                .watch()
+                .await?;
+        }
+
+        let mut state = State::new(StateConfig {
+            depth: size.depth,
+            domain: deployment.domain(),
+        })?;
+        let mut priority = Fr::from(0u64);
+        let proving = Instant::now();
+        for number in 1..=args.batches {
+            let accounts = size.slots as u32;
+            let fill = |b: &mut verity_circuits::batch::BatchBuilder<'_>| {
+                if number == 1 {
+                    for d in &deposits {
+                        b.push_priority(&PriorityOp::Deposit(*d))
+                            .expect("room for the deposits");
+                    }
+                    return;
+                }
+                for from in 0..accounts {
+                    let tx = Transfer {
+                        from,
+                        to: (from + 1) % accounts,
+                        token: 0,
+                        amount: 10u128.pow(15),
+                        fee: 10u128.pow(12),
+                        nonce: (number - 2) as u32,
+                    };
+                    b.push_l2(&L2Tx::sign_transfer(
+                        tx,
+                        &keys[from as usize],
+                        &deployment.domain(),
+                    ))
+                    .expect("a valid transfer");
+                }
+            };
+            let (after, batch, proof) = prove_batch(&prover, &state, &fill, number, priority)?;
+            let receipt = rollup
+                .submitBatch(batch_data(&batch), proof_words(&proof))
+                .send()
+                .await?
+                .get_receipt()
+                .await?;
+            ensure!(receipt.status(), "batch {number} reverted");
+            state = after;
+            priority = batch.header.priority_after;
+            eprintln!("batch {number}/{} final", args.batches);
+        }
+        let proving_seconds = proving.elapsed().as_secs_f64();
+
+        let dir = std::env::temp_dir().join(format!("verity-reconstruct-{}", std::process::id()));
+        let mut reconstructor = Reconstructor::open(
+            ReconstructConfig::default(),
+            provider.clone(),
+            deployment.clone(),
+            &dir,
+        )?;
+        let reconstruction = reconstructor.sync().await?;
+        ensure!(
+            reconstruction.root == format!("{:#066x}", word(&state.root())),
+            "the rebuilt root differs from the operator's"
+        );
+
+        let exit_gas = exodus_exit_gas(&provider, &rollup, &reconstructor, user).await?;
+        drop(reconstructor);
+        std::fs::remove_dir_all(&dir)?;
+        anyhow::Ok(json!({
+            "slots": size.slots,
+            "depth": size.depth,
+            "batches": args.batches,
+            "operations": reconstruction.operations,
+            "operator_seconds_to_prove_and_finalize": proving_seconds,
+            "reconstruction": reconstruction,
+            "exodus_exit_gas": exit_gas,
+        }))
+    })?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// The operator vanishes: a forced exit waits past its deadline, exodus starts, and account 0
+/// exits with its proof from the rebuilt state; the exit's gas.
+async fn exodus_exit_gas(
+    provider: &DynProvider,
+    rollup: &Rollup::RollupInstance<DynProvider>,
+    reconstructor: &Reconstructor,
+    user: alloy::primitives::Address,
+) -> anyhow::Result<u64> {
+    rollup
+        .requestForcedExit(0, 0)
+        .from(user)
+        .send()
+        .await?
+        .watch()
+        .await?;
+    let _: U256 = provider
+        .raw_request("evm_increaseTime".into(), (PRIORITY_WINDOW + 1,))
+        .await?;
+    let _: String = provider.raw_request("evm_mine".into(), ()).await?;
+    rollup.activateExodus().send().await?.watch().await?;
+    let (account, siblings) = {
+        let view = reconstructor.view();
+        let view = view.read().expect("view lock");
+        let account = *view.state.account(0).context("account 0")?;
+        (account, exit_siblings(&view.state.proof(0)?))
+    };
+    let receipt = rollup
+        .exit(
+            0,
+            [word(&account.pubkey.0.x()), word(&account.pubkey.0.y())],
+            account.l1_address,
+            account.token,
+            account.balance,
+            account.nonce,
+            siblings,
+        )
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    ensure!(receipt.status(), "the exit reverted");
+    Ok(receipt.gas_used)
+}

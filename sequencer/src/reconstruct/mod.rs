@@ -1,0 +1,565 @@
+//! Rebuilding the whole layer-2 state from L1 alone, for users when the operator disappears:
+//! token registrations and the priority queue from the Rollup contract's events, every
+//! finalized batch's pubdata and payouts from its `submitBatch` calldata, replayed in order
+//! with [`verity_circuits::batch::replay::replay`]. Each batch must start from the root the
+//! reconstruction holds and end on the root its `BatchFinalized` event (the contract) records.
+//!
+//! The result is written, one L1 block range at a time, into a node-format database (the
+//! finalized accounts, the queue and a [`ReconstructedMeta`]), so an interrupted run resumes
+//! where it stopped and [`rpc::ReadOnlyRpc`] serves accounts and their Merkle proofs from it.
+
+pub mod rpc;
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use alloy::consensus::Transaction as _;
+use alloy::eips::BlockId;
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::{Filter, Log};
+use alloy::sol_types::{SolCall, SolEvent};
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use tokio::sync::broadcast;
+use verity_circuits::batch::replay::{replay, ReplayError};
+use verity_circuits::batch::BatchParams;
+use verity_circuits::ops::{Payout, PriorityOp};
+use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_ENTRY_BYTES};
+use verity_circuits::state::{State, StateConfig};
+use verity_circuits::Fr;
+
+use crate::l1::contracts::{word, Rollup};
+use crate::l1::deploy::Deployment;
+use crate::node::events::{BatchEvent, BatchStatus};
+use crate::node::sequencer::L1Events;
+use crate::node::store::{FinalizedMeta, ReconstructedMeta, Store, StoreError};
+use crate::node::watcher::{self, WatchError};
+
+/// How the reconstruction reads L1.
+#[derive(Clone, Debug)]
+pub struct ReconstructConfig {
+    /// Blocks an event must be under the head before it is applied.
+    pub confirmations: u64,
+    /// Most blocks per log query (and per database commit).
+    pub max_range: u64,
+    /// Batch transactions fetched at once.
+    pub fetch_concurrency: usize,
+}
+
+impl Default for ReconstructConfig {
+    fn default() -> Self {
+        ReconstructConfig {
+            confirmations: 0,
+            max_range: 2_000,
+            fetch_concurrency: 16,
+        }
+    }
+}
+
+/// The reconstruction failed; the database keeps the last complete block range.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconstructError {
+    /// The L1 node refused or could not be reached.
+    #[error("L1 transport: {0}")]
+    Transport(#[from] alloy::transports::TransportError),
+    /// A contract call failed.
+    #[error("L1 call: {0}")]
+    Contract(#[from] alloy::contract::Error),
+    /// An event does not decode.
+    #[error("L1 event: {0}")]
+    Event(#[from] WatchError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The directory holds something else than this deployment's reconstruction.
+    #[error("{0}")]
+    Directory(String),
+    /// A batch's L1 data is not what the reconstruction can read.
+    #[error("batch {batch}: {reason}")]
+    Calldata {
+        /// The batch.
+        batch: u64,
+        /// Why.
+        reason: String,
+    },
+    /// A finalized batch does not replay onto the reconstructed state.
+    #[error("batch {batch} does not replay: {source}")]
+    Replay {
+        /// The batch.
+        batch: u64,
+        /// Why.
+        source: ReplayError,
+    },
+    /// The replayed state's root is not the one the contract recorded.
+    #[error("batch {batch}: replayed root {replayed} but the contract recorded {recorded}")]
+    RootMismatch {
+        /// The batch.
+        batch: u64,
+        /// The reconstruction's root.
+        replayed: String,
+        /// The contract's.
+        recorded: String,
+    },
+}
+
+/// The reconstructed state as readers see it: always as of a whole batch.
+pub struct View {
+    /// The state after `batch`.
+    pub state: State,
+    /// The last batch applied (0: genesis).
+    pub batch: u64,
+    /// Progress and queue positions.
+    pub meta: ReconstructedMeta,
+}
+
+/// What one [`Reconstructor::sync`] did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncReport {
+    /// The batch the run started from.
+    pub from_batch: u64,
+    /// The batch it reached.
+    pub batch: u64,
+    /// Batches replayed.
+    pub batches: u64,
+    /// Operations (non-empty slots) replayed.
+    pub operations: u64,
+    /// The last L1 block applied.
+    pub l1_block: u64,
+    /// The reconstructed root, `0x` hex.
+    pub root: String,
+    /// The contract's root at `l1_block`, `0x` hex.
+    pub contract_root: String,
+    /// Accounts in the state.
+    pub accounts: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Batches replayed per second.
+    pub batches_per_second: f64,
+    /// Operations replayed per second.
+    pub operations_per_second: f64,
+}
+
+/// A finalized batch as read from L1.
+struct FinalizedBatch {
+    number: u64,
+    new_root: U256,
+    priority_ops: u64,
+    pubdata: Vec<u8>,
+    payouts: Vec<Payout>,
+}
+
+/// Rebuilds and follows the state of one deployment in one directory.
+pub struct Reconstructor {
+    config: ReconstructConfig,
+    provider: DynProvider,
+    deployment: Deployment,
+    store: Store,
+    view: Arc<RwLock<View>>,
+    queue: VecDeque<PriorityOp>,
+    events: broadcast::Sender<BatchEvent>,
+}
+
+impl Reconstructor {
+    /// Opens (creating) the reconstruction of `deployment` in `dir`, resuming a previous run.
+    pub fn open(
+        config: ReconstructConfig,
+        provider: DynProvider,
+        deployment: Deployment,
+        dir: &Path,
+    ) -> Result<Reconstructor, ReconstructError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ReconstructError::Directory(format!("{}: {e}", dir.display())))?;
+        let store = Store::open(dir)?;
+        if store.sequencer_meta()?.is_some() {
+            return Err(ReconstructError::Directory(format!(
+                "{} is an operator node's database; reconstruct into another directory",
+                dir.display()
+            )));
+        }
+        let meta = store
+            .reconstructed_meta()?
+            .unwrap_or_else(|| genesis_meta(&deployment));
+        if (meta.chain_id, meta.rollup) != (deployment.chain_id, deployment.rollup) {
+            return Err(ReconstructError::Directory(format!(
+                "{} reconstructs rollup {} on chain {}, not this deployment",
+                dir.display(),
+                meta.rollup,
+                meta.chain_id
+            )));
+        }
+        let (state, batch) = restore_state(&store, &deployment, &meta)?;
+        let queue = store
+            .queue_from(meta.priority_consumed)?
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect();
+        let (events, _) = broadcast::channel(1024);
+        Ok(Reconstructor {
+            config,
+            provider,
+            deployment,
+            store,
+            view: Arc::new(RwLock::new(View { state, batch, meta })),
+            queue,
+            events,
+        })
+    }
+
+    /// The state readers see.
+    pub fn view(&self) -> Arc<RwLock<View>> {
+        self.view.clone()
+    }
+
+    /// Batch events: one `finalized` event per batch replayed.
+    pub fn events(&self) -> broadcast::Sender<BatchEvent> {
+        self.events.clone()
+    }
+
+    /// Applies every L1 block up to the head minus the confirmation depth and checks the
+    /// result against the contract's root at the last block applied.
+    pub async fn sync(&mut self) -> Result<SyncReport, ReconstructError> {
+        let started = Instant::now();
+        let (from_batch, operations_before) = {
+            let view = self.view.read().expect("view lock");
+            (view.batch, view.meta.operations)
+        };
+        let confirmed = self
+            .provider
+            .get_block_number()
+            .await?
+            .saturating_sub(self.config.confirmations);
+        loop {
+            let from = self.view.read().expect("view lock").meta.l1_scanned + 1;
+            if from > confirmed {
+                break;
+            }
+            let to = confirmed.min(from + self.config.max_range - 1);
+            if let Err(error) = self.apply_range(from, to).await {
+                self.reload()?;
+                return Err(error);
+            }
+        }
+
+        // Only this reconstructor writes the view, so it cannot change across the await.
+        let l1_block = self.view.read().expect("view lock").meta.l1_scanned;
+        let contract_root = if l1_block < self.deployment.deployment_block {
+            word(&self.deployment.genesis_root)
+        } else {
+            Rollup::new(self.deployment.rollup, self.provider.clone())
+                .stateRoot()
+                .block(BlockId::number(l1_block))
+                .call()
+                .await?
+        };
+        let view = self.view.read().expect("view lock");
+        let root = word(&view.state.root());
+        if root != contract_root {
+            return Err(ReconstructError::RootMismatch {
+                batch: view.batch,
+                replayed: format!("{root:#066x}"),
+                recorded: format!("{contract_root:#066x}"),
+            });
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let batches = view.batch - from_batch;
+        let operations = view.meta.operations - operations_before;
+        Ok(SyncReport {
+            from_batch,
+            batch: view.batch,
+            batches,
+            operations,
+            l1_block,
+            root: format!("{root:#066x}"),
+            contract_root: format!("{contract_root:#066x}"),
+            accounts: view.state.accounts().count(),
+            seconds,
+            batches_per_second: batches as f64 / seconds,
+            operations_per_second: operations as f64 / seconds,
+        })
+    }
+
+    /// Goes back to what the database holds: the end of the last committed block range.
+    fn reload(&mut self) -> Result<(), ReconstructError> {
+        let meta = self
+            .store
+            .reconstructed_meta()?
+            .unwrap_or_else(|| genesis_meta(&self.deployment));
+        let (state, batch) = restore_state(&self.store, &self.deployment, &meta)?;
+        self.queue = self
+            .store
+            .queue_from(meta.priority_consumed)?
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect();
+        *self.view.write().expect("view lock") = View { state, batch, meta };
+        Ok(())
+    }
+
+    /// Applies the events of blocks `from..=to` and commits them in one write.
+    async fn apply_range(&mut self, from: u64, to: u64) -> Result<(), ReconstructError> {
+        let filter = Filter::new()
+            .address(self.deployment.rollup)
+            .from_block(from)
+            .to_block(to)
+            .event_signature(vec![
+                Rollup::TokenRegistered::SIGNATURE_HASH,
+                Rollup::DepositQueued::SIGNATURE_HASH,
+                Rollup::ForcedExitQueued::SIGNATURE_HASH,
+                Rollup::BatchFinalized::SIGNATURE_HASH,
+            ]);
+        let logs = self.provider.get_logs(&filter).await?;
+        let mut queued = L1Events::default();
+        let mut finalized = Vec::new();
+        for log in &logs {
+            if log.topic0() == Some(&Rollup::BatchFinalized::SIGNATURE_HASH) {
+                finalized.push(log);
+            } else {
+                watcher::decode(log, &mut queued)?;
+            }
+        }
+        queued.ops.sort_by_key(|(index, _)| *index);
+        queued.tokens.sort_by_key(|(id, _)| *id);
+        finalized.sort_by_key(|log| (log.block_number, log.log_index));
+        let batches: Vec<FinalizedBatch> = futures::stream::iter(finalized)
+            .map(|log| self.read_batch(log))
+            .buffered(self.config.fetch_concurrency)
+            .try_collect()
+            .await?;
+
+        let mut writer = self.store.writer();
+        let mut touched = BTreeSet::new();
+        {
+            let mut view = self.view.write().expect("view lock");
+            for (id, address) in queued.tokens {
+                if id as usize == view.meta.tokens.len() {
+                    view.meta.tokens.push(address);
+                    view.state.register_token();
+                }
+            }
+            for (index, op) in queued.ops {
+                if index != view.meta.priority_received {
+                    return Err(WatchError::Event(format!(
+                        "queue index {index} where {} was next",
+                        view.meta.priority_received
+                    ))
+                    .into());
+                }
+                writer.queued(index, &op);
+                self.queue.push_back(op);
+                view.meta.priority_received += 1;
+            }
+        }
+        for batch in batches {
+            self.apply_batch(batch, &mut touched)?;
+        }
+
+        let mut view = self.view.write().expect("view lock");
+        view.meta.l1_scanned = to;
+        for index in touched {
+            if let Some(account) = view.state.account(index) {
+                writer.finalized_account(index, account);
+            }
+        }
+        writer.finalized_meta(&FinalizedMeta {
+            batch: view.batch,
+            root: view.state.root(),
+        });
+        writer.reconstructed_meta(&view.meta);
+        writer.commit(true)?;
+        tracing::debug!(from, to, batch = view.batch, "L1 blocks applied");
+        Ok(())
+    }
+
+    /// Reads a finalized batch's data from the calldata of the transaction that emitted `log`.
+    async fn read_batch(&self, log: &Log) -> Result<FinalizedBatch, ReconstructError> {
+        let event = log
+            .log_decode::<Rollup::BatchFinalized>()
+            .map_err(|e| WatchError::Event(e.to_string()))?
+            .inner
+            .data;
+        let batch = event.number;
+        let bad = |reason: String| ReconstructError::Calldata { batch, reason };
+        let hash: B256 = log
+            .transaction_hash
+            .ok_or_else(|| bad("the L1 node gave its event no transaction hash".into()))?;
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await?
+            .ok_or_else(|| bad(format!("the L1 node does not know transaction {hash}")))?;
+        if tx.to() != Some(self.deployment.rollup) {
+            return Err(bad(format!(
+                "transaction {hash} called another contract; only direct submitBatch calls are read"
+            )));
+        }
+        let call = Rollup::submitBatchCall::abi_decode(tx.input())
+            .map_err(|e| bad(format!("transaction {hash} is not a submitBatch call: {e}")))?
+            .batch;
+        if call.number != batch
+            || call.newRoot != event.newRoot
+            || call.priorityOps != event.priorityOps
+        {
+            return Err(bad(format!(
+                "transaction {hash}'s calldata does not match its event"
+            )));
+        }
+        let priority_ops = u64::try_from(event.priorityOps)
+            .map_err(|_| bad("priority operation count beyond 2^64".into()))?;
+        Ok(FinalizedBatch {
+            number: batch,
+            new_root: event.newRoot,
+            priority_ops,
+            pubdata: call.pubdata.to_vec(),
+            payouts: call
+                .payouts
+                .iter()
+                .map(|p| Payout {
+                    recipient: p.recipient,
+                    token: p.token,
+                    amount: p.amount,
+                })
+                .collect(),
+        })
+    }
+
+    /// Replays one batch onto the state, under the write lock so readers see whole batches.
+    /// On error the in-memory state may be partly changed: [`Reconstructor::sync`] reloads
+    /// the last committed range.
+    fn apply_batch(
+        &mut self,
+        batch: FinalizedBatch,
+        touched: &mut BTreeSet<u32>,
+    ) -> Result<(), ReconstructError> {
+        let number = batch.number;
+        let mut view = self.view.write().expect("view lock");
+        if number != view.batch + 1 {
+            return Err(ReconstructError::Calldata {
+                batch: number,
+                reason: format!("follows batch {} in L1 order", view.batch),
+            });
+        }
+        let layout = PubdataLayout {
+            depth: self.deployment.depth,
+        };
+        let header = self.deployment.fee_slots * FEE_ENTRY_BYTES;
+        let params = BatchParams {
+            slots: batch.pubdata.len().saturating_sub(header) / layout.chunk_bytes(),
+            fee_slots: self.deployment.fee_slots,
+        };
+        let (operations, accounts) = touched_accounts(layout, header, &batch.pubdata);
+
+        let mut consumed = 0u64;
+        let mut priority = std::iter::from_fn(|| {
+            let op = self.queue.get(consumed as usize).copied();
+            consumed += u64::from(op.is_some());
+            op
+        });
+        replay(
+            &mut view.state,
+            params,
+            &batch.pubdata,
+            &batch.payouts,
+            &mut priority,
+        )
+        .map_err(|source| ReconstructError::Replay {
+            batch: number,
+            source,
+        })?;
+        if consumed != batch.priority_ops {
+            return Err(ReconstructError::Calldata {
+                batch: number,
+                reason: format!(
+                    "replay consumed {consumed} priority operations, the contract {}",
+                    batch.priority_ops
+                ),
+            });
+        }
+        let root = word(&view.state.root());
+        if root != batch.new_root {
+            return Err(ReconstructError::RootMismatch {
+                batch: number,
+                replayed: format!("{root:#066x}"),
+                recorded: format!("{:#066x}", batch.new_root),
+            });
+        }
+        touched.extend(accounts);
+        self.queue.drain(..consumed as usize);
+        view.batch = number;
+        view.meta.priority_consumed += consumed;
+        view.meta.operations += operations;
+        let _ = self.events.send(BatchEvent {
+            number,
+            status: BatchStatus::Finalized,
+            proving_seconds: None,
+            l1_tx_hash: None,
+        });
+        Ok(())
+    }
+}
+
+/// Where a reconstruction of `deployment` starts: its deployment block, ETH only, no queue.
+fn genesis_meta(deployment: &Deployment) -> ReconstructedMeta {
+    ReconstructedMeta {
+        chain_id: deployment.chain_id,
+        rollup: deployment.rollup,
+        l1_scanned: deployment.deployment_block.saturating_sub(1),
+        tokens: vec![Address::ZERO],
+        priority_received: 0,
+        priority_consumed: 0,
+        operations: 0,
+    }
+}
+
+/// The operations (non-empty slots) of a batch's pubdata and every account it can change:
+/// those its operations name and its fee accounts.
+fn touched_accounts(layout: PubdataLayout, header: usize, pubdata: &[u8]) -> (u64, Vec<u32>) {
+    let (fee_header, chunks) = pubdata.split_at(header.min(pubdata.len()));
+    let mut accounts: Vec<u32> = fee_header
+        .chunks(FEE_ENTRY_BYTES)
+        .enumerate()
+        .filter_map(|(position, entry)| decode_fee_entry(position, entry).ok().flatten())
+        .collect();
+    let mut operations = 0;
+    for chunk in chunks.chunks(layout.chunk_bytes()) {
+        match layout.decode(chunk) {
+            Ok(PubdataOp::Deposit { account } | PubdataOp::ForcedExit { account }) => {
+                accounts.push(account)
+            }
+            Ok(PubdataOp::Transfer { from, to, .. }) => accounts.extend([from, to]),
+            Ok(PubdataOp::Withdraw { from, .. }) => accounts.push(from),
+            Ok(PubdataOp::Noop) | Err(_) => continue,
+        }
+        operations += 1;
+    }
+    (operations, accounts)
+}
+
+/// The state a directory holds, checked against its recorded root.
+pub fn restore_state(
+    store: &Store,
+    deployment: &Deployment,
+    meta: &ReconstructedMeta,
+) -> Result<(State, u64), ReconstructError> {
+    let config = StateConfig {
+        depth: deployment.depth,
+        domain: deployment.domain(),
+    };
+    let tokens = u32::try_from(meta.tokens.len()).unwrap_or(u32::MAX);
+    let state = State::restore(config, tokens, store.finalized_accounts()?)
+        .map_err(|e| ReconstructError::Directory(e.to_string()))?;
+    let finalized = store.finalized_meta()?;
+    let expected: Fr = if finalized.batch == 0 {
+        deployment.genesis_root
+    } else {
+        finalized.root
+    };
+    if state.root() != expected {
+        return Err(ReconstructError::Directory(
+            "the stored accounts do not give the stored root".into(),
+        ));
+    }
+    Ok((state, finalized.batch))
+}
