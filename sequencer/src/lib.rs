@@ -4,6 +4,7 @@
 //! benchmark commands.
 
 pub mod cli;
+pub mod fleet;
 pub mod l1;
 pub mod node;
 pub mod reconstruct;

@@ -28,7 +28,7 @@ use crate::l1::contracts::{word, Rollup};
 use crate::l1::deploy::{deploy, DeployConfig, Deployment};
 use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
 use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::{tx_hash, Node};
+use crate::node::{tx_hash, Node, Proving};
 use crate::rpc::api::{AccountRef, VerityApiClient};
 
 /// `verity devnet` arguments.
@@ -305,7 +305,7 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
     options_config.data_dir = node_dir;
     options_config.sequencer.operator = Some(operator.public_key());
     let submitter = provider(&l1, &l1.dev_keys[1])?;
-    let node = Node::start(options_config, provers, submitter).await?;
+    let node = Node::start(options_config, Proving::Local(provers), submitter).await?;
     let rpc = HttpClientBuilder::default().build(format!("http://{}", node.rpc_addr))?;
 
     deposit_eth(&deployer, &deployment, &operator, 1_000_000_000).await?;

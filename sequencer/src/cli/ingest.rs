@@ -25,7 +25,7 @@ use super::node::NodeOptions;
 use crate::l1::contracts::{word, Rollup};
 use crate::l1::deploy::{deploy, DeployConfig};
 use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
-use crate::node::Node;
+use crate::node::{Node, Proving};
 use crate::rpc::api::{AccountRef, VerityApiClient};
 
 /// `verity bench ingest` arguments.
@@ -117,7 +117,7 @@ async fn ingest(
     config.parallel_proofs = 0;
     config.sequencer.mempool.max_pending = args.txs + args.senders;
     let provers: HashMap<usize, Arc<BatchProver>> = [(size.slots, prover)].into_iter().collect();
-    let node = Node::start(config, provers, provider(1)?).await?;
+    let node = Node::start(config, Proving::Local(provers), provider(1)?).await?;
     let rpc = HttpClientBuilder::default()
         .max_concurrent_requests(args.senders * 2)
         .build(format!("http://{}", node.rpc_addr))?;

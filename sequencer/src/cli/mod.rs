@@ -7,6 +7,7 @@ mod devnet;
 mod gas;
 mod ingest;
 mod node;
+mod prover;
 mod reconstruct;
 mod reconstruct_bench;
 mod wallet;
@@ -54,6 +55,8 @@ pub enum Command {
     Deploy(deploy::DeployArgs),
     /// Run a node: sequencer, JSON-RPC, proving and L1 submission.
     Node(node::NodeArgs),
+    /// Run a prover-fleet worker: pull proving jobs from a node's NATS JetStream queue.
+    Prover(prover::ProverArgs),
     /// Run everything in one process on an embedded L1, with demo accounts and optional load.
     Devnet(devnet::DevnetArgs),
     /// Rebuild the layer-2 state from L1 data alone (and optionally serve it read-only).
@@ -72,6 +75,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::CircuitInfo { size, json } => circuit::info(size, json),
         Command::Deploy(args) => deploy::run(args),
         Command::Node(args) => node::run(args),
+        Command::Prover(args) => prover::run(args),
         Command::Devnet(args) => devnet::run(args),
         Command::Reconstruct(args) => reconstruct::run(args),
         Command::Bench(command) => bench::run(command),
@@ -91,4 +95,14 @@ fn init_tracing_at(level: &str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = terminate.recv() => Ok(()),
+    }
 }

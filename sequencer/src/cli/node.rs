@@ -19,7 +19,9 @@ use crate::node::mempool::MempoolConfig;
 use crate::node::sequencer::SequencerConfig;
 use crate::node::submitter::SubmitterConfig;
 use crate::node::watcher::WatcherConfig;
-use crate::node::{Node, NodeConfig};
+use crate::fleet::metrics::FleetMetrics;
+use crate::fleet::QueueConfig;
+use crate::node::{Node, NodeConfig, Proving};
 
 /// What every node takes, whichever L1 it runs on.
 #[derive(Debug, Args)]
@@ -69,6 +71,21 @@ pub struct NodeArgs {
     /// Blocks a deposit or forced exit must be under the L1 head before it is taken.
     #[arg(long, default_value_t = 2)]
     pub confirmations: u64,
+    /// Prove through `verity prover` workers on this NATS JetStream server
+    /// (`nats://HOST:PORT`) instead of on this machine; the node then loads only the
+    /// verifying keys from --keys and checks every proof.
+    #[arg(long)]
+    pub prover_queue: Option<String>,
+    /// Milliseconds a worker may hold a job without a heartbeat before it goes to another.
+    #[arg(long, default_value_t = 30_000)]
+    pub prover_ack_wait_ms: u64,
+    /// Deliveries, and separately invalid proofs, per job before it goes to the dead-letter
+    /// subject.
+    #[arg(long, default_value_t = 5)]
+    pub prover_max_attempts: u32,
+    /// Serve the prover queue's metrics for Prometheus on this address (`GET /metrics`).
+    #[arg(long)]
+    pub metrics_addr: Option<SocketAddr>,
     /// The node.
     #[command(flatten)]
     pub node: NodeOptions,
@@ -145,19 +162,51 @@ impl NodeOptions {
     }
 }
 
-/// Runs `verity node` until Ctrl-C.
+/// How `args` has the node prove: through the queue (verifying keys only) or locally.
+fn proving(args: &NodeArgs) -> anyhow::Result<Proving> {
+    let Some(url) = &args.prover_queue else {
+        return Ok(Proving::Local(load_provers(&args.keys)?));
+    };
+    let verifying_keys = args
+        .keys
+        .iter()
+        .map(|dir| {
+            let keys = KeyDirectory::new(dir);
+            let context = || format!("loading the verifying key from {}", dir.display());
+            Ok((
+                keys.metadata().with_context(context)?.size,
+                keys.verifying_key().with_context(context)?,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Proving::Fleet {
+        queue: QueueConfig {
+            ack_wait: Duration::from_millis(args.prover_ack_wait_ms),
+            max_attempts: args.prover_max_attempts.max(1),
+            ..QueueConfig::new(url)
+        },
+        verifying_keys,
+        metrics: FleetMetrics::default(),
+    })
+}
+
+/// Runs `verity node` until Ctrl-C or SIGTERM.
 pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     super::init_tracing();
     let deployment = read_deployment(&args.deployment)?;
-    let provers = load_provers(&args.keys)?;
+    let proving = proving(&args)?;
     let config = args
         .node
         .config(deployment, args.confirmations, Duration::from_secs(1))?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        if let (Some(addr), Proving::Fleet { metrics, .. }) = (args.metrics_addr, &proving) {
+            let bound = metrics.serve(addr).await?;
+            tracing::info!(%bound, "prover queue metrics on /metrics");
+        }
         let l1 = l1_provider(&args.l1_rpc, &args.submitter_key)?;
-        let node = Node::start(config, provers, l1).await?;
-        tokio::signal::ctrl_c().await?;
+        let node = Node::start(config, proving, l1).await?;
+        super::shutdown_signal().await?;
         tracing::info!("stopping");
         node.stop().await?;
         anyhow::Ok(())

@@ -24,9 +24,14 @@ use tokio::task::JoinHandle;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::BatchProver;
 
+use crate::fleet::metrics::FleetMetrics;
+use crate::fleet::queue::JobQueue;
+use crate::fleet::QueueConfig;
 use crate::l1::contracts::word;
 use crate::l1::deploy::Deployment;
 use crate::rpc::api::VerityApiServer;
@@ -58,7 +63,7 @@ pub struct NodeConfig {
     pub watcher: WatcherConfig,
     /// The L1 submitter.
     pub submitter: SubmitterConfig,
-    /// Batches proven at the same time on this machine (0: no local proving).
+    /// Batches proven at the same time on this machine with [`Proving::Local`] (0: none).
     pub parallel_proofs: usize,
 }
 
@@ -104,20 +109,51 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn check_provers(
+/// How a node's batches are proven.
+pub enum Proving {
+    /// On this machine, up to [`NodeConfig::parallel_proofs`] batches at once (0: not at all).
+    Local(HashMap<usize, Arc<BatchProver>>),
+    /// By `verity prover` workers over NATS JetStream; the node holds only verifying keys and
+    /// checks every proof.
+    Fleet {
+        /// The queue.
+        queue: QueueConfig,
+        /// The verifying key of each circuit size.
+        verifying_keys: Vec<(CircuitSize, VerifyingKey<Bn254>)>,
+        /// The fleet's metrics (served by whoever holds a clone).
+        metrics: FleetMetrics,
+    },
+}
+
+impl Proving {
+    fn verifying_keys(&self) -> Vec<(CircuitSize, &VerifyingKey<Bn254>)> {
+        match self {
+            Proving::Local(provers) => provers
+                .values()
+                .map(|p| (p.size(), p.verifying_key()))
+                .collect(),
+            Proving::Fleet { verifying_keys, .. } => {
+                verifying_keys.iter().map(|(size, vk)| (*size, vk)).collect()
+            }
+        }
+    }
+}
+
+/// The circuit sizes of `keys`, each checked against the deployment's verifier for it.
+fn check_keys(
     deployment: &Deployment,
-    provers: &HashMap<usize, Arc<BatchProver>>,
+    keys: &[(CircuitSize, &VerifyingKey<Bn254>)],
 ) -> Result<Vec<CircuitSize>, NodeError> {
     let mut sizes = Vec::new();
-    for prover in provers.values() {
-        let size = prover.size();
+    for (size, vk) in keys {
+        let size = *size;
         if size.depth != deployment.depth || size.fee_slots != deployment.fee_slots {
             return Err(NodeError::Config(format!(
                 "keys for {size:?} do not match the deployment's depth {} and fee slots {}",
                 deployment.depth, deployment.fee_slots
             )));
         }
-        let hash = verifying_key_hash(prover.verifying_key());
+        let hash = verifying_key_hash(vk);
         let deployed = deployment.verifiers.iter().find(|v| v.slots == size.slots);
         if deployed.is_none_or(|v| v.verifying_key_hash != hash) {
             return Err(NodeError::Config(format!(
@@ -139,10 +175,10 @@ impl Node {
     /// wallet that pays for batch submissions.
     pub async fn start(
         config: NodeConfig,
-        provers: HashMap<usize, Arc<BatchProver>>,
+        proving: Proving,
         l1: DynProvider,
     ) -> Result<Node, NodeError> {
-        let sizes = check_provers(&config.deployment, &provers)?;
+        let sizes = check_keys(&config.deployment, &proving.verifying_keys())?;
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir)?;
         if store.reconstructed_meta()?.is_some() {
@@ -181,20 +217,35 @@ impl Node {
         )?;
 
         let mut tasks = Vec::new();
-        if config.parallel_proofs > 0 {
-            tasks.push(tokio::spawn({
-                let (store, events) = (store.clone(), events.clone());
-                let pipeline = PipelineConfig {
-                    provers,
-                    parallel: config.parallel_proofs,
-                    poll: config.submitter.poll,
-                };
-                async move {
-                    if let Err(error) = pipeline::run(pipeline, store, events).await {
-                        tracing::error!(%error, "proving pipeline stopped");
+        match proving {
+            Proving::Local(provers) if config.parallel_proofs > 0 => {
+                tasks.push(tokio::spawn({
+                    let (store, events) = (store.clone(), events.clone());
+                    let pipeline = PipelineConfig {
+                        provers,
+                        parallel: config.parallel_proofs,
+                        poll: config.submitter.poll,
+                    };
+                    async move {
+                        if let Err(error) = pipeline::run(pipeline, store, events).await {
+                            tracing::error!(%error, "proving pipeline stopped");
+                        }
                     }
-                }
-            }));
+                }));
+            }
+            Proving::Local(_) => {}
+            Proving::Fleet {
+                queue,
+                verifying_keys,
+                metrics,
+            } => {
+                let keys = verifying_keys
+                    .into_iter()
+                    .map(|(size, vk)| (size.slots, vk))
+                    .collect();
+                let queue = JobQueue::new(queue, keys, store.clone(), events.clone(), metrics);
+                tasks.push(tokio::spawn(queue.run()));
+            }
         }
         tasks.push(tokio::spawn(watcher::run(
             config.watcher.clone(),

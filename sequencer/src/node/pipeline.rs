@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ark_bn254::Bn254;
+use ark_groth16::Proof;
 use tokio::sync::broadcast;
 use verity_circuits::circuit::BatchWitness;
 use verity_prover::BatchProver;
@@ -93,18 +95,25 @@ fn prove(config: &PipelineConfig, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, P
                 return None;
             }
             tracing::info!(batch = number, proving_seconds, "batch proven");
-            Some((
-                number,
-                ProofRecord {
-                    proof: verity_prover::snarkjs::proof(&proof),
-                    words: proof_words(&proof)
-                        .iter()
-                        .map(|w| format!("{w:#x}"))
-                        .collect(),
-                    proving_seconds,
-                    proven_at: unix_now(),
-                },
-            ))
+            Some((number, proof_record(&proof, proving_seconds, "local".into())))
         })
         .collect()
+}
+
+/// The stored form of a verified proof made by `prover`.
+pub(crate) fn proof_record(
+    proof: &Proof<Bn254>,
+    proving_seconds: f64,
+    prover: String,
+) -> ProofRecord {
+    ProofRecord {
+        proof: verity_prover::snarkjs::proof(proof),
+        words: proof_words(proof)
+            .iter()
+            .map(|w| format!("{w:#x}"))
+            .collect(),
+        proving_seconds,
+        proven_at: unix_now(),
+        prover,
+    }
 }

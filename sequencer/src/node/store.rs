@@ -180,6 +180,9 @@ pub struct ProofRecord {
     pub proving_seconds: f64,
     /// Unix seconds when it was verified.
     pub proven_at: u64,
+    /// Who proved it: `local`, or the fleet worker's name.
+    #[serde(default)]
+    pub prover: String,
 }
 
 /// The batch's transaction on L1.

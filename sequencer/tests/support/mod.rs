@@ -193,7 +193,7 @@ pub async fn start_node(
     use verity_sequencer::node::sequencer::SequencerConfig;
     use verity_sequencer::node::submitter::SubmitterConfig;
     use verity_sequencer::node::watcher::WatcherConfig;
-    use verity_sequencer::node::{Node, NodeConfig};
+    use verity_sequencer::node::{Node, NodeConfig, Proving};
     let config = NodeConfig {
         data_dir: dir.to_owned(),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
@@ -221,7 +221,7 @@ pub async fn start_node(
         parallel_proofs: 2,
     };
     let provers = [(SIZE.slots, prover)].into_iter().collect();
-    Node::start(config, provers, l1).await.unwrap()
+    Node::start(config, Proving::Local(provers), l1).await.unwrap()
 }
 
 /// Polls `check` every 100 ms until it gives a value, for at most `seconds`.

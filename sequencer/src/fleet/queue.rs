@@ -1,0 +1,288 @@
+//! The node's side of the fleet: queues every unproven batch's job, takes the workers'
+//! results, verifies each proof against the batch's commitment and stores the valid ones for
+//! the submitter; re-queues the job of an invalid proof, up to the attempt bound.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ark_bn254::Bn254;
+use ark_groth16::{Proof, VerifyingKey};
+use ark_serialize::CanonicalDeserialize;
+use async_nats::jetstream::{self, consumer};
+use futures::StreamExt;
+use tokio::sync::broadcast;
+use verity_circuits::circuit::BatchWitness;
+use verity_prover::keys::verifying_key_hash;
+
+use super::metrics::FleetMetrics;
+use super::{
+    dead_letter, ensure_layout, job_consumer, job_subject, js, publish_json, FleetError,
+    JobMessage, QueueConfig, ResultMessage, DEAD_STREAM, JOBS_STREAM, RESULTS_CONSUMER,
+    RESULTS_STREAM,
+};
+use crate::node::events::{BatchEvent, BatchStatus};
+use crate::node::pipeline::proof_record;
+use crate::node::store::Store;
+
+/// Where a queued batch stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Queued {
+    /// Its job is on the queue at this attempt.
+    Attempt(u32),
+    /// Given up until the node restarts.
+    Dead,
+}
+
+/// The node's queue client.
+pub struct JobQueue {
+    config: QueueConfig,
+    verifying_keys: HashMap<usize, (VerifyingKey<Bn254>, String)>,
+    store: Store,
+    events: broadcast::Sender<BatchEvent>,
+    metrics: FleetMetrics,
+    queued: HashMap<u64, Queued>,
+}
+
+impl JobQueue {
+    /// A queue client for circuits with `verifying_keys` (by slots).
+    pub fn new(
+        config: QueueConfig,
+        verifying_keys: HashMap<usize, VerifyingKey<Bn254>>,
+        store: Store,
+        events: broadcast::Sender<BatchEvent>,
+        metrics: FleetMetrics,
+    ) -> JobQueue {
+        let verifying_keys = verifying_keys
+            .into_iter()
+            .map(|(slots, vk)| {
+                let hash = verifying_key_hash(&vk);
+                (slots, (vk, hash))
+            })
+            .collect();
+        JobQueue {
+            config,
+            verifying_keys,
+            store,
+            events,
+            metrics,
+            queued: HashMap::new(),
+        }
+    }
+
+    /// Runs until the task is dropped, reconnecting after broker failures.
+    pub async fn run(mut self) {
+        loop {
+            if let Err(error) = self.serve().await {
+                tracing::warn!(%error, "prover queue; retrying");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn serve(&mut self) -> Result<(), FleetError> {
+        let client = async_nats::connect(&self.config.url).await?;
+        let context = jetstream::new(client);
+        let sizes: Vec<usize> = self.verifying_keys.keys().copied().collect();
+        ensure_layout(&context, &self.config, &sizes).await?;
+        let results: consumer::PullConsumer = context
+            .get_stream(RESULTS_STREAM)
+            .await
+            .map_err(js)?
+            .get_consumer(RESULTS_CONSUMER)
+            .await
+            .map_err(js)?;
+        let mut messages = results.messages().await.map_err(js)?;
+        tracing::info!(url = %self.config.url, "proving through the prover queue");
+        let mut tick = tokio::time::interval(self.config.poll);
+        let mut last_logged = None;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    self.queue_new(&context).await?;
+                    self.refresh_gauges(&context, &sizes).await?;
+                    let now = self.snapshot();
+                    if last_logged != Some(now) {
+                        self.metrics.log();
+                        last_logged = Some(now);
+                    }
+                }
+                message = messages.next() => match message {
+                    Some(Ok(message)) => {
+                        let (message, acker) = message.split();
+                        self.take_result(&context, &message.payload).await?;
+                        acker.ack().await.map_err(js)?;
+                    }
+                    Some(Err(error)) => return Err(js(error)),
+                    None => return Err(FleetError::JetStream("results stream ended".into())),
+                },
+            }
+        }
+    }
+
+    fn snapshot(&self) -> (i64, i64, u64, u64, i64) {
+        let m = &self.metrics;
+        (
+            m.queued.get(),
+            m.in_flight.get(),
+            m.done.get(),
+            m.failed.get(),
+            m.dead.get(),
+        )
+    }
+
+    /// Queues the job of every unproven batch not queued yet, unless the stream still holds
+    /// one (queued before a restart).
+    async fn queue_new(&mut self, context: &jetstream::Context) -> Result<(), FleetError> {
+        let from = self.store.finalized_meta()?.batch + 1;
+        self.queued.retain(|number, _| *number >= from);
+        for number in self.store.unproven_from(from)? {
+            if self.queued.contains_key(&number) {
+                continue;
+            }
+            let Some(witness) = self.store.job(number)? else {
+                continue;
+            };
+            let jobs = context.get_stream(JOBS_STREAM).await.map_err(js)?;
+            let subject = job_subject(witness.size.slots, number);
+            if let Ok(held) = jobs.get_last_raw_message_by_subject(&subject).await {
+                let attempt = serde_json::from_slice::<JobMessage>(&held.payload)
+                    .map_or(1, |job| job.attempt);
+                self.queued.insert(number, Queued::Attempt(attempt));
+                continue;
+            }
+            self.publish(context, number, 1, witness).await?;
+        }
+        Ok(())
+    }
+
+    async fn publish(
+        &mut self,
+        context: &jetstream::Context,
+        number: u64,
+        attempt: u32,
+        witness: BatchWitness,
+    ) -> Result<(), FleetError> {
+        let Some((_, hash)) = self.verifying_keys.get(&witness.size.slots) else {
+            tracing::error!(batch = number, size = ?witness.size, "no verifying key for this size");
+            self.queued.insert(number, Queued::Dead);
+            return Ok(());
+        };
+        let job = JobMessage {
+            number,
+            attempt,
+            verifying_key_hash: hash.clone(),
+            size: witness.size,
+            witness,
+        };
+        publish_json(context, job_subject(job.size.slots, number), &job).await?;
+        tracing::info!(batch = number, attempt, "job queued");
+        self.queued.insert(number, Queued::Attempt(attempt));
+        Ok(())
+    }
+
+    /// Verifies a result; stores its proof, or re-queues (or gives up) its job.
+    async fn take_result(
+        &mut self,
+        context: &jetstream::Context,
+        payload: &[u8],
+    ) -> Result<(), FleetError> {
+        let result: ResultMessage = match serde_json::from_slice(payload) {
+            Ok(result) => result,
+            Err(error) => {
+                tracing::warn!(%error, "undecodable result dropped");
+                self.metrics.failed.inc();
+                return Ok(());
+            }
+        };
+        let number = result.number;
+        if self.store.proof(number)?.is_some() {
+            return Ok(());
+        }
+        let Some(witness) = self.store.job(number)? else {
+            return Ok(());
+        };
+        let Some((vk, hash)) = self.verifying_keys.get(&witness.size.slots) else {
+            return Ok(());
+        };
+        let proof = hex::decode(&result.proof)
+            .ok()
+            .and_then(|bytes| Proof::<Bn254>::deserialize_compressed(bytes.as_slice()).ok())
+            .filter(|proof| {
+                result.verifying_key_hash == *hash
+                    && verity_prover::prover::verify(vk, proof, witness.commitment)
+            });
+        if let Some(proof) = proof {
+            let record = proof_record(&proof, result.proving_seconds, result.worker.clone());
+            self.store.put_proof(number, &record)?;
+            self.queued.remove(&number);
+            self.metrics.done.inc();
+            self.metrics.proving_seconds.observe(result.proving_seconds);
+            tracing::info!(
+                batch = number,
+                worker = %result.worker,
+                proving_seconds = result.proving_seconds,
+                "proof verified"
+            );
+            let _ = self.events.send(BatchEvent {
+                number,
+                status: BatchStatus::Proven,
+                proving_seconds: Some(result.proving_seconds),
+                l1_tx_hash: None,
+            });
+            return Ok(());
+        }
+
+        self.metrics.failed.inc();
+        tracing::warn!(batch = number, worker = %result.worker, attempt = result.attempt, "invalid proof rejected");
+        // Act once per attempt: a late result of an older attempt was already answered.
+        let current = match self.queued.get(&number) {
+            Some(Queued::Attempt(attempt)) => *attempt,
+            Some(Queued::Dead) => return Ok(()),
+            None => result.attempt,
+        };
+        if result.attempt != current {
+            return Ok(());
+        }
+        if current >= self.config.max_attempts {
+            self.queued.insert(number, Queued::Dead);
+            let job = JobMessage {
+                number,
+                attempt: current,
+                verifying_key_hash: hash.clone(),
+                size: witness.size,
+                witness,
+            };
+            return dead_letter(
+                context,
+                number,
+                format!("{current} invalid proofs"),
+                Some(job),
+            )
+            .await;
+        }
+        self.publish(context, number, current + 1, witness).await
+    }
+
+    /// Reads queued, in-flight and dead-lettered counts from the broker.
+    async fn refresh_gauges(
+        &self,
+        context: &jetstream::Context,
+        sizes: &[usize],
+    ) -> Result<(), FleetError> {
+        let jobs = context.get_stream(JOBS_STREAM).await.map_err(js)?;
+        let (mut queued, mut in_flight) = (0, 0);
+        for slots in sizes {
+            let mut consumer: consumer::PullConsumer =
+                jobs.get_consumer(&job_consumer(*slots)).await.map_err(js)?;
+            let info = consumer.info().await.map_err(js)?;
+            queued += info.num_pending as i64;
+            in_flight += info.num_ack_pending as i64;
+        }
+        self.metrics.queued.set(queued);
+        self.metrics.in_flight.set(in_flight);
+        let mut dead = context.get_stream(DEAD_STREAM).await.map_err(js)?;
+        let messages = dead.info().await.map_err(js)?.state.messages;
+        self.metrics.dead.set(messages as i64);
+        Ok(())
+    }
+}
