@@ -87,10 +87,13 @@ fn init_tracing() {
     init_tracing_at("info");
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `level`).
+/// Logs to stderr, filtered by `RUST_LOG` (default `level`), never arkworks' `gr1cs` spans.
 fn init_tracing_at(level: &str) {
+    // arkworks' gadgets open `gr1cs` spans whose fields Debug-format the whole constraint
+    // system: enabled, they turn loading a prover's keys from seconds into minutes.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level))
+        .add_directive("gr1cs=off".parse().expect("a valid directive"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -99,8 +102,7 @@ fn init_tracing_at(level: &str) {
 
 /// Completes on Ctrl-C or SIGTERM.
 async fn shutdown_signal() -> std::io::Result<()> {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         interrupted = tokio::signal::ctrl_c() => interrupted,
         _ = terminate.recv() => Ok(()),

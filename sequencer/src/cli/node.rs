@@ -14,13 +14,13 @@ use verity_circuits::circuit::CircuitSize;
 use verity_prover::{BatchProver, KeyDirectory};
 
 use super::wallet::parse_private_key;
+use crate::fleet::metrics::FleetMetrics;
+use crate::fleet::QueueConfig;
 use crate::l1::deploy::Deployment;
 use crate::node::mempool::MempoolConfig;
 use crate::node::sequencer::SequencerConfig;
 use crate::node::submitter::SubmitterConfig;
 use crate::node::watcher::WatcherConfig;
-use crate::fleet::metrics::FleetMetrics;
-use crate::fleet::QueueConfig;
 use crate::node::{Node, NodeConfig, Proving};
 
 /// What every node takes, whichever L1 it runs on.

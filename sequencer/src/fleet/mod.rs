@@ -172,12 +172,9 @@ pub async fn ensure_layout(
         .await
         .map_err(js)?;
     for slots in sizes {
-        jobs.get_or_create_consumer(
-            &job_consumer(*slots),
-            jobs_consumer_config(*slots, config),
-        )
-        .await
-        .map_err(js)?;
+        jobs.get_or_create_consumer(&job_consumer(*slots), jobs_consumer_config(*slots, config))
+            .await
+            .map_err(js)?;
     }
     let results = context
         .get_or_create_stream(stream::Config {
@@ -237,10 +234,5 @@ async fn dead_letter(
     job: Option<JobMessage>,
 ) -> Result<(), FleetError> {
     tracing::error!(batch = number, %reason, "job dead-lettered");
-    publish_json(
-        context,
-        dead_subject(number),
-        &DeadLetter { reason, job },
-    )
-    .await
+    publish_json(context, dead_subject(number), &DeadLetter { reason, job }).await
 }

@@ -84,15 +84,25 @@ impl JobQueue {
         let context = jetstream::new(client);
         let sizes: Vec<usize> = self.verifying_keys.keys().copied().collect();
         ensure_layout(&context, &self.config, &sizes).await?;
-        let results: consumer::PullConsumer = context
+        let mut results: consumer::PullConsumer = context
             .get_stream(RESULTS_STREAM)
             .await
             .map_err(js)?
             .get_consumer(RESULTS_CONSUMER)
             .await
             .map_err(js)?;
+        let backlog = results.info().await.map_err(js)?.num_pending;
         let mut messages = results.messages().await.map_err(js)?;
-        tracing::info!(url = %self.config.url, "proving through the prover queue");
+        tracing::info!(url = %self.config.url, backlog, "proving through the prover queue");
+        // Results that arrived while the node was down come first, so their batches are not
+        // queued again.
+        for _ in 0..backlog {
+            match messages.next().await {
+                Some(Ok(message)) => self.take(&context, message).await?,
+                Some(Err(error)) => return Err(js(error)),
+                None => break,
+            }
+        }
         let mut tick = tokio::time::interval(self.config.poll);
         let mut last_logged = None;
         loop {
@@ -107,16 +117,23 @@ impl JobQueue {
                     }
                 }
                 message = messages.next() => match message {
-                    Some(Ok(message)) => {
-                        let (message, acker) = message.split();
-                        self.take_result(&context, &message.payload).await?;
-                        acker.ack().await.map_err(js)?;
-                    }
+                    Some(Ok(message)) => self.take(&context, message).await?,
                     Some(Err(error)) => return Err(js(error)),
                     None => return Err(FleetError::JetStream("results stream ended".into())),
                 },
             }
         }
+    }
+
+    /// Handles a result message and acknowledges it.
+    async fn take(
+        &mut self,
+        context: &jetstream::Context,
+        message: jetstream::Message,
+    ) -> Result<(), FleetError> {
+        let (message, acker) = message.split();
+        self.take_result(context, &message.payload).await?;
+        acker.ack().await.map_err(js)
     }
 
     fn snapshot(&self) -> (i64, i64, u64, u64, i64) {

@@ -77,11 +77,25 @@ pub async fn run(
                     .fetch()
                     .max_messages(1)
                     .expires(config.fetch_wait)
-                    .messages() => fetched.map_err(js)?,
+                    .messages() => fetched,
             };
-            let mut fetched = fetched;
+            // The client reconnects by itself; a failed pull is retried, not fatal.
+            let mut fetched = match fetched {
+                Ok(fetched) => fetched,
+                Err(error) => {
+                    tracing::warn!(%error, "pulling a job");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
             while let Some(message) = fetched.next().await {
-                let message = message.map_err(js)?;
+                let message = match message {
+                    Ok(message) => message,
+                    Err(error) => {
+                        tracing::warn!(%error, "pulling a job");
+                        continue;
+                    }
+                };
                 match handle(&context, &config, circuit, message, &metrics, &mut shutdown).await? {
                     Handled::Next => {}
                     Handled::Stopped => return Ok(metrics.done.get()),

@@ -18,14 +18,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::B256;
 use alloy::providers::DynProvider;
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
-use ark_bn254::Bn254;
-use ark_groth16::VerifyingKey;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::BatchProver;
 
@@ -132,9 +132,10 @@ impl Proving {
                 .values()
                 .map(|p| (p.size(), p.verifying_key()))
                 .collect(),
-            Proving::Fleet { verifying_keys, .. } => {
-                verifying_keys.iter().map(|(size, vk)| (*size, vk)).collect()
-            }
+            Proving::Fleet { verifying_keys, .. } => verifying_keys
+                .iter()
+                .map(|(size, vk)| (*size, vk))
+                .collect(),
         }
     }
 }

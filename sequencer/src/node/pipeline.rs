@@ -95,7 +95,10 @@ fn prove(config: &PipelineConfig, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, P
                 return None;
             }
             tracing::info!(batch = number, proving_seconds, "batch proven");
-            Some((number, proof_record(&proof, proving_seconds, "local".into())))
+            Some((
+                number,
+                proof_record(&proof, proving_seconds, "local".into()),
+            ))
         })
         .collect()
 }

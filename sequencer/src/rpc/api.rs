@@ -81,6 +81,8 @@ pub struct ProofInfo {
     pub public_signals: serde_json::Value,
     /// Seconds the proof took.
     pub proving_seconds: f64,
+    /// Who proved it: `local`, or the fleet worker's name.
+    pub prover: String,
 }
 
 /// A sealed batch.

@@ -181,6 +181,7 @@ impl VerityApiServer for RpcContext {
                 proof: p.proof,
                 public_signals: verity_prover::snarkjs::public_signals(&[record.batch.commitment]),
                 proving_seconds: p.proving_seconds,
+                prover: p.prover,
             });
         let batch = record.batch;
         Ok(BatchInfo {

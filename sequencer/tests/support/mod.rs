@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod nats;
 pub mod node;
 
 use std::collections::BTreeMap;
@@ -178,12 +179,27 @@ pub async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
     call.send().await.unwrap().watch().await.unwrap();
 }
 
-/// A node for `deployment` (submitting through `l1`) with `prover`'s circuit, its database in
-/// `dir`, taking L1 events at `confirmations`, sealing batches after `interval_ms`.
+/// A node for `deployment` (submitting through `l1`) proving locally with `prover`'s
+/// circuit, its database in `dir`, taking L1 events at `confirmations`, sealing batches
+/// after `interval_ms`.
 pub async fn start_node(
     deployment: &Deployment,
     l1: DynProvider,
     prover: std::sync::Arc<BatchProver>,
+    dir: &std::path::Path,
+    confirmations: u64,
+    interval_ms: u64,
+) -> verity_sequencer::node::Node {
+    let provers = [(SIZE.slots, prover)].into_iter().collect();
+    let proving = verity_sequencer::node::Proving::Local(provers);
+    start_node_with(deployment, l1, proving, dir, confirmations, interval_ms).await
+}
+
+/// [`start_node`] proving the way `proving` says.
+pub async fn start_node_with(
+    deployment: &Deployment,
+    l1: DynProvider,
+    proving: verity_sequencer::node::Proving,
     dir: &std::path::Path,
     confirmations: u64,
     interval_ms: u64,
@@ -193,7 +209,7 @@ pub async fn start_node(
     use verity_sequencer::node::sequencer::SequencerConfig;
     use verity_sequencer::node::submitter::SubmitterConfig;
     use verity_sequencer::node::watcher::WatcherConfig;
-    use verity_sequencer::node::{Node, NodeConfig, Proving};
+    use verity_sequencer::node::{Node, NodeConfig};
     let config = NodeConfig {
         data_dir: dir.to_owned(),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
@@ -220,8 +236,7 @@ pub async fn start_node(
         },
         parallel_proofs: 2,
     };
-    let provers = [(SIZE.slots, prover)].into_iter().collect();
-    Node::start(config, Proving::Local(provers), l1).await.unwrap()
+    Node::start(config, proving, l1).await.unwrap()
 }
 
 /// Polls `check` every 100 ms until it gives a value, for at most `seconds`.
