@@ -8,7 +8,6 @@ mod support;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy::providers::Provider;
@@ -19,7 +18,6 @@ use ark_groth16::Proof;
 use ark_serialize::CanonicalSerialize;
 use async_nats::jetstream;
 use futures::StreamExt;
-use support::nats::NatsServer;
 use support::node::*;
 use support::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -27,6 +25,7 @@ use tokio::sync::mpsc;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::{BatchProver, KeyDirectory};
 use verity_sequencer::fleet::metrics::FleetMetrics;
+use verity_sequencer::fleet::server::NatsServer;
 use verity_sequencer::fleet::{job_consumer, JobMessage, QueueConfig, ResultMessage};
 use verity_sequencer::l1::contracts::Rollup;
 use verity_sequencer::node::{Node, Proving};
@@ -72,7 +71,7 @@ async fn fleet() -> Fleet {
         prover,
         keys,
         data: tempfile::tempdir().unwrap(),
-        nats: NatsServer::start(),
+        nats: NatsServer::start().expect("nats-server (installed by scripts/setup.sh)"),
     }
 }
 

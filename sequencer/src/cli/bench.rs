@@ -42,6 +42,8 @@ pub enum BenchCommand {
     /// Rebuilding the state from a local anvil's L1 data (batches and operations per second),
     /// and the L1 gas of one exodus exit.
     Reconstruct(super::reconstruct_bench::ReconstructBenchArgs),
+    /// Proving throughput of the prover fleet with 1, 2, … workers, one core each.
+    Fleet(super::fleet_bench::FleetBenchArgs),
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -98,6 +100,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Gas(args) => super::gas::run(args),
         BenchCommand::Ingest(args) => super::ingest::run(args),
         BenchCommand::Reconstruct(args) => super::reconstruct_bench::run(args),
+        BenchCommand::Fleet(args) => super::fleet_bench::run(args),
     }
 }
 

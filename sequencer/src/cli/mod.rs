@@ -4,6 +4,7 @@ mod bench;
 mod circuit;
 mod deploy;
 mod devnet;
+mod fleet_bench;
 mod gas;
 mod ingest;
 mod node;

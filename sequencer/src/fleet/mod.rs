@@ -20,6 +20,7 @@
 
 pub mod metrics;
 pub mod queue;
+pub mod server;
 pub mod worker;
 
 use std::time::Duration;

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-pub mod nats;
 pub mod node;
 
 use std::collections::BTreeMap;
