@@ -96,9 +96,11 @@ pub async fn run(
                         continue;
                     }
                 };
-                match handle(&context, &config, circuit, message, &metrics, &mut shutdown).await? {
-                    Handled::Next => {}
-                    Handled::Stopped => return Ok(metrics.done.get()),
+                let handled =
+                    handle(&context, &config, circuit, message, &metrics, &mut shutdown).await?;
+                metrics.log();
+                if let Handled::Stopped = handled {
+                    return Ok(metrics.done.get());
                 }
             }
         }
