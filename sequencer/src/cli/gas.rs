@@ -136,33 +136,12 @@ async fn measure<P: Provider>(
     };
     let deployment = deploy(provider, &config).await?;
     let rollup = Rollup::new(deployment.rollup, provider);
-    let keys: Vec<PrivateKey> = (0..size.slots)
-        .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
-        .collect();
+    let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
     let mut state = State::new(StateConfig {
         depth: size.depth,
         domain: deployment.domain(),
     })?;
 
-    let deposits: Vec<Deposit> = keys
-        .iter()
-        .map(|k| Deposit {
-            pubkey: k.public_key(),
-            l1_address: user,
-            token: 0,
-            amount: 10u128.pow(18),
-        })
-        .collect();
-    for d in &deposits {
-        rollup
-            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
-            .from(user)
-            .value(U256::from(d.amount))
-            .send()
-            .await?
-            .watch()
-            .await?;
-    }
     let (after, batch, proof) = prove_batch(
         prover,
         &state,
@@ -254,4 +233,36 @@ pub(super) fn prove_batch(
     let witness = BatchWitness::build(pre, &batch, prover.size())?;
     let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
     Ok((next, batch, proof))
+}
+
+/// One key per slot, each credited 1 ETH by a deposit `user` makes on L1: the keys and the
+/// deposits, in queue order.
+pub(super) async fn fund_slots<P: Provider>(
+    rollup: &Rollup::RollupInstance<P>,
+    slots: usize,
+    user: Address,
+) -> anyhow::Result<(Vec<PrivateKey>, Vec<Deposit>)> {
+    let keys: Vec<PrivateKey> = (0..slots)
+        .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
+        .collect();
+    let deposits: Vec<Deposit> = keys
+        .iter()
+        .map(|k| Deposit {
+            pubkey: k.public_key(),
+            l1_address: user,
+            token: 0,
+            amount: 10u128.pow(18),
+        })
+        .collect();
+    for d in &deposits {
+        rollup
+            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
+            .from(user)
+            .value(U256::from(d.amount))
+            .send()
+            .await?
+            .watch()
+            .await?;
+    }
+    Ok((keys, deposits))
 }

@@ -13,15 +13,14 @@ use anyhow::{ensure, Context};
 use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::CircuitSize;
-use verity_circuits::eddsa::PrivateKey;
-use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
+use verity_circuits::ops::{L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 
-use super::gas::{anvil_binary, prove_batch};
+use super::gas::{anvil_binary, fund_slots, prove_batch};
 use crate::l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
 use crate::l1::deploy::{deploy, DeployConfig};
 use crate::reconstruct::{ReconstructConfig, Reconstructor};
@@ -82,28 +81,7 @@ pub fn run(args: ReconstructBenchArgs) -> anyhow::Result<()> {
         )
         .await?;
         let rollup = Rollup::new(deployment.rollup, provider.clone());
-        let keys: Vec<PrivateKey> = (0..size.slots)
-            .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
-            .collect();
-        let deposits: Vec<Deposit> = keys
-            .iter()
-            .map(|k| Deposit {
-                pubkey: k.public_key(),
-                l1_address: user,
-                token: 0,
-                amount: 10u128.pow(18),
-            })
-            .collect();
-        for d in &deposits {
-            rollup
-                .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
-                .from(user)
-                .value(U256::from(d.amount))
-                .send()
-                .await?
-                .watch()
-                .await?;
-        }
+        let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
 
         let mut state = State::new(StateConfig {
             depth: size.depth,

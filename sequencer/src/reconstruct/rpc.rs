@@ -18,7 +18,9 @@ use crate::node::events::BatchEvent;
 use crate::rpc::api::{
     AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, TokenInfo, TxInfo, VerityApiServer,
 };
-use crate::rpc::server::{account_info, account_proof, codes, error, forward_events, parse_key};
+use crate::rpc::server::{
+    account_info, account_proof, codes, error, forward_events, parse_key, token_infos,
+};
 
 /// What the read-only handlers read.
 #[derive(Clone)]
@@ -84,16 +86,7 @@ impl VerityApiServer for ReadOnlyRpc {
 
     async fn tokens(&self) -> RpcResult<Vec<TokenInfo>> {
         let view = self.view.read().expect("view lock");
-        Ok(view
-            .meta
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(id, address)| TokenInfo {
-                id: id as u32,
-                address: *address,
-            })
-            .collect())
+        Ok(token_infos(&view.meta.tokens))
     }
 
     async fn chain_info(&self) -> RpcResult<ChainInfo> {

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::PendingSubscriptionSink;
@@ -203,15 +203,7 @@ impl VerityApiServer for RpcContext {
 
     async fn tokens(&self) -> RpcResult<Vec<TokenInfo>> {
         let status = self.sequencer.status().await.ok_or_else(unavailable)?;
-        Ok(status
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(id, address)| TokenInfo {
-                id: id as u32,
-                address: *address,
-            })
-            .collect())
+        Ok(token_infos(&status.tokens))
     }
 
     async fn chain_info(&self) -> RpcResult<ChainInfo> {
@@ -246,6 +238,18 @@ impl VerityApiServer for RpcContext {
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         forward_events(pending, &self.events).await
     }
+}
+
+/// Registered tokens by id (id 0, ETH, is the zero address).
+pub(crate) fn token_infos(tokens: &[Address]) -> Vec<TokenInfo> {
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(id, address)| TokenInfo {
+            id: id as u32,
+            address: *address,
+        })
+        .collect()
 }
 
 /// `index`'s leaf and Merkle path in `state`, the state after `batch`.
