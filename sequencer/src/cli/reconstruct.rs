@@ -35,7 +35,7 @@ pub struct ReconstructArgs {
     #[arg(long, default_value_t = ReconstructConfig::default().max_range)]
     pub max_range: u64,
     /// After catching up, serve the state read-only (JSON-RPC, HTTP and WebSocket) on this
-    /// address and keep following L1 until Ctrl-C.
+    /// address and keep following L1 until Ctrl-C or SIGTERM.
     #[arg(long)]
     pub rpc_addr: Option<SocketAddr>,
     /// How often to poll L1 while serving, milliseconds.
@@ -82,9 +82,11 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
         println!("{}", json!({ "rpc_addr": rpc_addr }));
         tracing::info!(%rpc_addr, "read-only JSON-RPC listening; following L1");
         let poll = Duration::from_millis(args.poll_ms);
+        let shutdown = super::shutdown_signal();
+        tokio::pin!(shutdown);
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
+                _ = &mut shutdown => break,
                 _ = tokio::time::sleep(poll) => match reconstructor.sync().await {
                     Ok(report) if report.batches > 0 => {
                         tracing::info!(batch = report.batch, root = %report.root, "caught up");
