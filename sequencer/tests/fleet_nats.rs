@@ -193,6 +193,21 @@ impl Worker {
     }
 }
 
+/// `GET /metrics` from `metrics` served on a free port.
+async fn scrape(metrics: &FleetMetrics) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = metrics.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nhost: verity\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}
+
 /// Every `BatchFinalized` on L1, in log order.
 async fn finalized_on_l1(chain: &Chain) -> Vec<u64> {
     let filter = Filter::new()
@@ -334,6 +349,11 @@ async fn a_garbage_proof_is_rejected_and_the_batch_proven_again() {
         (metrics.failed.get() == 1).then_some(())
     })
     .await;
+    let scraped = scrape(&metrics).await;
+    assert!(
+        scraped.contains("verity_fleet_jobs_failed_total 1"),
+        "{scraped}"
+    );
 
     let mut honest = fleet.worker("honest", 2);
     let batches = fleet.all_final(&node, 1).await;
