@@ -58,7 +58,7 @@ pub async fn run(
         return Err(FleetError::Keys("no proving keys".into()));
     }
     let client = async_nats::connect(&config.url).await?;
-    let context = jetstream::new(client);
+    let context = jetstream::new(client.clone());
     tokio::pin!(shutdown);
     let found = tokio::select! {
         _ = &mut shutdown => None,
@@ -100,6 +100,8 @@ pub async fn run(
                     handle(&context, &config, circuit, message, &metrics, &mut shutdown).await?;
                 metrics.log();
                 if let Handled::Stopped = handled {
+                    // The give-back is only queued in the client: send it before exiting.
+                    client.flush().await.map_err(js)?;
                     return Ok(metrics.done.get());
                 }
             }
