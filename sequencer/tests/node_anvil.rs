@@ -142,6 +142,9 @@ async fn refusals_are_clear_errors_and_change_nothing() {
         "{message}"
     );
 
+    // The server closes the connection it refused; a pooled client could reuse it before
+    // seeing the close, so the checks go through a fresh connection.
+    let rpc = client(&node);
     let after = rpc.chain_info().await.unwrap();
     assert_eq!(after.latest_closed, before.latest_closed);
     assert_eq!(after.pending_transactions, 1);
