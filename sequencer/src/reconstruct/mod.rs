@@ -179,30 +179,22 @@ impl Reconstructor {
                 dir.display()
             )));
         }
-        let meta = store
-            .reconstructed_meta()?
-            .unwrap_or_else(|| genesis_meta(&deployment));
-        if (meta.chain_id, meta.rollup) != (deployment.chain_id, deployment.rollup) {
+        let (view, queue) = load(&store, &deployment)?;
+        if (view.meta.chain_id, view.meta.rollup) != (deployment.chain_id, deployment.rollup) {
             return Err(ReconstructError::Directory(format!(
                 "{} reconstructs rollup {} on chain {}, not this deployment",
                 dir.display(),
-                meta.rollup,
-                meta.chain_id
+                view.meta.rollup,
+                view.meta.chain_id
             )));
         }
-        let (state, batch) = restore_state(&store, &deployment, &meta)?;
-        let queue = store
-            .queue_from(meta.priority_consumed)?
-            .into_iter()
-            .map(|(_, op)| op)
-            .collect();
         let (events, _) = broadcast::channel(1024);
         Ok(Reconstructor {
             config,
             provider,
             deployment,
             store,
-            view: Arc::new(RwLock::new(View { state, batch, meta })),
+            view: Arc::new(RwLock::new(view)),
             queue,
             events,
         })
@@ -283,18 +275,9 @@ impl Reconstructor {
 
     /// Goes back to what the database holds: the end of the last committed block range.
     fn reload(&mut self) -> Result<(), ReconstructError> {
-        let meta = self
-            .store
-            .reconstructed_meta()?
-            .unwrap_or_else(|| genesis_meta(&self.deployment));
-        let (state, batch) = restore_state(&self.store, &self.deployment, &meta)?;
-        self.queue = self
-            .store
-            .queue_from(meta.priority_consumed)?
-            .into_iter()
-            .map(|(_, op)| op)
-            .collect();
-        *self.view.write().expect("view lock") = View { state, batch, meta };
+        let (view, queue) = load(&self.store, &self.deployment)?;
+        *self.view.write().expect("view lock") = view;
+        self.queue = queue;
         Ok(())
     }
 
@@ -498,6 +481,24 @@ impl Reconstructor {
         });
         Ok(())
     }
+}
+
+/// What the database holds: the state as of its last committed block range and the queued
+/// operations no batch consumed yet (a fresh directory: genesis).
+fn load(
+    store: &Store,
+    deployment: &Deployment,
+) -> Result<(View, VecDeque<PriorityOp>), ReconstructError> {
+    let meta = store
+        .reconstructed_meta()?
+        .unwrap_or_else(|| genesis_meta(deployment));
+    let (state, batch) = restore_state(store, deployment, &meta)?;
+    let queue = store
+        .queue_from(meta.priority_consumed)?
+        .into_iter()
+        .map(|(_, op)| op)
+        .collect();
+    Ok((View { state, batch, meta }, queue))
 }
 
 /// Where a reconstruction of `deployment` starts: its deployment block, ETH only, no queue.
