@@ -80,6 +80,22 @@ pub enum AccountQuery {
     Key(PublicKey),
 }
 
+impl AccountQuery {
+    /// The accounts of `state` the query names, by index.
+    pub fn resolve(&self, state: &State) -> Vec<(AccountIndex, Account)> {
+        let indices: Vec<AccountIndex> = match self {
+            AccountQuery::Index(index) => vec![*index],
+            AccountQuery::Key(key) => (0..state.token_count())
+                .flat_map(|token| state.accounts_of(key, token).to_vec())
+                .collect(),
+        };
+        indices
+            .into_iter()
+            .filter_map(|index| state.account(index).map(|a| (index, *a)))
+            .collect()
+    }
+}
+
 /// The sequencer's position as the RPC reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SequencerStatus {
@@ -555,18 +571,7 @@ impl Sequencer {
                 }
             }
             Command::Accounts { query, reply } => {
-                let state = builder.state();
-                let indices: Vec<AccountIndex> = match query {
-                    AccountQuery::Index(index) => vec![index],
-                    AccountQuery::Key(key) => (0..state.token_count())
-                        .flat_map(|token| state.accounts_of(&key, token).to_vec())
-                        .collect(),
-                };
-                let found = indices
-                    .into_iter()
-                    .filter_map(|index| state.account(index).map(|a| (index, *a)))
-                    .collect();
-                let _ = reply.send(found);
+                let _ = reply.send(query.resolve(builder.state()));
             }
             Command::L1(events) => self.take_l1(builder, events, writer),
             Command::Finalized(number) => self.finalized(number)?,

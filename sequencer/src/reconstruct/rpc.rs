@@ -19,7 +19,7 @@ use crate::rpc::api::{
     AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, TokenInfo, TxInfo, VerityApiServer,
 };
 use crate::rpc::server::{
-    account_info, account_proof, codes, error, forward_events, parse_key, token_infos,
+    account_proof, account_query, codes, error, forward_events, found_accounts, token_infos,
 };
 
 /// What the read-only handlers read.
@@ -53,26 +53,8 @@ impl VerityApiServer for ReadOnlyRpc {
     }
 
     async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>> {
-        let view = self.view.read().expect("view lock");
-        let state = &view.state;
-        let found: Vec<AccountInfo> = match account {
-            AccountRef::Index(index) => state
-                .account(index)
-                .map(|a| account_info(index, a))
-                .into_iter()
-                .collect(),
-            AccountRef::Key(text) => {
-                let key = parse_key(&text)?;
-                (0..state.token_count())
-                    .flat_map(|token| state.accounts_of(&key, token))
-                    .filter_map(|index| state.account(*index).map(|a| account_info(*index, a)))
-                    .collect()
-            }
-        };
-        if found.is_empty() {
-            return Err(error(codes::NOT_FOUND, "unknown account"));
-        }
-        Ok(found)
+        let query = account_query(account)?;
+        found_accounts(query.resolve(&self.view.read().expect("view lock").state))
     }
 
     async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {

@@ -68,7 +68,7 @@ fn unavailable() -> ErrorObjectOwned {
 }
 
 /// The RPC form of an account.
-pub(crate) fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
+fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
     AccountInfo {
         index,
         public_key: PublicKeyJson::from(&account.pubkey),
@@ -79,8 +79,24 @@ pub(crate) fn account_info(index: AccountIndex, account: &Account) -> AccountInf
     }
 }
 
+/// The accounts a `verity_getAccount` parameter names.
+pub(crate) fn account_query(account: AccountRef) -> Result<AccountQuery, ErrorObjectOwned> {
+    Ok(match account {
+        AccountRef::Index(index) => AccountQuery::Index(index),
+        AccountRef::Key(text) => AccountQuery::Key(parse_key(&text)?),
+    })
+}
+
+/// `verity_getAccount`'s answer: the accounts found, or not found.
+pub(crate) fn found_accounts(found: Vec<(AccountIndex, Account)>) -> RpcResult<Vec<AccountInfo>> {
+    if found.is_empty() {
+        return Err(error(codes::NOT_FOUND, "unknown account"));
+    }
+    Ok(found.iter().map(|(i, a)| account_info(*i, a)).collect())
+}
+
 /// A packed public key parameter.
-pub(crate) fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
+fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
     let bytes = hex::decode(text.trim_start_matches("0x"))
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
@@ -145,19 +161,12 @@ impl VerityApiServer for RpcContext {
     }
 
     async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>> {
-        let query = match account {
-            AccountRef::Index(index) => AccountQuery::Index(index),
-            AccountRef::Key(text) => AccountQuery::Key(parse_key(&text)?),
-        };
         let found = self
             .sequencer
-            .accounts(query)
+            .accounts(account_query(account)?)
             .await
             .ok_or_else(unavailable)?;
-        if found.is_empty() {
-            return Err(error(codes::NOT_FOUND, "unknown account"));
-        }
-        Ok(found.iter().map(|(i, a)| account_info(*i, a)).collect())
+        found_accounts(found)
     }
 
     async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {
