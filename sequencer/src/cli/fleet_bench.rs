@@ -10,7 +10,7 @@ use anyhow::{ensure, Context};
 use ark_bn254::Bn254;
 use ark_groth16::Proof;
 use ark_serialize::CanonicalDeserialize;
-use async_nats::jetstream::{self, consumer};
+use async_nats::jetstream;
 use clap::Args;
 use futures::StreamExt;
 use serde_json::json;
@@ -19,10 +19,7 @@ use verity_circuits::ops::OpType;
 use verity_prover::KeyDirectory;
 
 use crate::fleet::server::NatsServer;
-use crate::fleet::{
-    ensure_layout, job_consumer, job_subject, JobMessage, QueueConfig, ResultMessage, JOBS_STREAM,
-    RESULTS_CONSUMER, RESULTS_STREAM,
-};
+use crate::fleet::{ensure_layout, job_subject, JobMessage, QueueConfig, ResultMessage};
 use crate::workload::Workload;
 
 /// `verity bench fleet` arguments.
@@ -124,7 +121,7 @@ async fn prove_all(
         ack_wait: Duration::from_secs(120),
         ..QueueConfig::new(server.url.clone())
     };
-    ensure_layout(&context, &config, &[slots]).await?;
+    let mut layout = ensure_layout(&context, &config, &[slots]).await?;
 
     let exe = std::env::current_exe()?;
     let mut workers = Workers(Vec::new());
@@ -145,12 +142,7 @@ async fn prove_all(
             .stdout(Stdio::null());
         workers.0.push(command.spawn()?);
     }
-    let mut jobs_consumer: consumer::PullConsumer = context
-        .get_stream(JOBS_STREAM)
-        .await?
-        .get_consumer(&job_consumer(slots))
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let jobs_consumer = &mut layout.job_consumers[0];
     let deadline = Instant::now() + Duration::from_secs(120);
     while jobs_consumer.info().await?.num_waiting < count {
         ensure!(
@@ -177,13 +169,7 @@ async fn prove_all(
             .await?
             .await?;
     }
-    let results: consumer::PullConsumer = context
-        .get_stream(RESULTS_STREAM)
-        .await?
-        .get_consumer(RESULTS_CONSUMER)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let mut messages = results.messages().await?;
+    let mut messages = layout.results.messages().await?;
     let mut proven = vec![false; jobs.len()];
     while proven.iter().any(|done| !done) {
         let message = messages.next().await.context("results ended")??;

@@ -156,12 +156,24 @@ fn jobs_consumer_config(slots: usize, config: &QueueConfig) -> consumer::pull::C
     }
 }
 
+/// The broker's side of the fleet, as [`ensure_layout`] found or made it.
+pub struct Layout {
+    /// The jobs stream.
+    pub jobs: stream::Stream,
+    /// The jobs consumer of each size, in the order the sizes were given.
+    pub job_consumers: Vec<consumer::PullConsumer>,
+    /// The node's consumer of results.
+    pub results: consumer::PullConsumer,
+    /// The dead-letter stream.
+    pub dead: stream::Stream,
+}
+
 /// Creates (or finds) the three streams and the consumers for `sizes`.
 pub async fn ensure_layout(
     context: &jetstream::Context,
     config: &QueueConfig,
     sizes: &[usize],
-) -> Result<(), FleetError> {
+) -> Result<Layout, FleetError> {
     let jobs = context
         .get_or_create_stream(stream::Config {
             name: JOBS_STREAM.into(),
@@ -172,10 +184,13 @@ pub async fn ensure_layout(
         })
         .await
         .map_err(js)?;
+    let mut job_consumers = Vec::new();
     for slots in sizes {
-        jobs.get_or_create_consumer(&job_consumer(*slots), jobs_consumer_config(*slots, config))
+        let consumer = jobs
+            .get_or_create_consumer(&job_consumer(*slots), jobs_consumer_config(*slots, config))
             .await
             .map_err(js)?;
+        job_consumers.push(consumer);
     }
     let results = context
         .get_or_create_stream(stream::Config {
@@ -187,7 +202,7 @@ pub async fn ensure_layout(
         })
         .await
         .map_err(js)?;
-    results
+    let results = results
         .get_or_create_consumer(
             RESULTS_CONSUMER,
             consumer::pull::Config {
@@ -199,7 +214,7 @@ pub async fn ensure_layout(
         )
         .await
         .map_err(js)?;
-    context
+    let dead = context
         .get_or_create_stream(stream::Config {
             name: DEAD_STREAM.into(),
             subjects: vec!["verity.dead.>".into()],
@@ -208,7 +223,12 @@ pub async fn ensure_layout(
         })
         .await
         .map_err(js)?;
-    Ok(())
+    Ok(Layout {
+        jobs,
+        job_consumers,
+        results,
+        dead,
+    })
 }
 
 /// Waits for the ack of a JetStream publish.

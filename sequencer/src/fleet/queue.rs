@@ -8,7 +8,7 @@ use std::time::Duration;
 use ark_bn254::Bn254;
 use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::CanonicalDeserialize;
-use async_nats::jetstream::{self, consumer};
+use async_nats::jetstream::{self, stream};
 use futures::StreamExt;
 use tokio::sync::broadcast;
 use verity_circuits::circuit::BatchWitness;
@@ -16,9 +16,8 @@ use verity_prover::keys::verifying_key_hash;
 
 use super::metrics::FleetMetrics;
 use super::{
-    dead_letter, ensure_layout, job_consumer, job_subject, js, publish_json, FleetError,
-    JobMessage, QueueConfig, ResultMessage, DEAD_STREAM, JOBS_STREAM, RESULTS_CONSUMER,
-    RESULTS_STREAM,
+    dead_letter, ensure_layout, job_subject, js, publish_json, FleetError, JobMessage, Layout,
+    QueueConfig, ResultMessage,
 };
 use crate::node::events::{BatchEvent, BatchStatus};
 use crate::node::pipeline::proof_record;
@@ -83,16 +82,9 @@ impl JobQueue {
         let client = async_nats::connect(&self.config.url).await?;
         let context = jetstream::new(client);
         let sizes: Vec<usize> = self.verifying_keys.keys().copied().collect();
-        ensure_layout(&context, &self.config, &sizes).await?;
-        let mut results: consumer::PullConsumer = context
-            .get_stream(RESULTS_STREAM)
-            .await
-            .map_err(js)?
-            .get_consumer(RESULTS_CONSUMER)
-            .await
-            .map_err(js)?;
-        let backlog = results.info().await.map_err(js)?.num_pending;
-        let mut messages = results.messages().await.map_err(js)?;
+        let mut layout = ensure_layout(&context, &self.config, &sizes).await?;
+        let backlog = layout.results.cached_info().num_pending;
+        let mut messages = layout.results.messages().await.map_err(js)?;
         tracing::info!(url = %self.config.url, backlog, "proving through the prover queue");
         // Results that arrived while the node was down come first, so their batches are not
         // queued again.
@@ -108,8 +100,8 @@ impl JobQueue {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    self.queue_new(&context).await?;
-                    self.refresh_gauges(&context, &sizes).await?;
+                    self.queue_new(&context, &layout.jobs).await?;
+                    self.refresh_gauges(&mut layout).await?;
                     let now = self.snapshot();
                     if last_logged != Some(now) {
                         self.metrics.log();
@@ -149,7 +141,11 @@ impl JobQueue {
 
     /// Queues the job of every unproven batch not queued yet, unless the stream still holds
     /// one (queued before a restart).
-    async fn queue_new(&mut self, context: &jetstream::Context) -> Result<(), FleetError> {
+    async fn queue_new(
+        &mut self,
+        context: &jetstream::Context,
+        jobs: &stream::Stream,
+    ) -> Result<(), FleetError> {
         let from = self.store.finalized_meta()?.batch + 1;
         self.queued.retain(|number, _| *number >= from);
         for number in self.store.unproven_from(from)? {
@@ -159,7 +155,6 @@ impl JobQueue {
             let Some(witness) = self.store.job(number)? else {
                 continue;
             };
-            let jobs = context.get_stream(JOBS_STREAM).await.map_err(js)?;
             let subject = job_subject(witness.size.slots, number);
             if let Ok(held) = jobs.get_last_raw_message_by_subject(&subject).await {
                 let attempt = serde_json::from_slice::<JobMessage>(&held.payload)
@@ -281,24 +276,16 @@ impl JobQueue {
     }
 
     /// Reads queued, in-flight and dead-lettered counts from the broker.
-    async fn refresh_gauges(
-        &self,
-        context: &jetstream::Context,
-        sizes: &[usize],
-    ) -> Result<(), FleetError> {
-        let jobs = context.get_stream(JOBS_STREAM).await.map_err(js)?;
+    async fn refresh_gauges(&self, layout: &mut Layout) -> Result<(), FleetError> {
         let (mut queued, mut in_flight) = (0, 0);
-        for slots in sizes {
-            let mut consumer: consumer::PullConsumer =
-                jobs.get_consumer(&job_consumer(*slots)).await.map_err(js)?;
+        for consumer in &mut layout.job_consumers {
             let info = consumer.info().await.map_err(js)?;
             queued += info.num_pending as i64;
             in_flight += info.num_ack_pending as i64;
         }
         self.metrics.queued.set(queued);
         self.metrics.in_flight.set(in_flight);
-        let mut dead = context.get_stream(DEAD_STREAM).await.map_err(js)?;
-        let messages = dead.info().await.map_err(js)?.state.messages;
+        let messages = layout.dead.info().await.map_err(js)?.state.messages;
         self.metrics.dead.set(messages as i64);
         Ok(())
     }

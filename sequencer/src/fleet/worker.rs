@@ -133,11 +133,11 @@ async fn try_circuits(
     let jobs = context.get_stream(JOBS_STREAM).await.map_err(js)?;
     let mut circuits = Vec::new();
     for prover in provers {
-        let mut consumer: consumer::PullConsumer = jobs
+        let consumer: consumer::PullConsumer = jobs
             .get_consumer(&job_consumer(prover.size().slots))
             .await
             .map_err(js)?;
-        let info = consumer.info().await.map_err(js)?;
+        let info = consumer.cached_info();
         circuits.push(Circuit {
             hash: verifying_key_hash(prover.verifying_key()),
             prover: prover.clone(),
