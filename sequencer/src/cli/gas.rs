@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use alloy::node_bindings::Anvil;
+use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use anyhow::{ensure, Context};
@@ -44,8 +44,16 @@ pub struct GasArgs {
     json: bool,
 }
 
-/// The anvil to run.
-pub(super) fn anvil_binary(explicit: Option<PathBuf>) -> PathBuf {
+/// Starts anvil (`explicit`, else $VERITY_ANVIL, else verifier-contracts' pinned build,
+/// else `anvil` on the PATH) with a block gas limit that holds the largest batches.
+pub(super) fn spawn_anvil(explicit: Option<PathBuf>) -> anyhow::Result<AnvilInstance> {
+    Ok(Anvil::at(anvil_binary(explicit))
+        .arg("--gas-limit")
+        .arg("1000000000")
+        .try_spawn()?)
+}
+
+fn anvil_binary(explicit: Option<PathBuf>) -> PathBuf {
     explicit
         .or_else(|| std::env::var_os("VERITY_ANVIL").map(PathBuf::from))
         .or_else(|| {
@@ -84,10 +92,7 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
             )?)
         })
         .collect::<anyhow::Result<_>>()?;
-    let anvil = Anvil::at(anvil_binary(args.anvil))
-        .arg("--gas-limit")
-        .arg("1000000000")
-        .try_spawn()?;
+    let anvil = spawn_anvil(args.anvil)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let rows = runtime.block_on(async {
         let provider = ProviderBuilder::new()

@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use anyhow::{ensure, Context};
@@ -20,7 +19,7 @@ use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 
-use super::gas::{anvil_binary, fund_slots, prove_batch};
+use super::gas::{fund_slots, prove_batch, spawn_anvil};
 use crate::l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
 use crate::l1::deploy::{deploy, DeployConfig};
 use crate::reconstruct::{ReconstructConfig, Reconstructor};
@@ -58,10 +57,7 @@ pub fn run(args: ReconstructBenchArgs) -> anyhow::Result<()> {
     };
     eprintln!("setting up {} slots at depth {}", size.slots, size.depth);
     let prover = BatchProver::new(size, setup(size, &mut rand::rngs::OsRng)?)?;
-    let anvil = Anvil::at(anvil_binary(args.anvil))
-        .arg("--gas-limit")
-        .arg("1000000000")
-        .try_spawn()?;
+    let anvil = spawn_anvil(args.anvil)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {
         let provider = ProviderBuilder::new()
