@@ -39,45 +39,35 @@ pub struct FleetMetrics {
 
 impl Default for FleetMetrics {
     fn default() -> Self {
-        let metrics = FleetMetrics {
-            queued: Gauge::default(),
-            in_flight: Gauge::default(),
-            done: Counter::default(),
-            failed: Counter::default(),
-            dead: Gauge::default(),
-            proving_seconds: Histogram::new(exponential_buckets(0.25, 2.0, 12)),
-            registry: Arc::new(Registry::default()),
-        };
+        let queued = Gauge::default();
+        let in_flight = Gauge::default();
+        let done = Counter::default();
+        let failed = Counter::default();
+        let dead = Gauge::default();
+        let proving_seconds = Histogram::new(exponential_buckets(0.25, 2.0, 12));
         let mut registry = Registry::with_prefix("verity_fleet");
-        registry.register(
-            "jobs_queued",
-            "Jobs waiting for a worker",
-            metrics.queued.clone(),
-        );
-        registry.register(
-            "jobs_in_flight",
-            "Jobs a worker holds",
-            metrics.in_flight.clone(),
-        );
-        registry.register("jobs_done", "Jobs proven", metrics.done.clone());
+        registry.register("jobs_queued", "Jobs waiting for a worker", queued.clone());
+        registry.register("jobs_in_flight", "Jobs a worker holds", in_flight.clone());
+        registry.register("jobs_done", "Jobs proven", done.clone());
         registry.register(
             "jobs_failed",
             "Failed attempts (invalid proofs, proving errors)",
-            metrics.failed.clone(),
+            failed.clone(),
         );
-        registry.register(
-            "jobs_dead",
-            "Jobs on the dead-letter subject",
-            metrics.dead.clone(),
-        );
+        registry.register("jobs_dead", "Jobs on the dead-letter subject", dead.clone());
         registry.register(
             "proving_seconds",
             "Seconds per proof",
-            metrics.proving_seconds.clone(),
+            proving_seconds.clone(),
         );
         FleetMetrics {
+            queued,
+            in_flight,
+            done,
+            failed,
+            dead,
+            proving_seconds,
             registry: Arc::new(registry),
-            ..metrics
         }
     }
 }
