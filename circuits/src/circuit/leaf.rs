@@ -33,7 +33,7 @@ impl LeafVar {
         let index_bits = (0..depth)
             .map(|i| Boolean::new_witness(cs.clone(), || Ok((update.index >> i) & 1 == 1)))
             .collect::<Result<Vec<_>, _>>()?;
-        let (before, empty) = AccountVar::new_witness(cs.clone(), Some(update.before))?;
+        let (before, empty) = AccountVar::new_witness(cs.clone(), Some(update.before_fields()))?;
         let path = MerklePathVar::new_witness(cs, || Ok(&update.proof))?;
         Ok(LeafVar {
             index_bits,

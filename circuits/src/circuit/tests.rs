@@ -11,7 +11,9 @@ use ark_ff::Field;
 use super::*;
 use crate::batch::Batch;
 use crate::eddsa::PrivateKey;
-use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
+use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, Payout, PriorityOp, Transfer, Withdraw};
+use crate::state::account::constraints::LeafFields;
+use crate::state::account::Account;
 
 const DOMAIN: Domain = Domain {
     chain_id: 31337,
@@ -199,15 +201,17 @@ fn rich_genesis() -> State {
 
 /// Builds the witness of a batch made by `fill` on the rich genesis (fee slot: account 0).
 fn witness_of(fill: impl FnOnce(&mut BatchBuilder<'_>)) -> (State, BatchWitness) {
-    let mut state = rich_genesis();
-    let pre = state.clone();
-    let mut builder = BatchBuilder::new(
-        &mut state,
-        SIZE.batch_params(),
-        1,
-        Fr::from(0u64),
-        fee_accounts(),
-    );
+    witness_on(rich_genesis(), fee_accounts(), fill)
+}
+
+/// Builds the witness of a batch made by `fill` on `pre` with the fee accounts `fees`.
+fn witness_on(
+    pre: State,
+    fees: BTreeMap<u32, u32>,
+    fill: impl FnOnce(&mut BatchBuilder<'_>),
+) -> (State, BatchWitness) {
+    let mut state = pre.clone();
+    let mut builder = BatchBuilder::new(&mut state, SIZE.batch_params(), 1, Fr::from(0u64), fees);
     fill(&mut builder);
     let batch = builder.seal();
     (
@@ -250,6 +254,7 @@ fn update_on(state: &State, index: u32) -> witness::LeafUpdate {
         before,
         after: before,
         proof: state.proof(index).unwrap(),
+        claimed_before: None,
     }
 }
 
@@ -544,6 +549,180 @@ fn nonce_past_two_to_the_32() {
     w.slots[0].first = update_on(&pre, 1);
     w.slots[0].second = update_on(&pre, 2);
     refused_by(w, "sender_nonce");
+}
+
+/// The state after every slot's leaf updates (before the fee credits).
+fn after_slots(pre: &State, witness: &BatchWitness) -> State {
+    let mut state = pre.clone();
+    for slot in &witness.slots {
+        for update in [&slot.first, &slot.second] {
+            if let Some(account) = update.after {
+                state.commit(&crate::state::Effect {
+                    updates: vec![(update.index, account)],
+                    fee: None,
+                    payout: None,
+                });
+            }
+        }
+    }
+    state
+}
+
+// Audit C-1: a leaf opened with other fields that pack to the same word. Each witness below
+// ends on the honest-looking root and commitment a dishonest prover would publish.
+
+#[test]
+fn c1_withdrawal_of_eth_from_an_account_of_another_token() {
+    let to = Address::repeat_byte(0x99);
+    let honest = Withdraw {
+        from: 3,
+        token: 1,
+        amount: 500_000,
+        fee: 0,
+        nonce: 0,
+        to,
+    };
+    let (pre, mut w) = witness_of(|b| {
+        b.push_l2(&L2Tx::sign_withdraw(honest, &key(2), &DOMAIN))
+            .unwrap();
+    });
+    let stolen = Withdraw { token: 0, ..honest };
+    let tx = L2Tx::sign_withdraw(stolen, &key(2), &DOMAIN);
+    w.slots[0].fields = witness::OpFields::of(&ExecutedOp::L2 { tx });
+    w.slots[0].first.claimed_before = Some(LeafFields::aliased(pre.account(3).unwrap(), 0, 0));
+    w.header.payout_hash = Payout {
+        recipient: to,
+        token: 0,
+        amount: 500_000,
+    }
+    .chain(Fr::from(0u64));
+    recommit(&mut w);
+    refused_by(w, "leaf_ranges");
+}
+
+#[test]
+fn c1_replayed_old_signature() {
+    let mut pre = rich_genesis();
+    let old = signed(transfer(1, 2, 0, 10_000, 30, 0), 1);
+    pre.apply_l2(&old).unwrap();
+    let (pre, mut w) = witness_on(pre, fee_accounts(), |b| {
+        b.push_l2(&signed(transfer(1, 2, 0, 10_000, 30, 1), 1))
+            .unwrap();
+    });
+    assert_eq!(first_broken_rule(w.clone()), None);
+    w.slots[0].fields.signature = *old.signature();
+    w.slots[0].first.claimed_before = Some(LeafFields::aliased(pre.account(1).unwrap(), 0, 0));
+    refused_by(w, "leaf_ranges");
+}
+
+#[test]
+fn c1_fee_slot_aliased_to_another_token() {
+    // Token-1 fees credited to the operator's ETH account 0, claimed to hold token 1.
+    let fees = [(1, 5)].into_iter().collect();
+    let (pre, mut w) = witness_on(rich_genesis(), fees, |b| {
+        let tx = transfer(3, 5, 1, 10_000, 30, 0);
+        b.push_l2(&signed(tx, 2)).unwrap();
+    });
+    assert_eq!(first_broken_rule(w.clone()), None);
+    let mut end = after_slots(&pre, &w);
+    let operator = *end.account(0).unwrap();
+    w.fees[0].update = update_on(&end, 0);
+    w.fees[0].update.claimed_before = Some(LeafFields::aliased(&operator, 1, 0));
+    end.commit(&crate::state::Effect {
+        updates: vec![(
+            0,
+            Account {
+                balance: operator.balance + 30,
+                ..operator
+            },
+        )],
+        fee: None,
+        payout: None,
+    });
+    w.header.new_root = end.root();
+    w.pubdata[1..5].copy_from_slice(&0u32.to_be_bytes());
+    recommit(&mut w);
+    refused_by(w, "leaf_ranges");
+}
+
+#[test]
+fn c1_cancelled_forced_exit() {
+    // The owner's exit is consumed from the queue but nullified: the leaf is claimed to hold
+    // token 1, so it is not the exited token and nothing is paid.
+    let exit = ForcedExit {
+        account: 1,
+        token: 0,
+        requester: owner(1),
+    };
+    let stranger = ForcedExit {
+        requester: owner(2),
+        ..exit
+    };
+    let (pre, mut w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::ForcedExit(stranger)).unwrap();
+    });
+    w.slots[0].fields.l1_address = crate::field::fr_from_address(&owner(1));
+    w.slots[0].first.claimed_before = Some(LeafFields::aliased(pre.account(1).unwrap(), 1, 0));
+    w.header.priority_after = PriorityOp::ForcedExit(exit).chain(Fr::from(0u64));
+    w.header.payout_hash = Payout {
+        recipient: owner(1),
+        token: 0,
+        amount: 0,
+    }
+    .chain(Fr::from(0u64));
+    recommit(&mut w);
+    refused_by(w, "leaf_ranges");
+}
+
+#[test]
+fn c2_a_deposit_never_tops_up_an_account_of_another_l1_owner() {
+    let attacker = Address::repeat_byte(0xaa);
+    let squat = Deposit {
+        pubkey: key(1).public_key(),
+        l1_address: attacker,
+        token: 1,
+        amount: 1,
+    };
+    let victim = Deposit {
+        l1_address: owner(1),
+        amount: 1_000_000,
+        ..squat
+    };
+    let exit = ForcedExit {
+        account: 6,
+        token: 1,
+        requester: attacker,
+    };
+    // Natively the victim's deposit opens account 7, owned by the victim; the attacker's
+    // forced exit takes back only its own unit.
+    let (pre, w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::Deposit(squat)).unwrap();
+        b.push_priority(&PriorityOp::Deposit(victim)).unwrap();
+        b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    });
+    assert_eq!(first_broken_rule(w.clone()), None);
+    assert_eq!(w.slots[1].first.index, 7);
+    assert_eq!(w.slots[2].fields.amount, Fr::from(1u64));
+    let mut squatted = pre.clone();
+    squatted.commit(&squatted.check_deposit(6, &squat).unwrap());
+    assert!(squatted.check_deposit(6, &victim).is_err());
+    // In-circuit: the victim's queued deposit credited to the attacker's account 6.
+    let own_top_up = Deposit {
+        l1_address: attacker,
+        ..victim
+    };
+    let (_, mut w) = witness_of(|b| {
+        b.push_priority(&PriorityOp::Deposit(squat)).unwrap();
+        b.push_priority(&PriorityOp::Deposit(own_top_up)).unwrap();
+    });
+    assert_eq!(w.slots[1].first.index, 6);
+    w.slots[1].fields.l1_address = crate::field::fr_from_address(&owner(1));
+    w.header.priority_after = crate::ops::priority::chain_all(
+        Fr::from(0u64),
+        &[PriorityOp::Deposit(squat), PriorityOp::Deposit(victim)],
+    );
+    recommit(&mut w);
+    refused_by(w, "deposit_target");
 }
 
 #[test]

@@ -56,6 +56,24 @@ pub struct LeafUpdate {
     pub after: Option<Account>,
     /// Siblings at the time of the update.
     pub proof: MerkleProof,
+    /// Fields a dishonest prover claims for the leaf before in place of `before`'s: how the
+    /// soundness tests assign aliased leaves.
+    #[cfg(test)]
+    #[serde(skip)]
+    pub claimed_before: Option<crate::state::account::constraints::LeafFields>,
+}
+
+impl LeafUpdate {
+    /// The fields the circuit is assigned for the leaf before (`None`: empty).
+    pub(crate) fn before_fields(&self) -> Option<crate::state::account::constraints::LeafFields> {
+        let fields = self
+            .before
+            .as_ref()
+            .map(crate::state::account::constraints::LeafFields::of);
+        #[cfg(test)]
+        let fields = self.claimed_before.or(fields);
+        fields
+    }
 }
 
 /// The operation's fields as the circuit allocates them (zero where the operation has no
@@ -205,6 +223,8 @@ impl Recorder {
             before,
             after,
             proof,
+            #[cfg(test)]
+            claimed_before: None,
         })
     }
 

@@ -143,6 +143,29 @@ mod tests {
         assert!(check(&other, message, &signature, false).0);
     }
 
+    /// Keys of small order (8·A = O): every "signature" `(S·Base8, S)` satisfies the group
+    /// equation under them, so they must be refused natively and in-circuit.
+    fn low_order_keys() -> Vec<PublicKey> {
+        [(Fr::from(0u64), Fr::from(1u64)), (Fr::from(0u64), -Fr::from(1u64))]
+            .into_iter()
+            .map(|(x, y)| PublicKey(Point::new(x, y).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn refuses_low_order_keys_natively_and_in_circuit() {
+        let s = Scalar::from(12345u64);
+        let forged = Signature {
+            r8: Point::base8().mul(&s.into_bigint().into()),
+            s,
+        };
+        for key in low_order_keys() {
+            assert!(!key.verify(Fr::from(9u64), &forged));
+            assert!(!check(&key, Fr::from(9u64), &forged, true).0);
+            assert!(check(&key, Fr::from(9u64), &forged, false).0);
+        }
+    }
+
     #[test]
     fn refuses_s_at_or_above_the_subgroup_order() {
         // S + l satisfies the group equation (Base8 has order l) but is not canonical.

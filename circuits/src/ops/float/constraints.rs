@@ -102,4 +102,23 @@ mod tests {
             assert!(cs.is_satisfied().unwrap());
         }
     }
+
+    #[test]
+    fn refuses_encodings_other_than_the_smallest_exponent() {
+        // Each word has a smaller-exponent encoding of the same value; the last two are
+        // the canonical encodings at the edge (40 = 4·10 since 40 ≥ 2^5; 2^30·10).
+        for (format, packed, canonical) in [
+            (AMOUNT, (1 << 30) | 1000, false),
+            (AMOUNT, 1 << 30, false),
+            (AMOUNT, (3 << 30) | 107_374_182, false),
+            (FEE, (1 << 5) | 3, false),
+            (FEE, (1 << 5) | 4, true),
+            (AMOUNT, (1 << 30) | 107_374_183, true),
+        ] {
+            assert_eq!(format.decode(packed).is_some(), canonical, "{packed:#x}");
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            FloatVar::new_witness(cs.clone(), format, Some(packed)).unwrap();
+            assert_eq!(cs.is_satisfied().unwrap(), canonical, "{packed:#x}");
+        }
+    }
 }

@@ -13,6 +13,56 @@ use crate::field::fr_from_address;
 use crate::poseidon::constraints::poseidon_var;
 use crate::Fr;
 
+/// The values a prover assigns to a leaf's fields. An honest prover takes them from an
+/// [`Account`] ([`LeafFields::of`]); the circuit must refuse any others that hash alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeafFields {
+    /// Public key x.
+    pub pubkey_x: Fr,
+    /// Public key y.
+    pub pubkey_y: Fr,
+    /// L1 owner.
+    pub l1_address: Fr,
+    /// Token.
+    pub token: Fr,
+    /// Balance.
+    pub balance: Fr,
+    /// Nonce.
+    pub nonce: Fr,
+}
+
+impl LeafFields {
+    /// The fields of `account`.
+    pub fn of(account: &Account) -> LeafFields {
+        LeafFields {
+            pubkey_x: account.pubkey.0.x(),
+            pubkey_y: account.pubkey.0.y(),
+            l1_address: fr_from_address(&account.l1_address),
+            token: Fr::from(account.token),
+            balance: Fr::from(account.balance),
+            nonce: Fr::from(account.nonce),
+        }
+    }
+
+    /// The fields of `account` with `token` and `nonce` replaced and the L1 address moved
+    /// so that the packed word, hence the leaf hash, stays the same (audit C-1): what a
+    /// dishonest prover would assign.
+    #[cfg(test)]
+    pub(crate) fn aliased(account: &Account, token: u32, nonce: u32) -> LeafFields {
+        use ark_ff::Field;
+        let real = LeafFields::of(account);
+        let inverse = |k: u64| Fr::from(2u64).pow([k]).inverse().unwrap();
+        let shift = (real.token - Fr::from(token)) * inverse(64)
+            + (real.nonce - Fr::from(nonce)) * inverse(32);
+        LeafFields {
+            token: Fr::from(token),
+            nonce: Fr::from(nonce),
+            l1_address: real.l1_address + shift,
+            ..real
+        }
+    }
+}
+
 /// The fields of a leaf.
 #[derive(Clone, Debug)]
 pub struct AccountVar {
@@ -31,30 +81,28 @@ pub struct AccountVar {
 }
 
 impl AccountVar {
-    /// Allocates the fields of a leaf that may be empty: an empty leaf has all fields zero
-    /// (enforced), and `empty` says which it is.
+    /// Allocates the fields of a leaf that may be empty (`Some(None)`): an empty leaf has all
+    /// fields zero (enforced), and `empty` says which it is.
     pub fn new_witness(
         cs: ConstraintSystemRef<Fr>,
-        account: Option<Option<Account>>,
+        leaf: Option<Option<LeafFields>>,
     ) -> Result<(AccountVar, Boolean<Fr>), SynthesisError> {
-        let field = |get: fn(&Account) -> Fr| {
+        let field = |get: fn(&LeafFields) -> Fr| {
             FpVar::new_witness(cs.clone(), || {
-                account
-                    .map(|a| a.as_ref().map_or(Fr::from(0u64), get))
+                leaf.map(|l| l.as_ref().map_or(Fr::from(0u64), get))
                     .ok_or(SynthesisError::AssignmentMissing)
             })
         };
         let var = AccountVar {
-            pubkey_x: field(|a| a.pubkey.0.x())?,
-            pubkey_y: field(|a| a.pubkey.0.y())?,
-            l1_address: field(|a| fr_from_address(&a.l1_address))?,
-            token: field(|a| Fr::from(a.token))?,
-            balance: field(|a| Fr::from(a.balance))?,
-            nonce: field(|a| Fr::from(a.nonce))?,
+            pubkey_x: field(|l| l.pubkey_x)?,
+            pubkey_y: field(|l| l.pubkey_y)?,
+            l1_address: field(|l| l.l1_address)?,
+            token: field(|l| l.token)?,
+            balance: field(|l| l.balance)?,
+            nonce: field(|l| l.nonce)?,
         };
         let empty = Boolean::new_witness(cs, || {
-            account
-                .map(|a| a.is_none())
+            leaf.map(|l| l.is_none())
                 .ok_or(SynthesisError::AssignmentMissing)
         })?;
         let empty_fp = FpVar::from(empty.clone());
@@ -110,7 +158,8 @@ mod tests {
             nonce: u32::MAX,
         };
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let (var, empty) = AccountVar::new_witness(cs.clone(), Some(Some(account))).unwrap();
+        let (var, empty) =
+            AccountVar::new_witness(cs.clone(), Some(Some(LeafFields::of(&account)))).unwrap();
         assert_eq!(
             var.leaf_hash().unwrap().value().unwrap(),
             account.leaf_hash()
@@ -119,5 +168,26 @@ mod tests {
         let (_, empty) = AccountVar::new_witness(cs.clone(), Some(None)).unwrap();
         assert!(empty.value().unwrap());
         assert!(cs.is_satisfied().unwrap());
+    }
+
+    #[test]
+    fn same_hash_other_fields_is_refused() {
+        let account = Account {
+            pubkey: PrivateKey::from_bytes([4; 32]).public_key(),
+            l1_address: Address::repeat_byte(0x32),
+            token: 1,
+            balance: 1_000_000,
+            nonce: 5,
+        };
+        for (token, nonce) in [(0, 2), (1, 0), (7, 5), (0, 5), (u32::MAX, u32::MAX)] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let fields = LeafFields::aliased(&account, token, nonce);
+            let (var, _) = AccountVar::new_witness(cs.clone(), Some(Some(fields))).unwrap();
+            assert_eq!(var.leaf_hash().unwrap().value().unwrap(), account.leaf_hash());
+            assert!(
+                !cs.is_satisfied().unwrap(),
+                "token {token}, nonce {nonce} accepted for the same leaf"
+            );
+        }
     }
 }
