@@ -8,6 +8,7 @@ use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 use super::witness::LeafUpdate;
+use crate::field::constraints::U32Var;
 use crate::merkle::constraints::MerklePathVar;
 use crate::state::account::constraints::AccountVar;
 use crate::Fr;
@@ -43,9 +44,9 @@ impl LeafVar {
         })
     }
 
-    /// The index as a field element.
-    pub fn index(&self) -> Result<FpVar<Fr>, SynthesisError> {
-        Boolean::le_bits_to_fp(&self.index_bits)
+    /// The index, from its bits.
+    pub fn index(&self) -> Result<U32Var, SynthesisError> {
+        U32Var::from_bits_le(&self.index_bits)
     }
 
     /// Proves the leaf before under `root`, then returns the root with the leaf replaced by

@@ -22,10 +22,9 @@ pub use slot::SlotCost;
 pub use witness::{BatchWitness, CircuitSize, WitnessError};
 
 use crate::batch::BatchBuilder;
-use crate::field::constraints::{be_bits, canonical_bits_be, range_bits};
+use crate::field::constraints::{be_bits, canonical_bits_be, AmountVar};
 use crate::ops::Domain;
 use crate::state::account::constraints::AccountVar;
-use crate::state::account::BALANCE_BITS;
 use crate::state::{State, StateConfig};
 use crate::Fr;
 use leaf::LeafVar;
@@ -163,12 +162,12 @@ impl BatchCircuit {
         for ((used, leaf), collected) in fee_leaves.iter().zip(&running.fees) {
             (used & &leaf.empty).enforce_equal(&Boolean::FALSE)?;
             leaf.index()?
+                .fp()
                 .conditional_enforce_equal(&FpVar::zero(), &!used)?;
             let credited = AccountVar {
-                balance: &leaf.before.balance + collected,
+                balance: AmountVar::checked(leaf.before.balance.fp() + collected)?,
                 ..leaf.before.clone()
             };
-            range_bits(&credited.balance, BALANCE_BITS as usize)?;
             running.root =
                 leaf.update(&running.root, &credited, &FpVar::from(leaf.empty.clone()))?;
             fee_header.extend(be_bits(std::slice::from_ref(used), 8));

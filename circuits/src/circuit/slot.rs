@@ -15,19 +15,13 @@ use super::witness::SlotWitness;
 use crate::babyjubjub::constraints::PointVar;
 use crate::babyjubjub::Point;
 use crate::eddsa::constraints::{verify_var, SignatureVar};
-use crate::field::constraints::{be_bits, range_bits};
+use crate::field::constraints::{be_bits, AddressVar, AmountVar, U32Var};
 use crate::ops::float::constraints::FloatVar;
 use crate::ops::float::{AMOUNT, FEE};
 use crate::poseidon::constraints::poseidon_var;
 use crate::pubdata::PubdataLayout;
 use crate::state::account::constraints::AccountVar;
-use crate::state::account::{BALANCE_BITS, NONCE_BITS};
 use crate::Fr;
-
-/// Bits of a token id.
-pub(crate) const TOKEN_BITS: usize = 32;
-/// Bits of an L1 address.
-pub(crate) const ADDRESS_BITS: usize = 160;
 
 /// The running values a slot reads and moves on.
 pub(crate) struct Running {
@@ -46,7 +40,7 @@ pub(crate) struct BatchContext {
     /// `Poseidon(chain_id, rollup_address)`.
     pub domain: FpVar<Fr>,
     /// Per fee slot: whether used, and the token of its operator account.
-    pub fee_slots: Vec<(Boolean<Fr>, FpVar<Fr>)>,
+    pub fee_slots: Vec<(Boolean<Fr>, U32Var)>,
     /// Tree depth.
     pub depth: u8,
 }
@@ -154,23 +148,23 @@ pub(crate) fn synthesize_slot(
     let to = second.index()?;
     {
         let _rule = rule!("unused_indices_zero");
-        from.conditional_enforce_equal(&zero, &flags.noop)?;
-        to.conditional_enforce_equal(&zero, &!&flags.transfer)?;
+        from.fp().conditional_enforce_equal(&zero, &flags.noop)?;
+        to.fp()
+            .conditional_enforce_equal(&zero, &!&flags.transfer)?;
     }
 
     // The operation's fields, range-checked.
-    let token = FpVar::new_witness(cs.clone(), || Ok(values.token))?;
-    let amount = FpVar::new_witness(cs.clone(), || Ok(values.amount))?;
-    let l1_address = FpVar::new_witness(cs.clone(), || Ok(values.l1_address))?;
-    {
+    let (token, l1_address) = {
         let _rule = rule!("field_ranges");
-        range_bits(&token, TOKEN_BITS)?;
-        range_bits(&l1_address, ADDRESS_BITS)?;
-    }
-    {
+        (
+            U32Var::new_witness(cs.clone(), || Ok(values.token))?,
+            AddressVar::new_witness(cs.clone(), || Ok(values.l1_address))?,
+        )
+    };
+    let amount = {
         let _rule = rule!("amount_range");
-        range_bits(&amount, BALANCE_BITS as usize)?;
-    }
+        AmountVar::new_witness(cs.clone(), || Ok(values.amount))?
+    };
     let deposit_x = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.0))?;
     let deposit_y = FpVar::new_witness(cs.clone(), || Ok(values.deposit_key.1))?;
     let amount_float = FloatVar::new_witness(cs.clone(), AMOUNT, Some(values.amount_packed))?;
@@ -178,7 +172,9 @@ pub(crate) fn synthesize_slot(
     let fee = fee_float.value()?;
     {
         let _rule = rule!("packed_amounts");
-        amount.conditional_enforce_equal(&amount_float.value()?, &flags.l2)?;
+        amount
+            .fp()
+            .conditional_enforce_equal(&amount_float.value()?, &flags.l2)?;
         let not_l2 = !&flags.l2;
         amount_float
             .packed()?
@@ -196,43 +192,57 @@ pub(crate) fn synthesize_slot(
     {
         let _rule = rule!("sender_exists_and_token");
         (&flags.l2 & a_empty).enforce_equal(&Boolean::FALSE)?;
-        a.token.conditional_enforce_equal(&token, &flags.l2)?;
+        a.token
+            .fp()
+            .conditional_enforce_equal(token.fp(), &flags.l2)?;
     }
     let create = &flags.deposit & a_empty;
     {
+        // A deposit tops up only an account of the same key, token and L1 owner (audit
+        // C-2: forced exits and exodus pay the owner, so a top-up must never cross owners).
         let _rule = rule!("deposit_target");
         let top_up = &flags.deposit & &!a_empty;
         a.pubkey_x.conditional_enforce_equal(&deposit_x, &top_up)?;
         a.pubkey_y.conditional_enforce_equal(&deposit_y, &top_up)?;
-        a.token.conditional_enforce_equal(&token, &top_up)?;
+        a.token
+            .fp()
+            .conditional_enforce_equal(token.fp(), &top_up)?;
+        a.l1_address
+            .fp()
+            .conditional_enforce_equal(l1_address.fp(), &top_up)?;
     }
     let exit_amount = {
         let _rule = rule!("forced_exit");
-        let owned = &a.token.is_eq(&token)? & &a.l1_address.is_eq(&l1_address)?;
+        let owned = &a.token.fp().is_eq(token.fp())? & &a.l1_address.fp().is_eq(l1_address.fp())?;
         let applies = &(&flags.forced_exit & &!a_empty) & &owned;
-        let exit_amount = fp(&applies) * &a.balance;
-        amount.conditional_enforce_equal(&exit_amount, &flags.forced_exit)?;
+        let exit_amount =
+            AmountVar::conditionally_select(&applies, &a.balance, &AmountVar::constant(0))?;
+        amount
+            .fp()
+            .conditional_enforce_equal(exit_amount.fp(), &flags.forced_exit)?;
         exit_amount
     };
     let create_fp = fp(&create);
+    let balance = {
+        let _rule = rule!("sender_balance");
+        AmountVar::checked(
+            a.balance.fp() + fp(&flags.deposit) * amount.fp()
+                - fp(&flags.l2) * (amount.fp() + &fee)
+                - exit_amount.fp(),
+        )?
+    };
+    let nonce = {
+        let _rule = rule!("sender_nonce");
+        U32Var::checked(a.nonce.fp() + fp(&flags.l2))?
+    };
     let a_after = AccountVar {
         pubkey_x: &a.pubkey_x + &create_fp * &deposit_x,
         pubkey_y: &a.pubkey_y + &create_fp * &deposit_y,
-        l1_address: &a.l1_address + &create_fp * &l1_address,
-        token: &a.token + &create_fp * &token,
-        balance: &a.balance + fp(&flags.deposit) * &amount
-            - fp(&flags.l2) * (&amount + &fee)
-            - &exit_amount,
-        nonce: &a.nonce + fp(&flags.l2),
+        l1_address: AddressVar::conditionally_select(&create, &l1_address, &a.l1_address)?,
+        token: U32Var::conditionally_select(&create, &token, &a.token)?,
+        balance,
+        nonce,
     };
-    {
-        let _rule = rule!("sender_balance");
-        range_bits(&a_after.balance, BALANCE_BITS as usize)?;
-    }
-    {
-        let _rule = rule!("sender_nonce");
-        range_bits(&a_after.nonce, NONCE_BITS as usize)?;
-    }
     {
         let _rule = rule!("sender_merkle");
         let a_empty_after = fp(a_empty) - &create_fp;
@@ -246,16 +256,17 @@ pub(crate) fn synthesize_slot(
     {
         let _rule = rule!("recipient_exists_and_token");
         (&flags.transfer & &second.empty).enforce_equal(&Boolean::FALSE)?;
-        b.token.conditional_enforce_equal(&token, &flags.transfer)?;
+        b.token
+            .fp()
+            .conditional_enforce_equal(token.fp(), &flags.transfer)?;
     }
-    let b_after = AccountVar {
-        balance: &b.balance + fp(&flags.transfer) * &amount,
-        ..b.clone()
-    };
-    {
+    let b_after = {
         let _rule = rule!("recipient_balance");
-        range_bits(&b_after.balance, BALANCE_BITS as usize)?;
-    }
+        AccountVar {
+            balance: AmountVar::checked(b.balance.fp() + fp(&flags.transfer) * amount.fp())?,
+            ..b.clone()
+        }
+    };
     {
         let _rule = rule!("recipient_merkle");
         running.root = second.update(&running.root, &b_after, &fp(&second.empty))?;
@@ -271,11 +282,11 @@ pub(crate) fn synthesize_slot(
         let message = poseidon_var(&[
             context.domain.clone(),
             code.clone(),
-            from.clone(),
-            &to + fp(&flags.withdraw) * &l1_address,
-            token.clone(),
-            a.nonce.clone(),
-            amount.clone(),
+            from.fp().clone(),
+            to.fp() + fp(&flags.withdraw) * l1_address.fp(),
+            token.fp().clone(),
+            a.nonce.fp().clone(),
+            amount.fp().clone(),
             fee.clone(),
         ])?;
         let base8 = Point::base8();
@@ -294,13 +305,13 @@ pub(crate) fn synthesize_slot(
     {
         let _rule = rule!("priority_queue");
         let deposit_fp = fp(&flags.deposit);
-        let tag = &code + &token * Fr::from(1u64 << 8) + &l1_address * Fr::from(1u64 << 40);
+        let tag = &code + token.fp() * Fr::from(1u64 << 8) + l1_address.fp() * Fr::from(1u64 << 40);
         let queued = poseidon_var(&[
             running.priority.clone(),
             tag,
-            &deposit_fp * &deposit_x + fp(&flags.forced_exit) * &from,
+            &deposit_fp * &deposit_x + fp(&flags.forced_exit) * from.fp(),
             &deposit_fp * &deposit_y,
-            &deposit_fp * &amount,
+            &deposit_fp * amount.fp(),
         ])?;
         running.priority =
             FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
@@ -312,9 +323,9 @@ pub(crate) fn synthesize_slot(
         let pays = &flags.withdraw | &flags.forced_exit;
         let paid = poseidon_var(&[
             running.payout.clone(),
-            l1_address.clone(),
-            token.clone(),
-            amount.clone(),
+            l1_address.fp().clone(),
+            token.fp().clone(),
+            amount.fp().clone(),
         ])?;
         running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
     }
@@ -326,7 +337,7 @@ pub(crate) fn synthesize_slot(
         let _rule = rule!("fee");
         let mut matched = Vec::with_capacity(context.fee_slots.len());
         for (used, fee_token) in &context.fee_slots {
-            matched.push(&(&flags.l2 & used) & &token.is_eq(fee_token)?);
+            matched.push(&(&flags.l2 & used) & &token.fp().is_eq(fee_token.fp())?);
         }
         let matches = matched.iter().fold(FpVar::zero(), |sum, m| sum + fp(m));
         (&matches * (&matches - Fr::from(1u64))).enforce_equal(&zero)?;

@@ -3,11 +3,13 @@
 //! challenge decomposed canonically (below r), so the circuit accepts exactly the
 //! signatures the native verifier accepts.
 
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use ark_r1cs_std::alloc::{AllocVar, AllocationMode};
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{Namespace, SynthesisError};
 
 use super::{Scalar, Signature};
@@ -50,7 +52,8 @@ impl AllocVar<Signature, Fr> for SignatureVar {
 /// Enforces, when `enabled`, that `signature` signs `message` under `public_key`.
 ///
 /// `public_key` must be a point of the curve (callers substitute a fixed point in slots
-/// that verify nothing, so that every slot stays satisfiable).
+/// that verify nothing, so that every slot stays satisfiable); when enabled it must not be of
+/// small order.
 pub fn verify_var(
     public_key: &PointVar,
     message: &FpVar<Fr>,
@@ -65,11 +68,19 @@ pub fn verify_var(
         message.clone(),
     ])?;
     let challenge_bits = challenge.to_bits_le()?;
-    let right = signature.r8.add(
-        &public_key
-            .times_cofactor()?
-            .scalar_mul_le(&challenge_bits)?,
-    );
+    // A key of small order (8·A = O, the points with x(8·A) = 0) would accept any
+    // `(S·Base8, S)`: when enabled, x(8·A) must have an inverse.
+    let a8 = public_key.times_cofactor()?;
+    let inverse = FpVar::new_witness(a8.x.cs(), || {
+        let inverse = a8.x.value()?.inverse().unwrap_or_default();
+        Ok(if enabled.value()? {
+            inverse
+        } else {
+            Fr::from(0u64)
+        })
+    })?;
+    (&a8.x * &inverse).enforce_equal(&FpVar::from(enabled.clone()))?;
+    let right = signature.r8.add(&a8.scalar_mul_le(&challenge_bits)?);
     let left = PointVar::fixed_base_mul_le(&Point::base8(), &signature.s_bits)?;
     left.conditional_enforce_equal(&right, enabled)
 }
@@ -146,10 +157,13 @@ mod tests {
     /// Keys of small order (8·A = O): every "signature" `(S·Base8, S)` satisfies the group
     /// equation under them, so they must be refused natively and in-circuit.
     fn low_order_keys() -> Vec<PublicKey> {
-        [(Fr::from(0u64), Fr::from(1u64)), (Fr::from(0u64), -Fr::from(1u64))]
-            .into_iter()
-            .map(|(x, y)| PublicKey(Point::new(x, y).unwrap()))
-            .collect()
+        [
+            (Fr::from(0u64), Fr::from(1u64)),
+            (Fr::from(0u64), -Fr::from(1u64)),
+        ]
+        .into_iter()
+        .map(|(x, y)| PublicKey(Point::new(x, y).unwrap()))
+        .collect()
     }
 
     #[test]

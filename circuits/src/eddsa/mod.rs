@@ -119,9 +119,19 @@ fn challenge_integer(r8: &Point, public: &PublicKey, message: Fr) -> BigUint {
 }
 
 impl PublicKey {
+    /// Whether `8·A` is the identity: any `(S·Base8, S)` verifies under such a key, so
+    /// [`PublicKey::verify`] refuses every signature under it (circomlibjs does not).
+    pub fn is_low_order(&self) -> bool {
+        self.0.mul(&BigUint::from(8u8)) == Point::IDENTITY
+    }
+
     /// circomlibjs `verifyPoseidon(msg, sig, A)`: `Base8·S == R8 + A·(8·H)`, with the
-    /// challenge multiplied as an integer, exactly as circomlibjs does.
+    /// challenge multiplied as an integer, exactly as circomlibjs does, except that keys of
+    /// small order verify nothing.
     pub fn verify(&self, message: Fr, signature: &Signature) -> bool {
+        if self.is_low_order() {
+            return false;
+        }
         let hm = challenge_integer(&signature.r8, self, message);
         let left = Point::base8().mul(&signature.s.into_bigint().into());
         let right = signature.r8.add(&self.0.mul(&(hm << 3u32)));

@@ -1,13 +1,85 @@
-//! Bit decompositions in-circuit: range checks (a value below `2^n`, as its `n` bits) and
+//! Bit decompositions in-circuit: range checks (a value below `2^n`, as its `n` bits),
 //! canonical 254-bit decompositions of field elements (the integer below r, so a value has
-//! exactly one decomposition).
+//! exactly one decomposition), and the bounded integers built on them.
+//!
+//! A circuit value that stands for a bounded integer (token, nonce, address, amount,
+//! balance) is a [`UIntVar`]: its only constructors range-check it, so no gadget can take a
+//! bare field element for one (audit C-1 was a packed word split into unchecked parts).
 
+use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::ToBitsGadget;
 use ark_r1cs_std::fields::fp::FpVar;
-use ark_relations::gr1cs::SynthesisError;
+use ark_r1cs_std::select::CondSelectGadget;
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 use crate::Fr;
+
+/// An integer below `2^BITS` in-circuit (`BITS < 254`). Every constructor proves the bound.
+#[derive(Clone, Debug)]
+pub struct UIntVar<const BITS: usize> {
+    value: FpVar<Fr>,
+}
+
+/// A 32-bit integer: a token id, a nonce, an account index.
+pub type U32Var = UIntVar<32>;
+/// An L1 address as a 160-bit integer.
+pub type AddressVar = UIntVar<160>;
+/// An amount or a balance (below `2^128`).
+pub type AmountVar = UIntVar<128>;
+
+impl<const BITS: usize> UIntVar<BITS> {
+    /// Allocates a witness and range-checks it (`BITS + 1` constraints).
+    pub fn new_witness(
+        cs: ConstraintSystemRef<Fr>,
+        value: impl FnOnce() -> Result<Fr, SynthesisError>,
+    ) -> Result<Self, SynthesisError> {
+        UIntVar::checked(FpVar::new_witness(cs, value)?)
+    }
+
+    /// Range-checks a computed value: a sum that must not pass the bound, say.
+    pub fn checked(value: FpVar<Fr>) -> Result<Self, SynthesisError> {
+        range_bits(&value, BITS)?;
+        Ok(UIntVar { value })
+    }
+
+    /// The integer of little-endian bits (no constraint: at most `BITS` booleans are below
+    /// `2^BITS`).
+    pub fn from_bits_le(bits: &[Boolean<Fr>]) -> Result<Self, SynthesisError> {
+        assert!(bits.len() <= BITS, "more bits than the bound");
+        Ok(UIntVar {
+            value: Boolean::le_bits_to_fp(bits)?,
+        })
+    }
+
+    /// A constant (which must be below the bound).
+    pub fn constant(value: u128) -> Self {
+        assert!(
+            BITS >= 128 || value >> BITS == 0,
+            "constant above the bound"
+        );
+        UIntVar {
+            value: FpVar::Constant(Fr::from(value)),
+        }
+    }
+
+    /// The value as a field element.
+    pub fn fp(&self) -> &FpVar<Fr> {
+        &self.value
+    }
+}
+
+impl<const BITS: usize> CondSelectGadget<Fr> for UIntVar<BITS> {
+    fn conditionally_select(
+        cond: &Boolean<Fr>,
+        true_value: &Self,
+        false_value: &Self,
+    ) -> Result<Self, SynthesisError> {
+        Ok(UIntVar {
+            value: FpVar::conditionally_select(cond, &true_value.value, &false_value.value)?,
+        })
+    }
+}
 
 /// Enforces `value < 2^bits` and returns its `bits` little-endian bits (`bits + 1`
 /// constraints). `bits` must be below 254, where `2^bits < r` keeps the decomposition unique.

@@ -1,6 +1,6 @@
 //! Packed floats in-circuit: the exponent and mantissa bits of a pubdata amount and the
 //! value `mantissa · 10^exponent` they stand for (one constraint per exponent bit and one
-//! for the product).
+//! for the product), held to the one encoding the native encoder gives.
 
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
@@ -9,6 +9,7 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 use super::FloatFormat;
+use crate::field::constraints::range_bits;
 use crate::Fr;
 
 /// A packed float as bits.
@@ -21,7 +22,8 @@ pub struct FloatVar {
 }
 
 impl FloatVar {
-    /// Allocates the bits of the packed word `packed` (booleanity is their only range check).
+    /// Allocates the bits of the packed word `packed` and enforces that it is the canonical
+    /// encoding of its value.
     pub fn new_witness(
         cs: ConstraintSystemRef<Fr>,
         format: FloatFormat,
@@ -34,12 +36,19 @@ impl FloatVar {
                     .ok_or(SynthesisError::AssignmentMissing)
             })
         };
-        let mantissa = (0..format.mantissa_bits)
+        let mantissa: Vec<Boolean<Fr>> = (0..format.mantissa_bits)
             .map(bit)
             .collect::<Result<_, _>>()?;
-        let exponent = (format.mantissa_bits..format.bits())
+        let exponent: Vec<Boolean<Fr>> = (format.mantissa_bits..format.bits())
             .map(bit)
             .collect::<Result<_, _>>()?;
+        // One value, one encoding (the smallest exponent): with a non-zero exponent the
+        // mantissa is at least `min_scaled_mantissa`, i.e. `mantissa − min` (or `mantissa`
+        // itself when the exponent is zero) stays below `2^mantissa_bits`.
+        let exponent_zero = !Boolean::kary_or(&exponent)?;
+        let min = Fr::from(format.min_scaled_mantissa());
+        let shifted = Boolean::le_bits_to_fp(&mantissa)? - min + FpVar::from(exponent_zero) * min;
+        range_bits(&shifted, format.mantissa_bits as usize)?;
         Ok(FloatVar { exponent, mantissa })
     }
 

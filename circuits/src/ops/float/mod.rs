@@ -56,14 +56,24 @@ impl FloatFormat {
         None
     }
 
-    /// The value of a packed word, or `None` when the word is wider than the format or its
-    /// value does not fit in 128 bits.
+    /// The smallest mantissa a word with a non-zero exponent may have: below it, ten times
+    /// the mantissa fits with a smaller exponent, the one [`FloatFormat::encode`] picks.
+    pub fn min_scaled_mantissa(&self) -> u64 {
+        (1u64 << self.mantissa_bits).div_ceil(10)
+    }
+
+    /// The value of a packed word, or `None` when the word is wider than the format, is not
+    /// the encoding [`FloatFormat::encode`] gives its value (one value, one encoding), or
+    /// its value does not fit in 128 bits.
     pub fn decode(&self, packed: u64) -> Option<u128> {
         if packed >> self.bits() != 0 {
             return None;
         }
         let exponent = (packed >> self.mantissa_bits) as u32;
         let mantissa = u128::from(packed & ((1 << self.mantissa_bits) - 1));
+        if exponent > 0 && mantissa < u128::from(self.min_scaled_mantissa()) {
+            return None;
+        }
         10u128.checked_pow(exponent)?.checked_mul(mantissa)
     }
 

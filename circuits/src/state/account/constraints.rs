@@ -9,6 +9,7 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 use super::Account;
+use crate::field::constraints::{AddressVar, AmountVar, U32Var};
 use crate::field::fr_from_address;
 use crate::poseidon::constraints::poseidon_var;
 use crate::Fr;
@@ -63,43 +64,50 @@ impl LeafFields {
     }
 }
 
-/// The fields of a leaf.
+/// The fields of a leaf, each a bounded integer except the key's coordinates.
 #[derive(Clone, Debug)]
 pub struct AccountVar {
     /// Public key x.
     pub pubkey_x: FpVar<Fr>,
     /// Public key y.
     pub pubkey_y: FpVar<Fr>,
-    /// L1 owner as a 160-bit integer.
-    pub l1_address: FpVar<Fr>,
+    /// L1 owner.
+    pub l1_address: AddressVar,
     /// Token.
-    pub token: FpVar<Fr>,
+    pub token: U32Var,
     /// Balance.
-    pub balance: FpVar<Fr>,
+    pub balance: AmountVar,
     /// Nonce.
-    pub nonce: FpVar<Fr>,
+    pub nonce: U32Var,
 }
 
 impl AccountVar {
     /// Allocates the fields of a leaf that may be empty (`Some(None)`): an empty leaf has all
-    /// fields zero (enforced), and `empty` says which it is.
+    /// fields zero (enforced), and `empty` says which it is. The token, nonce, owner and
+    /// balance are range-checked here, where the leaf is opened, so the packed word
+    /// `token + nonce·2^32 + l1_address·2^64` (below 2^224 < r) has exactly one split.
     pub fn new_witness(
         cs: ConstraintSystemRef<Fr>,
         leaf: Option<Option<LeafFields>>,
     ) -> Result<(AccountVar, Boolean<Fr>), SynthesisError> {
-        let field = |get: fn(&LeafFields) -> Fr| {
-            FpVar::new_witness(cs.clone(), || {
+        let value = |get: fn(&LeafFields) -> Fr| {
+            move || {
                 leaf.map(|l| l.as_ref().map_or(Fr::from(0u64), get))
                     .ok_or(SynthesisError::AssignmentMissing)
-            })
+            }
         };
-        let var = AccountVar {
-            pubkey_x: field(|l| l.pubkey_x)?,
-            pubkey_y: field(|l| l.pubkey_y)?,
-            l1_address: field(|l| l.l1_address)?,
-            token: field(|l| l.token)?,
-            balance: field(|l| l.balance)?,
-            nonce: field(|l| l.nonce)?,
+        let pubkey_x = FpVar::new_witness(cs.clone(), value(|l| l.pubkey_x))?;
+        let pubkey_y = FpVar::new_witness(cs.clone(), value(|l| l.pubkey_y))?;
+        let var = {
+            let _rule = tracing::info_span!(target: "gr1cs", "leaf_ranges").entered();
+            AccountVar {
+                pubkey_x,
+                pubkey_y,
+                l1_address: AddressVar::new_witness(cs.clone(), value(|l| l.l1_address))?,
+                token: U32Var::new_witness(cs.clone(), value(|l| l.token))?,
+                balance: AmountVar::new_witness(cs.clone(), value(|l| l.balance))?,
+                nonce: U32Var::new_witness(cs.clone(), value(|l| l.nonce))?,
+            }
         };
         let empty = Boolean::new_witness(cs, || {
             leaf.map(|l| l.is_none())
@@ -116,16 +124,18 @@ impl AccountVar {
         [
             &self.pubkey_x,
             &self.pubkey_y,
-            &self.l1_address,
-            &self.token,
-            &self.balance,
-            &self.nonce,
+            self.l1_address.fp(),
+            self.token.fp(),
+            self.balance.fp(),
+            self.nonce.fp(),
         ]
     }
 
-    /// `token + nonce·2^32 + l1_address·2^64`.
+    /// `token + nonce·2^32 + l1_address·2^64`, from range-checked parts.
     pub fn packed_fields(&self) -> FpVar<Fr> {
-        &self.token + &self.nonce * Fr::from(1u64 << 32) + &self.l1_address * Fr::from(1u128 << 64)
+        self.token.fp()
+            + self.nonce.fp() * Fr::from(1u64 << 32)
+            + self.l1_address.fp() * Fr::from(1u128 << 64)
     }
 
     /// `Poseidon(pubkey.x, pubkey.y, balance, packed_fields)`.
@@ -133,7 +143,7 @@ impl AccountVar {
         poseidon_var(&[
             self.pubkey_x.clone(),
             self.pubkey_y.clone(),
-            self.balance.clone(),
+            self.balance.fp().clone(),
             self.packed_fields(),
         ])
     }
@@ -183,7 +193,10 @@ mod tests {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let fields = LeafFields::aliased(&account, token, nonce);
             let (var, _) = AccountVar::new_witness(cs.clone(), Some(Some(fields))).unwrap();
-            assert_eq!(var.leaf_hash().unwrap().value().unwrap(), account.leaf_hash());
+            assert_eq!(
+                var.leaf_hash().unwrap().value().unwrap(),
+                account.leaf_hash()
+            );
             assert!(
                 !cs.is_satisfied().unwrap(),
                 "token {token}, nonce {nonce} accepted for the same leaf"

@@ -165,7 +165,8 @@ impl State {
     }
 
     /// Checks crediting `deposit` to `account`: an empty leaf becomes the depositor's new
-    /// account; an occupied one must be the depositor's key and token and must not overflow.
+    /// account; an occupied one must be the depositor's key, token and L1 owner and must not
+    /// overflow.
     pub fn check_deposit(
         &self,
         account: AccountIndex,
@@ -182,7 +183,12 @@ impl State {
                 nonce: 0,
             },
             Some(existing) => {
-                if existing.pubkey != deposit.pubkey || existing.token != deposit.token {
+                // The owner too: forced exits and exodus pay the account's L1 owner, so a
+                // deposit credited to another owner's account could be taken (audit C-2).
+                if existing.pubkey != deposit.pubkey
+                    || existing.token != deposit.token
+                    || existing.l1_address != deposit.l1_address
+                {
                     return Err(TxError::NotDepositorsAccount(account));
                 }
                 let balance = existing
@@ -203,7 +209,7 @@ impl State {
     }
 
     /// Where the sequencer credits a deposit: the depositor's existing account for the
-    /// token with room for the amount, or else the next free leaf.
+    /// key, token and L1 owner with room for the amount, or else the next free leaf.
     pub fn deposit_target(&self, deposit: &Deposit) -> Result<AccountIndex, TxError> {
         let existing = self
             .accounts_of(&deposit.pubkey, deposit.token)

@@ -347,7 +347,7 @@ fn deposit_to_someone_elses_account_is_refused() {
     let f = fixture();
     let deposit = Deposit {
         pubkey: f.alice.public_key(),
-        l1_address: Address::ZERO,
+        l1_address: Address::repeat_byte(f.alice.to_bytes()[0]),
         token: 0,
         amount: 5,
     };
@@ -368,6 +368,17 @@ fn deposit_to_someone_elses_account_is_refused() {
         Err(TxError::UnknownToken(7))
     );
     assert_eq!(f.state.deposit_target(&deposit), Ok(0));
+    // Alice's key and token, another L1 owner (audit C-2: the owner is paid by forced exits
+    // and exodus): never Alice's account, always a new one.
+    let squatter = Deposit {
+        l1_address: Address::repeat_byte(0xaa),
+        ..deposit
+    };
+    assert_eq!(
+        f.state.check_deposit(0, &squatter),
+        Err(TxError::NotDepositorsAccount(0))
+    );
+    assert_eq!(f.state.deposit_target(&squatter), Ok(3));
 }
 
 #[test]
@@ -375,7 +386,7 @@ fn deposit_that_would_overflow_goes_to_a_new_account() {
     let mut f = fixture();
     let deposit = Deposit {
         pubkey: f.alice.public_key(),
-        l1_address: Address::ZERO,
+        l1_address: Address::repeat_byte(f.alice.to_bytes()[0]),
         token: 0,
         amount: u128::MAX - 10,
     };
