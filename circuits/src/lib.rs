@@ -10,6 +10,8 @@
 pub mod babyjubjub;
 pub mod batch;
 pub mod circuit;
+#[cfg(test)]
+mod determinism;
 pub mod eddsa;
 pub mod field;
 pub mod merkle;

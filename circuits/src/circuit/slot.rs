@@ -202,6 +202,10 @@ pub(crate) fn synthesize_slot(
         // C-2: forced exits and exodus pay the owner, so a top-up must never cross owners).
         let _rule = rule!("deposit_target");
         let top_up = &flags.deposit & &!a_empty;
+        // Outside a deposit the key is unused: zero, so no witness value is left free.
+        let not_deposit = !&flags.deposit;
+        deposit_x.conditional_enforce_equal(&zero, &not_deposit)?;
+        deposit_y.conditional_enforce_equal(&zero, &not_deposit)?;
         a.pubkey_x.conditional_enforce_equal(&deposit_x, &top_up)?;
         a.pubkey_y.conditional_enforce_equal(&deposit_y, &top_up)?;
         a.token

@@ -49,7 +49,36 @@ pub fn poseidon_var(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
             })
             .collect();
     }
-    Ok(state.swap_remove(0))
+    let output = state.swap_remove(0);
+    #[cfg(test)]
+    HASH_LOG.with(|log| {
+        if let Some(log) = log.borrow_mut().as_mut() {
+            log.push(crate::determinism::HashCall {
+                inputs: inputs.to_vec(),
+                output: output.clone(),
+            });
+        }
+    });
+    Ok(output)
+}
+
+#[cfg(test)]
+thread_local! {
+    static HASH_LOG: std::cell::RefCell<Option<Vec<crate::determinism::HashCall>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `synthesize` and returns the Poseidon calls it made, for the determinism check.
+#[cfg(test)]
+pub(crate) fn record_hashes<T>(
+    synthesize: impl FnOnce() -> T,
+) -> (T, Vec<crate::determinism::HashCall>) {
+    HASH_LOG.with(|log| *log.borrow_mut() = Some(Vec::new()));
+    let result = synthesize();
+    let calls = HASH_LOG
+        .with(|log| log.borrow_mut().take())
+        .unwrap_or_default();
+    (result, calls)
 }
 
 #[cfg(test)]

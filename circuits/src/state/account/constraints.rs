@@ -203,4 +203,93 @@ mod tests {
             );
         }
     }
+
+    fn rich_account() -> Account {
+        Account {
+            pubkey: PrivateKey::from_bytes([4; 32]).public_key(),
+            l1_address: Address::repeat_byte(0x32),
+            token: 1,
+            balance: 1_000_000,
+            nonce: 5,
+        }
+    }
+
+    /// Binds the key and the leaf hash publicly (in a slot the key is bound by the signature
+    /// or by a second hash) and lists the variables that can still move.
+    fn free_with_key_and_hash_public(account: &Account, leaf: &AccountVar) -> Vec<String> {
+        let cs = leaf.pubkey_x.cs();
+        for (var, value) in [
+            (&leaf.pubkey_x, account.pubkey.0.x()),
+            (&leaf.pubkey_y, account.pubkey.0.y()),
+        ] {
+            var.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(value)).unwrap())
+                .unwrap();
+        }
+        let hash = FpVar::new_input(cs.clone(), || Ok(account.leaf_hash())).unwrap();
+        let (leaf_hash, hashes) = crate::poseidon::constraints::record_hashes(|| leaf.leaf_hash());
+        leaf_hash.unwrap().enforce_equal(&hash).unwrap();
+        crate::determinism::free_variables(&cs, &hashes)
+            .into_iter()
+            .map(|f| format!("{f:?}"))
+            .collect()
+    }
+
+    #[test]
+    fn an_opened_leaf_is_determined_by_its_key_and_hash() {
+        let account = rich_account();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let (var, _) =
+            AccountVar::new_witness(cs.clone(), Some(Some(LeafFields::of(&account)))).unwrap();
+        let free = free_with_key_and_hash_public(&account, &var);
+        assert!(free.is_empty(), "free: {free:?}");
+        println!("opened leaf: {} constraints", cs.num_constraints());
+    }
+
+    #[test]
+    fn the_determinism_check_finds_c1_in_a_leaf_opened_without_range_checks() {
+        // The leaf as it was opened before the fix: six bare field witnesses.
+        let account = rich_account();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let fields = LeafFields::of(&account);
+        let bare = |value: Fr| FpVar::new_witness(cs.clone(), || Ok(value)).unwrap();
+        let (l1_address, token, nonce) = (
+            bare(fields.l1_address),
+            bare(fields.token),
+            bare(fields.nonce),
+        );
+        let balance = AmountVar::new_witness(cs.clone(), || Ok(fields.balance)).unwrap();
+        let var = AccountVar {
+            pubkey_x: bare(fields.pubkey_x),
+            pubkey_y: bare(fields.pubkey_y),
+            l1_address: AddressVar::checked(FpVar::zero()).unwrap(),
+            token: U32Var::checked(FpVar::zero()).unwrap(),
+            balance,
+            nonce: U32Var::checked(FpVar::zero()).unwrap(),
+        };
+        // The old packed word, from the bare fields.
+        let packed = &token + &nonce * Fr::from(1u64 << 32) + &l1_address * Fr::from(1u128 << 64);
+        let (hash, hashes) = crate::poseidon::constraints::record_hashes(|| {
+            poseidon_var(&[
+                var.pubkey_x.clone(),
+                var.pubkey_y.clone(),
+                var.balance.fp().clone(),
+                packed,
+            ])
+            .unwrap()
+        });
+        for (v, value) in [
+            (&var.pubkey_x, account.pubkey.0.x()),
+            (&var.pubkey_y, account.pubkey.0.y()),
+            (&hash, account.leaf_hash()),
+        ] {
+            v.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(value)).unwrap())
+                .unwrap();
+        }
+        let free: Vec<usize> = crate::determinism::free_variables(&cs, &hashes)
+            .iter()
+            .map(|f| f.variable)
+            .collect();
+        // Columns: one, three public inputs, then l1_address, token, nonce.
+        assert_eq!(free, vec![4, 5, 6]);
+    }
 }
