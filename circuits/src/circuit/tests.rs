@@ -616,6 +616,15 @@ fn c1_replayed_old_signature() {
 }
 
 #[test]
+fn c1_recipient_leaf_aliased() {
+    // The recipient opened with another nonce and owner that pack alike: the same root.
+    let (pre, mut w) = a_transfer();
+    let recipient = pre.account(2).unwrap();
+    w.slots[0].second.claimed_before = Some(LeafFields::aliased(recipient, 0, 7));
+    refused_by(w, "leaf_ranges");
+}
+
+#[test]
 fn c1_fee_slot_aliased_to_another_token() {
     // Token-1 fees credited to the operator's ETH account 0, claimed to hold token 1.
     let fees = [(1, 5)].into_iter().collect();

@@ -201,4 +201,20 @@ mod tests {
         verify_var(&pk, &msg, &sig, &Boolean::TRUE).unwrap();
         assert!(!cs.is_satisfied().unwrap());
     }
+
+    #[test]
+    fn a_signature_check_leaves_nothing_free_given_key_and_message() {
+        let key = PrivateKey::from_bytes([5u8; 32]);
+        let message = Fr::from(77u64);
+        let signature = key.sign(message);
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let ((), hashes) = crate::poseidon::constraints::record_hashes(|| {
+            let pk = PointVar::new_input(cs.clone(), || Ok(key.public_key().0)).unwrap();
+            let msg = FpVar::new_input(cs.clone(), || Ok(message)).unwrap();
+            let sig = SignatureVar::new_witness(cs.clone(), || Ok(signature)).unwrap();
+            verify_var(&pk, &msg, &sig, &Boolean::TRUE).unwrap();
+        });
+        let free = crate::determinism::free_variables(&cs, &hashes);
+        assert!(free.is_empty(), "{free:?}");
+    }
 }

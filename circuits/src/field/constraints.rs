@@ -164,4 +164,31 @@ mod tests {
         Boolean::enforce_in_field_le(&bits).unwrap();
         assert!(!cs.is_satisfied().unwrap());
     }
+
+    #[test]
+    fn bounded_integers_hold_exactly_their_range_and_are_determined_by_their_bits() {
+        fn allocate<const BITS: usize>(value: Fr) -> (bool, usize, usize) {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let var = UIntVar::<BITS>::new_witness(cs.clone(), || Ok(value)).unwrap();
+            assert_eq!(var.fp().value().unwrap(), value);
+            let satisfied = cs.is_satisfied().unwrap();
+            let free = if satisfied {
+                crate::determinism::free_variables(&cs, &[]).len()
+            } else {
+                0
+            };
+            (satisfied, cs.num_constraints(), free)
+        }
+        let two = |k: u64| Fr::from(2u64).pow([k]);
+        assert_eq!(allocate::<32>(Fr::from(u32::MAX)), (true, 33, 0));
+        assert_eq!(allocate::<32>(two(32)).0, false);
+        assert_eq!(allocate::<160>(two(160) - Fr::from(1u64)), (true, 161, 0));
+        assert_eq!(allocate::<160>(two(160)).0, false);
+        assert_eq!(allocate::<128>(two(128) - Fr::from(1u64)), (true, 129, 0));
+        assert_eq!(allocate::<128>(-Fr::from(1u64)).0, false);
+        assert_eq!(
+            UIntVar::<32>::constant(7).fp().value().unwrap(),
+            Fr::from(7u64)
+        );
+    }
 }

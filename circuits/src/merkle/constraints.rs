@@ -142,4 +142,24 @@ mod tests {
         assert!(!check(tree.proof(9), 10, tree.leaf(9)));
         assert!(!check(tree.proof(9), 9, tree.leaf(8)));
     }
+
+    #[test]
+    fn a_path_is_determined_by_its_leaf_and_root() {
+        let mut tree = SparseMerkleTree::new(6).unwrap();
+        for index in [0u64, 5, 27, 41] {
+            tree.set(index, Fr::from(index * 3 + 1));
+        }
+        let index = 27;
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let (root, hashes) = crate::poseidon::constraints::record_hashes(|| {
+            let path = MerklePathVar::new_witness(cs.clone(), || Ok(tree.proof(index))).unwrap();
+            let leaf = FpVar::new_input(cs.clone(), || Ok(tree.leaf(index))).unwrap();
+            let bits = index_bits(&cs, index, 6);
+            path.root(&leaf, &bits).unwrap()
+        });
+        root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap())
+            .unwrap();
+        let free = crate::determinism::free_variables(&cs, &hashes);
+        assert!(free.is_empty(), "{free:?}");
+    }
 }

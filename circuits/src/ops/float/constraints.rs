@@ -130,4 +130,20 @@ mod tests {
             assert_eq!(cs.is_satisfied().unwrap(), canonical, "{packed:#x}");
         }
     }
+
+    #[test]
+    fn a_float_is_determined_by_its_bits() {
+        for (format, value) in [(AMOUNT, 10u128.pow(18)), (FEE, 40), (AMOUNT, 7)] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let packed = format.encode(value).unwrap();
+            let float = FloatVar::new_witness(cs.clone(), format, Some(packed)).unwrap();
+            let _value = float.value().unwrap();
+            let free = crate::determinism::free_variables(&cs, &[]);
+            // With a zero exponent, only the hint of the exponent's zero test is free (it is
+            // multiplied by the exponent's bit sum, zero).
+            let exponent_zero = packed >> format.mantissa_bits == 0;
+            assert_eq!(free.len(), usize::from(exponent_zero), "{value}: {free:?}");
+            println!("{format:?}: {} constraints", cs.num_constraints());
+        }
+    }
 }
