@@ -181,11 +181,11 @@ mod tests {
         }
         let two = |k: u64| Fr::from(2u64).pow([k]);
         assert_eq!(allocate::<32>(Fr::from(u32::MAX)), (true, 33, 0));
-        assert_eq!(allocate::<32>(two(32)).0, false);
+        assert!(!allocate::<32>(two(32)).0);
         assert_eq!(allocate::<160>(two(160) - Fr::from(1u64)), (true, 161, 0));
-        assert_eq!(allocate::<160>(two(160)).0, false);
+        assert!(!allocate::<160>(two(160)).0);
         assert_eq!(allocate::<128>(two(128) - Fr::from(1u64)), (true, 129, 0));
-        assert_eq!(allocate::<128>(-Fr::from(1u64)).0, false);
+        assert!(!allocate::<128>(-Fr::from(1u64)).0);
         assert_eq!(
             UIntVar::<32>::constant(7).fp().value().unwrap(),
             Fr::from(7u64)
