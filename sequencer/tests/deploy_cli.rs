@@ -35,22 +35,34 @@ async fn deploy_writes_a_deployment_that_matches_the_chain() {
 
     let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
     let out = dir.join("deployment.json");
-    let deployed = Command::new(env!("CARGO_BIN_EXE_verity"))
-        .args([
-            "deploy",
-            "--rpc",
-            &anvil.endpoint(),
-            "--priority-window",
-            "60",
-            "--private-key",
-        ])
-        .arg(alloy::hex::encode(anvil.keys()[0].to_bytes()))
-        .arg("--keys")
-        .arg(&keys)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let deploy = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_verity"))
+            .args([
+                "deploy",
+                "--rpc",
+                &anvil.endpoint(),
+                "--priority-window",
+                "60",
+                "--private-key",
+            ])
+            .arg(alloy::hex::encode(anvil.keys()[0].to_bytes()))
+            .arg("--keys")
+            .arg(&keys)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // A window below 14 days needs the explicit development flag.
+    let refused = deploy(&[]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--development"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let deployed = deploy(&["--development", "--forced-exit-fee", "7"]);
     assert!(
         deployed.status.success(),
         "{}",
@@ -83,6 +95,24 @@ async fn deploy_writes_a_deployment_that_matches_the_chain() {
     assert_eq!(
         rollup.priorityWindow().call().await.unwrap(),
         U256::from(60u64)
+    );
+    assert!(deployment.development);
+    assert!(rollup.development().call().await.unwrap());
+    let deployer = anvil.addresses()[0];
+    assert_eq!(rollup.governor().call().await.unwrap(), deployer);
+    assert_eq!(deployment.operators, vec![deployer]);
+    assert!(rollup.isOperator(deployer).call().await.unwrap());
+    assert_eq!(
+        rollup.forcedExitFee().call().await.unwrap(),
+        U256::from(7u64)
+    );
+    assert_eq!(
+        rollup.maxPayouts().call().await.unwrap(),
+        U256::from(deployment.max_payouts)
+    );
+    assert_eq!(
+        rollup.inactivityInterval().call().await.unwrap(),
+        U256::from(7 * 24 * 3600u64)
     );
     let metadata = KeyDirectory::new(&keys).metadata().unwrap();
     assert_eq!(

@@ -1,20 +1,28 @@
 //! The Rollup contract on anvil with real Groth16 proofs: deposits of ETH and an ERC-20, a
 //! batch consuming them, withdrawals proven on L2 and paid on L1; and the named reverts of
 //! bad proofs, wrong roots, replays, re-randomised proofs, skipped priority operations,
-//! malformed points and a re-entered withdrawal.
+//! malformed points and a re-entered withdrawal; and the guards: operators and the
+//! inactivity fallback, top-level submission, small-order keys, the forced-exit fee, the
+//! payout cap, and withdrawals to another address or for another owner.
 
 mod support;
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
+use alloy::sol_types::SolCall;
 use ark_bn254::Bn254;
+use ark_ff::Field;
 use ark_groth16::Groth16;
-use support::{assert_reverts, chain, deposit, mined, prover, submit, Node};
-use verity_circuits::eddsa::PrivateKey;
-use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Withdraw};
-use verity_sequencer::l1::contracts::{
-    batch_data, proof_words, word, ReentrantWithdrawer, TestToken,
+use support::{
+    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, Node,
 };
+use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
+use verity_circuits::Fr;
+use verity_sequencer::l1::contracts::{
+    batch_data, proof_words, word, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
+};
+use verity_sequencer::l1::deploy::RollupParams;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deposit_prove_finalize_withdraw_and_named_reverts() {
@@ -228,4 +236,233 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     );
 
     assert_reverts(rollup.activateExodus().call().await, "DeadlineNotPassed()");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_others() {
+    const FEE: u128 = 1_000_000_000_000_000;
+    const INACTIVITY: u64 = 3600;
+    let prover = prover();
+    let params = RollupParams {
+        inactivity_interval_seconds: INACTIVITY,
+        forced_exit_fee: FEE,
+        max_payouts: 1,
+        ..RollupParams::development()
+    };
+    let chain = chain_with(&prover, 3600, &params).await;
+    let (provider, rollup) = (&chain.provider, &chain.rollup);
+    let accounts = chain.anvil.addresses();
+    let (governor, user, stranger, delegated) =
+        (accounts[0], accounts[1], accounts[2], accounts[3]);
+    assert!(rollup.development().call().await.unwrap());
+    assert_eq!(rollup.governor().call().await.unwrap(), governor);
+    assert!(rollup.isOperator(governor).call().await.unwrap());
+    assert_eq!(rollup.maxPayouts().call().await.unwrap(), U256::from(1u64));
+
+    // Only the governor appoints operators.
+    assert_reverts(
+        rollup
+            .setOperator(stranger, true)
+            .from(stranger)
+            .call()
+            .await,
+        "NotGovernor()",
+    );
+    mined(rollup.setOperator(user, true)).await;
+    assert!(rollup.isOperator(user).call().await.unwrap());
+    mined(rollup.setOperator(user, false)).await;
+    assert!(!rollup.isOperator(user).call().await.unwrap());
+
+    // Small-order keys are refused: the identity, the order-2 point, an order-4 and an
+    // order-8 point.
+    let order4_x = Fr::from(168_700u64).inverse().unwrap().sqrt().unwrap();
+    let minus_one = word(&-Fr::from(1u64));
+    let order8: [U256; 2] = [
+        "4342719913949491028786768530115087822524712248835451589697801404893164183326",
+        "17061719626832259898845741003733890968968767993363194771977168648564009544074",
+    ]
+    .map(|n| n.parse().unwrap());
+    for (x, y) in [
+        (U256::ZERO, U256::from(1u64)),
+        (U256::ZERO, minus_one),
+        (word(&order4_x), U256::ZERO),
+        (order8[0], order8[1]),
+    ] {
+        let call = rollup
+            .deposit(0, x, y, 5)
+            .from(user)
+            .value(U256::from(5u64));
+        assert_reverts(call.call().await, "LowOrderKey()");
+    }
+
+    let (alice, bob) = (
+        PrivateKey::from_bytes([1; 32]),
+        PrivateKey::from_bytes([2; 32]),
+    );
+    let deposits = [&alice, &bob].map(|key| Deposit {
+        pubkey: key.public_key(),
+        l1_address: user,
+        token: 0,
+        amount: 10u128.pow(18),
+    });
+    for d in &deposits {
+        deposit(rollup, d).await;
+    }
+    let mut node = Node::new(&chain.deployment, 0);
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        for d in &deposits {
+            b.push_priority(&PriorityOp::Deposit(*d)).unwrap();
+        }
+    });
+    let submit_call = || rollup.submitBatch(batch_data(&batch), proof_words(&proof));
+
+    // Not through a contract, nor from an EIP-7702 delegated account.
+    let relayer = BatchRelayer::deploy(provider, *rollup.address())
+        .await
+        .unwrap();
+    let calldata = Rollup::submitBatchCall {
+        batch: batch_data(&batch),
+        proof: proof_words(&proof),
+    }
+    .abi_encode();
+    assert_reverts(
+        relayer.relay(calldata.into()).call().await,
+        "NotTopLevelCall()",
+    );
+    let mut designator = vec![0xef, 0x01, 0x00];
+    designator.extend_from_slice(relayer.address().as_slice());
+    provider
+        .raw_request::<_, ()>(
+            "anvil_setCode".into(),
+            (delegated, alloy::hex::encode_prefixed(&designator)),
+        )
+        .await
+        .unwrap();
+    assert_reverts(
+        submit_call().from(delegated).call().await,
+        "NotTopLevelCall()",
+    );
+
+    // A stranger may submit only once no batch was finalized for the inactivity interval.
+    assert_reverts(submit_call().from(stranger).call().await, "NotOperator()");
+    advance_time(provider, INACTIVITY).await;
+    mined(submit_call().from(stranger)).await;
+    node.finalized(state, &batch);
+    assert_eq!(rollup.batchNumber().call().await.unwrap(), 1);
+
+    // Forced exits pay exactly the fee, which the governor can withdraw.
+    assert_reverts(
+        rollup.requestForcedExit(1, 0).from(user).call().await,
+        "WrongForcedExitFee(uint256)",
+    );
+    mined(
+        rollup
+            .requestForcedExit(1, 0)
+            .from(user)
+            .value(U256::from(FEE)),
+    )
+    .await;
+    assert_eq!(
+        rollup.pendingWithdrawals(governor, 0).call().await.unwrap(),
+        U256::from(FEE)
+    );
+    assert_eq!(
+        rollup.openForcedExits().call().await.unwrap(),
+        U256::from(1u64)
+    );
+
+    // Batch 2 (the stranger is locked out again): more payouts than the cap are refused; one
+    // withdrawal to an address that never calls the Rollup is accepted, and anyone pays it out.
+    let domain = chain.deployment.domain();
+    let cold = Address::repeat_byte(0x77);
+    let withdraw = |from, to| Withdraw {
+        from,
+        token: 0,
+        amount: 10u128.pow(17),
+        fee: 0,
+        nonce: 0,
+        to,
+    };
+    let (_, two, two_proof) = node.prepare(&prover, |b| {
+        b.push_l2(&L2Tx::sign_withdraw(withdraw(0, cold), &alice, &domain))
+            .unwrap();
+        b.push_l2(&L2Tx::sign_withdraw(withdraw(1, cold), &bob, &domain))
+            .unwrap();
+    });
+    assert_reverts(
+        rollup
+            .submitBatch(batch_data(&two), proof_words(&two_proof))
+            .call()
+            .await,
+        "TooManyPayouts()",
+    );
+    let (_, transfer, transfer_proof) = node.prepare(&prover, |b| {
+        let tx = Transfer {
+            from: 0,
+            to: 1,
+            token: 0,
+            amount: 10u128.pow(17),
+            fee: 0,
+            nonce: 0,
+        };
+        b.push_l2(&L2Tx::sign_transfer(tx, &alice, &domain))
+            .unwrap();
+    });
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        b.push_l2(&L2Tx::sign_withdraw(withdraw(0, cold), &alice, &domain))
+            .unwrap();
+    });
+    assert_reverts(
+        rollup
+            .submitBatch(batch_data(&batch), proof_words(&proof))
+            .from(stranger)
+            .call()
+            .await,
+        "NotOperator()",
+    );
+    // The gas of one payout to a fresh pending balance: the same batch with a transfer instead.
+    let with_payout = rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .estimate_gas()
+        .await
+        .unwrap();
+    let without = rollup
+        .submitBatch(batch_data(&transfer), proof_words(&transfer_proof))
+        .estimate_gas()
+        .await
+        .unwrap();
+    println!(
+        "submitBatch gas: {with_payout} with one payout, {without} without: {} per payout",
+        with_payout - without
+    );
+    submit(rollup, &batch, &proof).await;
+    node.finalized(state, &batch);
+    mined(rollup.withdrawFor(cold, 0).from(stranger)).await;
+    assert_eq!(
+        provider.get_balance(cold).await.unwrap(),
+        U256::from(10u128.pow(17))
+    );
+
+    // Batch 3 consumes the forced exit: Bob's account pays its balance to its owner, who has it
+    // paid to another address.
+    let exit = ForcedExit {
+        requester: user,
+        account: 1,
+        token: 0,
+    };
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+    });
+    submit(rollup, &batch, &proof).await;
+    node.finalized(state, &batch);
+    assert_eq!(rollup.openForcedExits().call().await.unwrap(), U256::ZERO);
+    let owed = rollup.pendingWithdrawals(user, 0).call().await.unwrap();
+    assert_eq!(owed, U256::from(10u128.pow(18)));
+    let recipient = Address::repeat_byte(0x78);
+    mined(rollup.withdrawTo(0, recipient).from(user)).await;
+    assert_eq!(provider.get_balance(recipient).await.unwrap(), owed);
+    assert_reverts(
+        rollup.withdrawFor(user, 0).from(stranger).call().await,
+        "NothingPending()",
+    );
 }

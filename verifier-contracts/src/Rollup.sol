@@ -40,7 +40,10 @@ interface IERC20Minimal {
 ///         their pending withdrawals. A batch is final the moment its Groth16 proof is accepted.
 ///         If the oldest queued operation outlives its deadline, anyone can start exodus mode,
 ///         in which every user exits against the last verified root without the operator.
-///         There is no upgrade path.
+///         Batches come from operators that a governor (fixed at deployment) appoints, or
+///         from anyone once no batch was finalized for `inactivityInterval`, and always in a
+///         top-level transaction of a code-less account, so that every batch's data is in
+///         plain transaction calldata. There is no upgrade path.
 contract Rollup {
     /// @notice A batch number other than the next one.
     error WrongBatchNumber(uint64 expected, uint64 given);
@@ -84,12 +87,60 @@ contract Rollup {
     error Reentrancy();
     /// @notice The deposit is not refundable to the caller with these values.
     error NotRefundable();
+    /// @notice Only the governor may call this.
+    error NotGovernor();
+    /// @notice Only an operator may submit until no batch was finalized for `inactivityInterval`.
+    error NotOperator();
+    /// @notice Batches must come in a top-level call from an account without code.
+    error NotTopLevelCall();
+    /// @notice The key is a point of small order (8·A is the identity) or has x = 0.
+    error LowOrderKey();
+    /// @notice A forced exit must pay exactly `forcedExitFee`.
+    error WrongForcedExitFee(uint256 fee);
+    /// @notice As many forced exits as `MAX_OPEN_FORCED_EXITS` wait unconsumed already.
+    error TooManyForcedExits();
+    /// @notice The batch carries more than `maxPayouts` payouts.
+    error TooManyPayouts();
+    /// @notice The zero address where an account is needed.
+    error ZeroAddress();
+    /// @notice The tree depth is not even and within 2..32.
+    error InvalidDepth(uint8 depth);
+    /// @notice The priority window is below the floor (14 days outside development) or above 365 days.
+    error PriorityWindowOutOfRange(uint256 window);
+    /// @notice The verifier lists differ in length or are empty.
+    error VerifierListMismatch();
+    /// @notice A verifier with no code, a slot count of zero, or a slot count given twice.
+    error InvalidVerifier(uint256 slots);
+    /// @notice A contract the rollup calls has no code.
+    error MissingCode(address target);
+    /// @notice A zero inactivity interval or payout cap.
+    error InvalidParameter();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
         address recipient;
         uint32 token;
         uint128 amount;
+    }
+
+    /// @notice The deployment's parameters, fixed for good.
+    struct Config {
+        /// Binary tree depth: even, 2..32.
+        uint8 depth;
+        /// Fee-header entries per batch.
+        uint256 feeSlots;
+        /// Seconds a queued operation may wait before exodus can start.
+        uint256 priorityWindow;
+        /// Whether this is a development deployment, which may use a priority window below 14 days.
+        bool development;
+        /// Who appoints and removes operators.
+        address governor;
+        /// Seconds without a finalized batch after which anyone may submit one.
+        uint256 inactivityInterval;
+        /// Wei every forced-exit request pays, credited to the governor.
+        uint256 forcedExitFee;
+        /// Most payouts a batch may carry.
+        uint256 maxPayouts;
     }
 
     /// @notice A batch as submitted.
@@ -106,6 +157,14 @@ contract Rollup {
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 private constant COMMITMENT_MASK = (1 << 253) - 1;
     uint256 private constant FEE_ENTRY_BYTES = 5;
+    uint256 private constant CURVE_A = 168700;
+
+    /// @notice The floor of `priorityWindow` outside development deployments.
+    uint256 public constant MIN_PRIORITY_WINDOW = 14 days;
+    /// @notice The ceiling of `priorityWindow`.
+    uint256 public constant MAX_PRIORITY_WINDOW = 365 days;
+    /// @notice Most forced exits that may wait unconsumed at once.
+    uint256 public constant MAX_OPEN_FORCED_EXITS = 1024;
 
     /// @notice Binary depth of the account tree.
     uint8 public immutable depth;
@@ -115,6 +174,16 @@ contract Rollup {
     uint256 public immutable priorityWindow;
     /// @notice Poseidon(chain id, this contract's address): what signatures bind.
     uint256 public immutable domain;
+    /// @notice Whether this is a development deployment (a priority window below 14 days allowed).
+    bool public immutable development;
+    /// @notice Who appoints and removes operators.
+    address public immutable governor;
+    /// @notice Seconds without a finalized batch after which anyone may submit one.
+    uint256 public immutable inactivityInterval;
+    /// @notice Wei every forced-exit request pays, credited to the governor's pending ETH.
+    uint256 public immutable forcedExitFee;
+    /// @notice Most payouts a batch may carry.
+    uint256 public immutable maxPayouts;
     IPoseidon2 private immutable poseidon2;
     IPoseidon4 private immutable poseidon4;
     IPoseidon5 private immutable poseidon5;
@@ -123,6 +192,10 @@ contract Rollup {
     uint256 public stateRoot;
     /// @notice The last verified batch.
     uint64 public batchNumber;
+    /// @notice When the last batch was finalized (the deployment's time before the first).
+    uint64 public lastBatchAt;
+    /// @notice Whether an address may submit batches at any time.
+    mapping(address account => bool) public isOperator;
     /// @notice The verifier for batches of each slot count.
     mapping(uint256 slots => IBatchVerifier) public verifiers;
 
@@ -141,6 +214,10 @@ contract Rollup {
     uint256 public priorityHead;
     /// @notice The number of operations ever queued.
     uint256 public priorityTail;
+    /// @notice The queue index of each forced exit, in request order.
+    mapping(uint256 ordinal => uint256 index) public forcedExitIndex;
+    /// @notice The number of forced exits ever requested.
+    uint256 public forcedExitCount;
 
     /// @notice Amounts each address can withdraw, per token.
     mapping(address owner => mapping(uint32 token => uint256)) public pendingWithdrawals;
@@ -162,8 +239,12 @@ contract Rollup {
     event BatchFinalized(uint64 indexed number, uint256 newRoot, uint256 commitment, uint256 priorityOps);
     /// @notice A batch paid into a pending balance.
     event WithdrawalPending(address indexed recipient, uint32 indexed token, uint128 amount);
-    /// @notice A pending balance was paid out.
-    event Withdrawn(address indexed recipient, uint32 indexed token, uint256 amount);
+    /// @notice A pending balance of `owner` was paid out to `recipient`.
+    event Withdrawn(address indexed owner, address indexed recipient, uint32 indexed token, uint256 amount);
+    /// @notice The governor appointed or removed an operator.
+    event OperatorSet(address indexed operator, bool enabled);
+    /// @notice A forced exit's fee was credited to the governor's pending ETH.
+    event ForcedExitFeeCredited(uint256 indexed index, address indexed governor, uint256 amount);
     /// @notice Exodus mode started.
     event ExodusActivated(uint256 oldestPendingOperation);
     /// @notice An account exited in exodus mode.
@@ -179,36 +260,78 @@ contract Rollup {
     }
 
     /// @notice Deploys the rollup.
-    /// @param depth_ Binary tree depth (even, at most 32).
-    /// @param feeSlots_ Fee-header entries per batch.
-    /// @param priorityWindow_ Seconds before a queued operation allows exodus.
+    /// @param config The fixed parameters (see `Config`).
     /// @param genesisRoot The empty tree's root at this depth.
     /// @param hashes Poseidon contracts of 2, 4 and 5 inputs.
     /// @param slotCounts Batch sizes with a verifier.
     /// @param batchVerifiers Their verifiers, in the same order.
+    /// @param operators The first operators.
     constructor(
-        uint8 depth_,
-        uint256 feeSlots_,
-        uint256 priorityWindow_,
+        Config memory config,
         uint256 genesisRoot,
         address[3] memory hashes,
         uint256[] memory slotCounts,
-        IBatchVerifier[] memory batchVerifiers
+        IBatchVerifier[] memory batchVerifiers,
+        address[] memory operators
     ) {
         if (genesisRoot >= R) revert NotInField();
-        depth = depth_;
-        feeSlots = feeSlots_;
-        priorityWindow = priorityWindow_;
+        if (config.depth < 2 || config.depth > 32 || config.depth % 2 != 0) revert InvalidDepth(config.depth);
+        uint256 floor = config.development ? 1 : MIN_PRIORITY_WINDOW;
+        if (config.priorityWindow < floor || config.priorityWindow > MAX_PRIORITY_WINDOW) {
+            revert PriorityWindowOutOfRange(config.priorityWindow);
+        }
+        if (config.governor == address(0)) revert ZeroAddress();
+        if (config.inactivityInterval == 0 || config.maxPayouts == 0) revert InvalidParameter();
+        if (slotCounts.length != batchVerifiers.length || slotCounts.length == 0) revert VerifierListMismatch();
+        for (uint256 i = 0; i < 3; ++i) {
+            if (hashes[i].code.length == 0) revert MissingCode(hashes[i]);
+        }
+        depth = config.depth;
+        feeSlots = config.feeSlots;
+        priorityWindow = config.priorityWindow;
+        development = config.development;
+        governor = config.governor;
+        inactivityInterval = config.inactivityInterval;
+        forcedExitFee = config.forcedExitFee;
+        maxPayouts = config.maxPayouts;
         poseidon2 = IPoseidon2(hashes[0]);
         poseidon4 = IPoseidon4(hashes[1]);
         poseidon5 = IPoseidon5(hashes[2]);
         domain = IPoseidon2(hashes[0]).hash([block.chainid, uint256(uint160(address(this)))]);
         stateRoot = genesisRoot;
+        lastBatchAt = uint64(block.timestamp);
         for (uint256 i = 0; i < slotCounts.length; ++i) {
-            verifiers[slotCounts[i]] = batchVerifiers[i];
+            uint256 slots = slotCounts[i];
+            IBatchVerifier verifier = batchVerifiers[i];
+            if (slots == 0 || address(verifier).code.length == 0 || address(verifiers[slots]) != address(0)) {
+                revert InvalidVerifier(slots);
+            }
+            verifiers[slots] = verifier;
+        }
+        for (uint256 i = 0; i < operators.length; ++i) {
+            if (operators[i] == address(0)) revert ZeroAddress();
+            isOperator[operators[i]] = true;
+            emit OperatorSet(operators[i], true);
         }
         tokens.push(address(0));
         emit TokenRegistered(0, address(0));
+    }
+
+    /// @notice Appoints or removes an operator; only the governor may.
+    /// @param operator The account.
+    /// @param enabled Whether it may submit batches at any time.
+    function setOperator(address operator, bool enabled) external {
+        if (msg.sender != governor) revert NotGovernor();
+        if (operator == address(0)) revert ZeroAddress();
+        isOperator[operator] = enabled;
+        emit OperatorSet(operator, enabled);
+    }
+
+    /// @notice When anyone, not only an operator, may submit a batch: `inactivityInterval`
+    ///         seconds after the last finalized batch (or the deployment).
+    /// @return The Unix time.
+    function openSubmissionAt() public view returns (uint256) {
+        return uint256(lastBatchAt) + inactivityInterval;
     }
 
     /// @notice Registers an ERC-20 token; anyone may.
@@ -233,7 +356,8 @@ contract Rollup {
     }
 
     /// @notice Queues a deposit of ETH (token 0, `msg.value`) or of a registered ERC-20 to the
-    ///         layer-2 account of `(pubkeyX, pubkeyY)`, owned on L1 by the caller.
+    ///         layer-2 account of `(pubkeyX, pubkeyY)`, owned on L1 by the caller. Keys of small
+    ///         order, under which any signature verifies, are refused.
     /// @param token Token id.
     /// @param pubkeyX Baby Jubjub public key x (circomlib coordinates).
     /// @param pubkeyY Public key y.
@@ -247,6 +371,7 @@ contract Rollup {
         if (addmod(mulmod(168700, x2, R), y2, R) != addmod(1, mulmod(168696, mulmod(x2, y2, R), R), R)) {
             revert NotOnCurve();
         }
+        if (pubkeyX == 0 || _smallOrder(pubkeyX, pubkeyY)) revert LowOrderKey();
         uint128 credited;
         if (token == 0) {
             if (msg.value != amount || amount == 0) revert WrongAmount();
@@ -268,16 +393,44 @@ contract Rollup {
 
     /// @notice Queues a forced exit: the next batch must pay the whole balance of `account` to
     ///         its L1 owner if the caller is that owner and `token` its token (and otherwise
-    ///         consumes the request without effect).
+    ///         consumes the request without effect). It costs `forcedExitFee` (as `msg.value`),
+    ///         credited to the governor, and at most `MAX_OPEN_FORCED_EXITS` may wait at once.
     /// @param account Layer-2 account index.
     /// @param token Its token id.
-    function requestForcedExit(uint32 account, uint32 token) external {
+    function requestForcedExit(uint32 account, uint32 token) external payable {
         if (exodusMode) revert ExodusActive();
+        if (msg.value != forcedExitFee) revert WrongForcedExitFee(forcedExitFee);
         if (uint256(account) >> depth != 0) revert AccountOutOfRange();
         if (token >= tokens.length) revert UnknownToken();
+        uint256 count = forcedExitCount;
+        // Forced exits are queued in order, so the unconsumed ones are the newest: the cap is
+        // reached when the MAX_OPEN_FORCED_EXITS-th newest is still queued.
+        if (count >= MAX_OPEN_FORCED_EXITS && forcedExitIndex[count - MAX_OPEN_FORCED_EXITS] >= priorityHead) {
+            revert TooManyForcedExits();
+        }
         uint256 tag = 2 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
         uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, account, 0, 0]));
+        forcedExitIndex[count] = index;
+        forcedExitCount = count + 1;
+        if (msg.value != 0) {
+            pendingWithdrawals[governor][0] += msg.value;
+            emit ForcedExitFeeCredited(index, governor, msg.value);
+        }
         emit ForcedExitQueued(index, msg.sender, account, token);
+    }
+
+    /// @notice How many forced exits wait unconsumed.
+    /// @return open Their number.
+    function openForcedExits() external view returns (uint256 open) {
+        uint256 head = priorityHead;
+        uint256 low = 0;
+        uint256 high = forcedExitCount;
+        while (low < high) {
+            uint256 middle = (low + high) / 2;
+            if (forcedExitIndex[middle] < head) low = middle + 1;
+            else high = middle;
+        }
+        open = forcedExitCount - low;
     }
 
     function _enqueue(uint256 hashAfter) private returns (uint256 index) {
@@ -288,13 +441,20 @@ contract Rollup {
     }
 
     /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
-    ///         balances and pops the priority operations it consumed.
+    ///         balances and pops the priority operations it consumed. Only an operator may
+    ///         submit, or anyone from `openSubmissionAt()`; always in a top-level call from an
+    ///         account without code; with at most `maxPayouts` payouts.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
     ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
     ///        per slot) and its L1 payouts in slot order.
     /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
     function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
+        // The batch's data must be in a transaction's own calldata, where `verity reconstruct`
+        // reads it; EIP-7702 delegated accounts have code and could relay from it.
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotTopLevelCall();
+        if (!isOperator[msg.sender] && block.timestamp < openSubmissionAt()) revert NotOperator();
         if (exodusMode) revert ExodusActive();
+        if (batch.payouts.length > maxPayouts) revert TooManyPayouts();
         if (batch.number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, batch.number);
         if (batch.oldRoot != stateRoot) revert WrongOldRoot();
         if (batch.newRoot >= R) revert NotInField();
@@ -306,6 +466,7 @@ contract Rollup {
 
         stateRoot = batch.newRoot;
         batchNumber = batch.number;
+        lastBatchAt = uint64(block.timestamp);
         priorityHead = head + batch.priorityOps;
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
@@ -348,19 +509,41 @@ contract Rollup {
         return uint256(sha256(bytes.concat(headerFields, batch.pubdata))) & COMMITMENT_MASK;
     }
 
-    /// @notice Pays the caller's pending balance of `token`.
+    /// @notice Pays the caller's pending balance of `token` to the caller.
     /// @param token Token id.
     function withdraw(uint32 token) external nonReentrant {
-        uint256 amount = pendingWithdrawals[msg.sender][token];
+        _withdraw(msg.sender, token, msg.sender);
+    }
+
+    /// @notice Pays the caller's pending balance of `token` to `recipient`.
+    /// @param token Token id.
+    /// @param recipient Who receives it.
+    function withdrawTo(uint32 token, address recipient) external nonReentrant {
+        if (recipient == address(0)) revert ZeroAddress();
+        _withdraw(msg.sender, token, recipient);
+    }
+
+    /// @notice Pays `owner`'s pending balance of `token` to `owner`; anyone may call it, for
+    ///         owners (contracts) that cannot call `withdraw` themselves.
+    /// @param owner Whose balance, and who receives it.
+    /// @param token Token id.
+    function withdrawFor(address owner, uint32 token) external nonReentrant {
+        if (owner == address(0)) revert ZeroAddress();
+        _withdraw(owner, token, owner);
+    }
+
+    /// @dev Zeroes `owner`'s pending balance of `token`, then pays it to `recipient`.
+    function _withdraw(address owner, uint32 token, address recipient) private {
+        uint256 amount = pendingWithdrawals[owner][token];
         if (amount == 0) revert NothingPending();
-        pendingWithdrawals[msg.sender][token] = 0;
+        pendingWithdrawals[owner][token] = 0;
         if (token == 0) {
-            (bool ok, bytes memory reason) = msg.sender.call{value: amount}("");
+            (bool ok, bytes memory reason) = recipient.call{value: amount}("");
             if (!ok) _bubble(reason);
         } else {
-            _call(tokens[token], abi.encodeCall(IERC20Minimal.transfer, (msg.sender, amount)));
+            _call(tokens[token], abi.encodeCall(IERC20Minimal.transfer, (recipient, amount)));
         }
-        emit Withdrawn(msg.sender, token, amount);
+        emit Withdrawn(owner, recipient, token, amount);
     }
 
     /// @notice Starts exodus mode once the oldest unconsumed operation is past its deadline.
@@ -424,6 +607,26 @@ contract Rollup {
         delete depositRefund[index];
         pendingWithdrawals[msg.sender][token] += amount;
         emit DepositRefunded(index, msg.sender, token, amount);
+    }
+
+    /// @dev Whether 8·(x, y) is the identity: three doublings in projective coordinates on
+    ///      a·x² + y² = 1 + d·x²·y² (a = 168700). For curve points the denominators
+    ///      a·x² + y² = 1 + d·x²y² and 2 − (a·x² + y²) are never zero (d is not a square), so Z
+    ///      stays non-zero, and the result is (0, 1) exactly when X = 0 and Y = Z.
+    function _smallOrder(uint256 x, uint256 y) private pure returns (bool) {
+        uint256 z = 1;
+        for (uint256 i = 0; i < 3; ++i) {
+            uint256 xx = mulmod(x, x, R);
+            uint256 yy = mulmod(y, y, R);
+            uint256 ax2 = mulmod(CURVE_A, xx, R);
+            uint256 f = addmod(ax2, yy, R);
+            uint256 j = addmod(f, R - mulmod(2, mulmod(z, z, R), R), R);
+            uint256 x3 = mulmod(mulmod(2, mulmod(x, y, R), R), j, R);
+            y = mulmod(f, addmod(ax2, R - yy, R), R);
+            z = mulmod(f, j, R);
+            x = x3;
+        }
+        return x == 0 && y == z;
     }
 
     /// @dev Re-raises a failed call's revert reason, or TransferFailed when it gave none.

@@ -3,13 +3,16 @@
 
 use std::path::PathBuf;
 
+use alloy::primitives::Address;
 use alloy::providers::ProviderBuilder;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{ensure, Context};
 use clap::Args;
 use verity_prover::KeyDirectory;
 
-use crate::l1::deploy::{deploy, DeployConfig};
+use crate::l1::deploy::{
+    deploy_with, DeployConfig, RollupParams, DEFAULT_MAX_PAYOUTS, MIN_PRIORITY_WINDOW_SECONDS,
+};
 
 /// `verity deploy` arguments.
 #[derive(Debug, Args)]
@@ -23,9 +26,29 @@ pub struct DeployArgs {
     /// Key directories from `verity setup`, one per circuit size (same depth and fee slots).
     #[arg(long = "keys", required = true)]
     keys: Vec<PathBuf>,
-    /// Seconds a queued L1 operation may wait before anyone can start exodus.
-    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    /// Seconds a queued L1 operation may wait before anyone can start exodus (at least 14
+    /// days unless --development).
+    #[arg(long, default_value_t = MIN_PRIORITY_WINDOW_SECONDS)]
     priority_window: u64,
+    /// A development deployment: allows a priority window below 14 days. Recorded on chain
+    /// (`development()`) for anyone to see; never use it for real funds.
+    #[arg(long)]
+    development: bool,
+    /// The governor, who appoints and removes operators (default: the deployer).
+    #[arg(long)]
+    governor: Option<Address>,
+    /// An operator, allowed to submit batches at any time (repeatable; default: the deployer).
+    #[arg(long = "operator")]
+    operators: Vec<Address>,
+    /// Seconds without a finalized batch after which anyone may submit one.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    inactivity_interval: u64,
+    /// Wei a forced-exit request pays (credited to the governor); default 0.001 ETH.
+    #[arg(long, default_value_t = 1_000_000_000_000_000)]
+    forced_exit_fee: u128,
+    /// Most payouts a batch may carry (each costs ~214k gas of submitBatch).
+    #[arg(long, default_value_t = DEFAULT_MAX_PAYOUTS)]
+    max_payouts: u64,
     /// Where to write the deployment document.
     #[arg(long)]
     out: PathBuf,
@@ -54,6 +77,20 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
         ));
     }
     let (depth, fee_slots) = shape.context("no key directory")?;
+    ensure!(
+        args.development || args.priority_window >= MIN_PRIORITY_WINDOW_SECONDS,
+        "--priority-window {} is below the 14-day floor ({MIN_PRIORITY_WINDOW_SECONDS} s); \
+         pass --development for a development deployment",
+        args.priority_window
+    );
+    let params = RollupParams {
+        development: args.development,
+        governor: args.governor,
+        operators: args.operators.clone(),
+        inactivity_interval_seconds: args.inactivity_interval,
+        forced_exit_fee: args.forced_exit_fee,
+        max_payouts: args.max_payouts,
+    };
     let config = DeployConfig {
         depth,
         fee_slots,
@@ -69,7 +106,7 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let deployment = runtime.block_on(async {
         let provider = ProviderBuilder::new().wallet(signer).connect_http(url);
-        deploy(&provider, &config).await
+        deploy_with(&provider, &config, &params).await
     })?;
     let document = serde_json::to_string_pretty(&deployment)?;
     std::fs::write(&args.out, &document)

@@ -164,9 +164,11 @@ async fn exodus_exit_gas(
     reconstructor: &Reconstructor,
     user: alloy::primitives::Address,
 ) -> anyhow::Result<u64> {
+    let fee = rollup.forcedExitFee().call().await?;
     rollup
         .requestForcedExit(0, 0)
         .from(user)
+        .value(fee)
         .send()
         .await?
         .watch()

@@ -160,7 +160,7 @@ async fn ensure_exodus(rollup: &Rollup::RollupInstance<DynProvider>) -> anyhow::
         bail!(
             "the rollup is not in exodus mode and cannot enter it yet: no queued operation is \
              past its deadline (the operator is live; use `verity wallet withdraw`, or \
-             `requestForcedExit` on L1 and wait for the priority window)"
+             `requestForcedExit` on L1, paying `forcedExitFee`, and wait for the priority window)"
         );
     }
     let receipt = rollup.activateExodus().send().await?.get_receipt().await?;

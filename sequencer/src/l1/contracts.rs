@@ -17,6 +17,13 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
+        BatchRelayer,
+        "../verifier-contracts/artifacts/BatchRelayer.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
         Groth16Verifier,
         "../verifier-contracts/artifacts/Groth16Verifier.json"
     );

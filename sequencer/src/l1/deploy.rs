@@ -13,6 +13,16 @@ use super::contracts::{
     verifier_key_words, word, Groth16Verifier, PoseidonT3, PoseidonT5, PoseidonT6, Rollup,
 };
 
+/// The floor of the priority window outside development deployments (the contract's
+/// `MIN_PRIORITY_WINDOW`).
+pub const MIN_PRIORITY_WINDOW_SECONDS: u64 = 14 * 24 * 3600;
+
+/// The default cap on payouts per batch. One payout to a fresh pending balance costs 213,782
+/// gas of `submitBatch` (measured on anvil: one on-chain Poseidon-4, the pending-balance slot,
+/// the event and its calldata); 48 of them and a batch's fixed cost stay near 10.6M gas, well
+/// below EIP-7825's 2^24 per transaction.
+pub const DEFAULT_MAX_PAYOUTS: u64 = 48;
+
 /// What a deployment is made of.
 #[derive(Clone, Debug)]
 pub struct DeployConfig {
@@ -24,6 +34,51 @@ pub struct DeployConfig {
     pub priority_window_seconds: u64,
     /// Per circuit size: slots, verifying key and its hash (from `keys.json`).
     pub verifiers: Vec<(usize, VerifyingKey<Bn254>, String)>,
+}
+
+/// Who may submit, and the anti-spam parameters, of a deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollupParams {
+    /// A development deployment: a priority window below 14 days is allowed (readable on
+    /// chain as `development()`).
+    pub development: bool,
+    /// Appoints and removes operators; `None`: the deployer.
+    pub governor: Option<Address>,
+    /// The first operators; empty: the deployer.
+    pub operators: Vec<Address>,
+    /// Seconds without a finalized batch after which anyone may submit.
+    pub inactivity_interval_seconds: u64,
+    /// Wei every forced-exit request pays (credited to the governor).
+    pub forced_exit_fee: u128,
+    /// Most payouts a batch may carry.
+    pub max_payouts: u64,
+}
+
+impl RollupParams {
+    /// A production deployment: 7 days of operator inactivity before anyone may submit,
+    /// a forced-exit fee of 0.001 ETH, [`DEFAULT_MAX_PAYOUTS`]; the deployer governs and
+    /// operates.
+    pub fn production() -> RollupParams {
+        RollupParams {
+            development: false,
+            governor: None,
+            operators: Vec::new(),
+            inactivity_interval_seconds: 7 * 24 * 3600,
+            forced_exit_fee: 1_000_000_000_000_000,
+            max_payouts: DEFAULT_MAX_PAYOUTS,
+        }
+    }
+
+    /// A development deployment (devnet, tests, benches): any priority window, an hour of
+    /// inactivity, free forced exits; the deployer governs and operates.
+    pub fn development() -> RollupParams {
+        RollupParams {
+            development: true,
+            inactivity_interval_seconds: 3600,
+            forced_exit_fee: 0,
+            ..RollupParams::production()
+        }
+    }
 }
 
 /// One verifier of a deployment.
@@ -59,6 +114,24 @@ pub struct Deployment {
     /// The empty tree's root.
     #[serde(with = "verity_circuits::field::serde_fr")]
     pub genesis_root: verity_circuits::Fr,
+    /// Whether this is a development deployment (short priority windows allowed).
+    #[serde(default)]
+    pub development: bool,
+    /// Who appoints and removes operators.
+    #[serde(default)]
+    pub governor: Address,
+    /// The operators appointed at deployment (the governor may change them since).
+    #[serde(default)]
+    pub operators: Vec<Address>,
+    /// Seconds without a finalized batch after which anyone may submit.
+    #[serde(default)]
+    pub inactivity_interval_seconds: u64,
+    /// Wei every forced-exit request pays.
+    #[serde(default)]
+    pub forced_exit_fee: u128,
+    /// Most payouts a batch may carry (0: not recorded; read `maxPayouts()`).
+    #[serde(default)]
+    pub max_payouts: u64,
 }
 
 impl Deployment {
@@ -88,11 +161,28 @@ pub enum DeployError {
     Config(String),
 }
 
-/// Deploys every contract with the provider's default sender.
+/// Deploys every contract with the provider's default sender, as a development deployment
+/// ([`RollupParams::development`]) that the sender governs and operates.
 pub async fn deploy<P: Provider>(
     provider: &P,
     config: &DeployConfig,
 ) -> Result<Deployment, DeployError> {
+    deploy_with(provider, config, &RollupParams::development()).await
+}
+
+/// Deploys every contract with the provider's default sender, with `params`.
+pub async fn deploy_with<P: Provider>(
+    provider: &P,
+    config: &DeployConfig,
+    params: &RollupParams,
+) -> Result<Deployment, DeployError> {
+    if !params.development && config.priority_window_seconds < MIN_PRIORITY_WINDOW_SECONDS {
+        return Err(DeployError::Config(format!(
+            "a priority window of {} s is below the 14-day floor; only a development \
+             deployment may use it",
+            config.priority_window_seconds
+        )));
+    }
     let genesis_root = State::new(StateConfig {
         depth: config.depth,
         domain: Domain {
@@ -105,11 +195,25 @@ pub async fn deploy<P: Provider>(
     if config.verifiers.is_empty() {
         return Err(DeployError::Config("no verifying key to deploy".into()));
     }
+    let first = PoseidonT3::deploy_builder(provider)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let deployer = first.from;
     let poseidon = [
-        *PoseidonT3::deploy(provider).await?.address(),
+        first.contract_address.ok_or_else(|| {
+            DeployError::Config("the PoseidonT3 deployment created no contract".into())
+        })?,
         *PoseidonT5::deploy(provider).await?.address(),
         *PoseidonT6::deploy(provider).await?.address(),
     ];
+    let governor = params.governor.unwrap_or(deployer);
+    let operators = if params.operators.is_empty() {
+        vec![deployer]
+    } else {
+        params.operators.clone()
+    };
     let mut verifiers = Vec::with_capacity(config.verifiers.len());
     for (slots, key, hash) in &config.verifiers {
         let verifier = Groth16Verifier::deploy(provider, verifier_key_words(key)).await?;
@@ -121,13 +225,21 @@ pub async fn deploy<P: Provider>(
     }
     let rollup = Rollup::deploy_builder(
         provider,
-        config.depth,
-        U256::from(config.fee_slots),
-        U256::from(config.priority_window_seconds),
+        Rollup::Config {
+            depth: config.depth,
+            feeSlots: U256::from(config.fee_slots),
+            priorityWindow: U256::from(config.priority_window_seconds),
+            development: params.development,
+            governor,
+            inactivityInterval: U256::from(params.inactivity_interval_seconds),
+            forcedExitFee: U256::from(params.forced_exit_fee),
+            maxPayouts: U256::from(params.max_payouts),
+        },
         word(&genesis_root),
         poseidon,
         verifiers.iter().map(|v| U256::from(v.slots)).collect(),
         verifiers.iter().map(|v| v.address).collect(),
+        operators.clone(),
     );
     let receipt = rollup.send().await?.get_receipt().await?;
     let address = receipt
@@ -143,5 +255,11 @@ pub async fn deploy<P: Provider>(
         priority_window_seconds: config.priority_window_seconds,
         deployment_block: receipt.block_number.unwrap_or_default(),
         genesis_root,
+        development: params.development,
+        governor,
+        operators,
+        inactivity_interval_seconds: params.inactivity_interval_seconds,
+        forced_exit_fee: params.forced_exit_fee,
+        max_payouts: params.max_payouts,
     })
 }
