@@ -202,3 +202,46 @@ async fn a_deposit_dropped_by_a_reorg_is_never_credited() {
     assert!(info.l1_scanned_block >= chain.provider.get_block_number().await.unwrap() - 3);
     node.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_batch_under_the_nodes_number_stops_the_node() {
+    // The submitter's error (both sides' commitment and root) shows with --nocapture.
+    let _ = tracing_subscriber::fmt()
+        // Only Verity's: arkworks' spans would format whole constraint systems.
+        .with_env_filter("verity_sequencer=info")
+        .with_test_writer()
+        .try_init();
+    let prover = Arc::new(prover());
+    let chain = chain(&prover, 3600).await;
+    // Someone else lands an empty batch 1 before the node's batch 1 (with a deposit).
+    let (_, foreign, proof) = support::Node::new(&chain.deployment, 0).prepare(&prover, |_| {});
+    submit(&chain.rollup, &foreign, &proof).await;
+    let owner = chain.anvil.addresses()[1];
+    deposit(&chain.rollup, &eth_deposit(&key(1), owner, 1_000)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = start_node(
+        &chain.deployment,
+        chain.provider.clone(),
+        prover,
+        dir.path(),
+        0,
+        300,
+    )
+    .await;
+    // The node proves its batch 1, finds L1's batch 1 is not it, and stops instead of
+    // finalizing it or retrying.
+    eventually(120, "the node to stop", || async {
+        node.sequencer.status().await.is_none().then_some(())
+    })
+    .await;
+    assert_eq!(chain.rollup.batchNumber().call().await.unwrap(), 1);
+    // The RPC may still answer reads: the node proved its batch 1 and never took L1's as it.
+    if let Ok(info) = client(&node).chain_info().await {
+        assert_eq!(info.latest_proven, 1);
+        assert_eq!(
+            info.latest_finalized, 0,
+            "the foreign batch taken as the node's"
+        );
+    }
+    node.stop().await.unwrap();
+}

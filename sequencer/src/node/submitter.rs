@@ -1,16 +1,19 @@
 //! The L1 submitter: sends proven batches to the Rollup contract strictly in order, one at a
 //! time. It is idempotent and resumes after a restart: before sending batch `n` it asks the
 //! contract for its batch number, and a batch the contract already holds (sent before a
-//! crash) is only recorded, with the transaction found in its `BatchFinalized` event. Nonces
-//! and gas come from the provider's fillers. Each finalized batch's account updates are
-//! applied to the finalized state, which serves account proofs.
+//! crash) is only recorded, with the transaction found in its `BatchFinalized` event. Before a
+//! batch is recorded as final, the `BatchFinalized` event on L1 must carry this node's
+//! commitment and new root: if batch `n` on L1 is someone else's, the node has diverged from
+//! L1 and the submitter stops the node instead of retrying. Nonces and gas come from the
+//! provider's fillers. Each finalized batch's account updates are applied to the finalized
+//! state, which serves account proofs.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use alloy::primitives::{B256, U256};
 use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::Filter;
+use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
 use verity_circuits::state::{Effect, State};
@@ -19,7 +22,7 @@ use super::events::{BatchEvent, BatchStatus};
 use super::sequencer::SequencerHandle;
 use super::store::{FinalizedMeta, L1Record, Store, StoreError};
 use super::unix_now;
-use crate::l1::contracts::{batch_data, Rollup};
+use crate::l1::contracts::{batch_data, word, Rollup};
 use crate::l1::deploy::Deployment;
 
 /// The submitter's configuration.
@@ -31,9 +34,14 @@ pub struct SubmitterConfig {
     pub receipt_timeout: Duration,
 }
 
-/// A submission failed; it is retried.
+/// A submission failed; it is retried, except [`SubmitError::Diverged`].
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
+    /// L1 finalized a batch under this node's next number that is not this node's batch:
+    /// the node's state no longer follows L1. Fatal: the node stops. The message names the
+    /// batch, the L1 transaction and both sides' commitment and new root.
+    #[error("{0}")]
+    Diverged(String),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -70,12 +78,15 @@ pub struct Submitter {
 }
 
 impl Submitter {
-    /// Submits until the task is dropped.
-    pub async fn run(self) {
+    /// Submits until the task is dropped; returns only a fatal error
+    /// ([`SubmitError::Diverged`]: L1 holds a batch that is not this node's), which the node
+    /// reports as its failure and stops on, and retries every other.
+    pub async fn submit(&self) -> Result<(), SubmitError> {
         loop {
             match self.step().await {
                 Ok(true) => {}
                 Ok(false) => tokio::time::sleep(self.config.poll).await,
+                Err(error @ SubmitError::Diverged(_)) => return Err(error),
                 Err(error) => {
                     tracing::warn!(%error, "L1 submitter");
                     tokio::time::sleep(self.config.poll * 5).await;
@@ -93,7 +104,8 @@ impl Submitter {
         let rollup = Rollup::new(self.deployment.rollup, self.provider.clone());
         let on_chain = rollup.batchNumber().call().await?;
         if on_chain >= next {
-            let tx_hash = self.finalizing_tx(next).await?;
+            let log = self.finalizing_log(next).await?;
+            let tx_hash = self.check_finalized(next, &log)?;
             self.finalize(next, tx_hash)?;
             return Ok(true);
         }
@@ -104,7 +116,9 @@ impl Submitter {
                 .await?
             {
                 if receipt.status() {
-                    self.finalize(next, record.tx_hash)?;
+                    let log = Self::receipt_log(next, receipt.inner.logs())?;
+                    let tx_hash = self.check_finalized(next, &log)?;
+                    self.finalize(next, tx_hash)?;
                     return Ok(true);
                 }
                 tracing::warn!(batch = next, tx = %record.tx_hash, "submission reverted; sending again");
@@ -145,12 +159,58 @@ impl Submitter {
                 "batch {next}: submitBatch reverted in {tx_hash}"
             )));
         }
+        let log = Self::receipt_log(next, receipt.inner.logs())?;
+        let tx_hash = self.check_finalized(next, &log)?;
         self.finalize(next, tx_hash)?;
         Ok(true)
     }
 
-    /// The transaction whose `BatchFinalized` event names batch `number`.
-    async fn finalizing_tx(&self, number: u64) -> Result<B256, SubmitError> {
+    /// The `BatchFinalized` event of batch `number` among a receipt's logs.
+    fn receipt_log(number: u64, logs: &[Log]) -> Result<Log, SubmitError> {
+        logs.iter()
+            .find(|log| {
+                log.topic0() == Some(&Rollup::BatchFinalized::SIGNATURE_HASH)
+                    && log.topics().get(1) == Some(&B256::from(U256::from(number)))
+            })
+            .cloned()
+            .ok_or_else(|| {
+                SubmitError::Inconsistent(format!(
+                    "the receipt of batch {number} has no BatchFinalized event"
+                ))
+            })
+    }
+
+    /// Checks that L1's `BatchFinalized` event of batch `number` carries this node's
+    /// commitment and new root; the transaction that emitted it.
+    fn check_finalized(&self, number: u64, log: &Log) -> Result<B256, SubmitError> {
+        let event = log
+            .log_decode::<Rollup::BatchFinalized>()
+            .map_err(|e| SubmitError::Inconsistent(format!("BatchFinalized({number}): {e}")))?;
+        let tx_hash = log.transaction_hash.ok_or_else(|| {
+            SubmitError::Inconsistent(format!("BatchFinalized({number}) without a transaction"))
+        })?;
+        let record = self
+            .store
+            .batch(number)?
+            .ok_or_else(|| SubmitError::Inconsistent(format!("batch {number} missing")))?;
+        let local_commitment = word(&record.batch.commitment);
+        let local_root = word(&record.batch.header.new_root);
+        let (l1_commitment, l1_root) = (event.inner.data.commitment, event.inner.data.newRoot);
+        if l1_commitment != local_commitment || l1_root != local_root {
+            return Err(SubmitError::Diverged(format!(
+                "batch {number} on L1 (transaction {tx_hash}) is not this node's: L1 has \
+                 commitment {l1_commitment:#x} and new root {l1_root:#x}, this node's batch \
+                 has commitment {local_commitment:#x} and new root {local_root:#x}. Another \
+                 party submitted batch {number}; this node's state no longer follows L1 and it \
+                 stops. Rebuild the state from L1 (`verity reconstruct`) before running a node \
+                 again"
+            )));
+        }
+        Ok(tx_hash)
+    }
+
+    /// The `BatchFinalized` event that names batch `number`.
+    async fn finalizing_log(&self, number: u64) -> Result<Log, SubmitError> {
         let filter = Filter::new()
             .address(self.deployment.rollup)
             .from_block(self.deployment.deployment_block)
@@ -159,8 +219,8 @@ impl Submitter {
         self.provider
             .get_logs(&filter)
             .await?
-            .first()
-            .and_then(|log| log.transaction_hash)
+            .into_iter()
+            .next()
             .ok_or_else(|| {
                 SubmitError::Inconsistent(format!("no BatchFinalized event for {number}"))
             })
