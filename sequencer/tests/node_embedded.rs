@@ -12,11 +12,17 @@ use alloy::providers::{Provider, ProviderBuilder};
 use jsonrpsee::ws_client::WsClientBuilder;
 use support::node::*;
 use support::*;
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::ops::{ExecutedOp, L2Tx, Transfer, Withdraw};
 use verity_prover::keys::verifying_key_hash;
-use verity_sequencer::l1::deploy::{deploy, DeployConfig, Deployment};
+use verity_prover::prover::setup;
+use verity_prover::BatchProver;
+use verity_sequencer::l1::contracts::Rollup;
+use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
 use verity_sequencer::l1::embedded::{EmbeddedConfig, EmbeddedL1};
 use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::node::Node;
+use verity_sequencer::node::health::StageStatus;
+use verity_sequencer::node::{Node, Proving};
 use verity_sequencer::rpc::api::VerityApiClient;
 
 /// The embedded L1 with Verity deployed, and a node on it.
@@ -28,7 +34,13 @@ struct Devnet {
 }
 
 async fn devnet() -> Devnet {
-    let prover = Arc::new(prover());
+    devnet_with(Arc::new(prover()), 300).await
+}
+
+/// The embedded L1 with Verity deployed for `prover`'s circuit, and a node proving with it
+/// that seals batches `interval_ms` after their first operation.
+async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
+    let size = prover.size();
     let l1 = EmbeddedL1::start(EmbeddedConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         chain_id: 1337,
@@ -42,16 +54,23 @@ async fn devnet() -> Devnet {
     let operator = Owner::new(&url, l1.dev_keys[0].clone());
     assert_eq!(operator.provider.get_chain_id().await.unwrap(), 1337);
     let config = DeployConfig {
-        depth: SIZE.depth,
-        fee_slots: SIZE.fee_slots,
+        depth: size.depth,
+        fee_slots: size.fee_slots,
         priority_window_seconds: 3600,
         verifiers: vec![(
-            SIZE.slots,
+            size.slots,
             prover.verifying_key().clone(),
             verifying_key_hash(prover.verifying_key()),
         )],
     };
-    let deployment = deploy(&operator.provider, &config).await.unwrap();
+    // The node submits from the second dev account: the deployer appoints it operator.
+    let params = RollupParams {
+        operators: vec![l1.dev_keys[1].address()],
+        ..RollupParams::development()
+    };
+    let deployment = deploy_with(&operator.provider, &config, &params)
+        .await
+        .unwrap();
     let code = operator
         .provider
         .get_code_at(deployment.rollup)
@@ -66,13 +85,14 @@ async fn devnet() -> Devnet {
         .wallet(l1.dev_keys[1].clone())
         .connect_http(url.parse().unwrap())
         .erased();
-    let node = start_node(
+    let provers = [(size.slots, prover)].into_iter().collect();
+    let node = start_node_with(
         &deployment,
         submitter,
-        prover,
+        Proving::Local(provers),
         &dir.path().join("node"),
         0,
-        300,
+        interval_ms,
     )
     .await;
     Devnet {
@@ -273,6 +293,119 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim() {
     let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     let after = owner.provider.get_balance(owner.address).await.unwrap();
     assert_eq!(after + gas - before, U256::from(2000u64));
+    net.node.stop().await.unwrap();
+    net.l1.stop().await;
+}
+
+/// A deposit to a new key, then at once two transfers and a withdrawal from the account it
+/// creates, all in the deposit's batch: the materializer verifies each signature under the
+/// sender's key at its point of the batch (the account does not exist before the batch), and
+/// the batch reaches L1 finality.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality() {
+    let size = CircuitSize {
+        slots: 4,
+        fee_slots: 1,
+        depth: 4,
+    };
+    let prover = BatchProver::new(size, setup(size, &mut rand::rngs::OsRng).unwrap()).unwrap();
+    let net = devnet_with(Arc::new(prover), 4_000).await;
+    let url = net.l1.url();
+    let rpc = client(&net.node);
+    let owners: Vec<Owner> = net.l1.dev_keys[2..5]
+        .iter()
+        .map(|key| Owner::new(&url, key.clone()))
+        .collect();
+    let (alice, bob) = (key(1), key(2));
+
+    // Bob's account exists before Alice's batch.
+    owners[1].deposit(&net.deployment, &bob, 5_000).await;
+    let (to, _) = eventually(60, "bob's deposit", || balance_of(&rpc, &bob)).await;
+    eventually(60, "bob's batch closed", || async {
+        let info = rpc.chain_info().await.ok()?;
+        (info.latest_closed >= 1).then_some(())
+    })
+    .await;
+
+    // Alice's deposit creates her account; her transactions follow before its batch closes.
+    owners[0].deposit(&net.deployment, &alice, 1_000_000).await;
+    let (from, balance) = eventually(60, "alice's deposit", || balance_of(&rpc, &alice)).await;
+    assert_eq!(balance, 1_000_000);
+    let domain = net.deployment.domain();
+    let transfer = |amount, nonce| {
+        L2Tx::sign_transfer(
+            Transfer {
+                from,
+                to,
+                token: 0,
+                amount,
+                fee: 0,
+                nonce,
+            },
+            &alice,
+            &domain,
+        )
+    };
+    let recipient = &owners[2];
+    let withdraw = L2Tx::sign_withdraw(
+        Withdraw {
+            from,
+            token: 0,
+            amount: 300_000,
+            fee: 0,
+            nonce: 2,
+            to: recipient.address,
+        },
+        &alice,
+        &domain,
+    );
+    let mut hashes = Vec::new();
+    for tx in [transfer(100_000, 0), transfer(50_000, 1), withdraw] {
+        hashes.push(rpc.send_transaction(tx).await.unwrap());
+    }
+
+    let withdrawal = *hashes.last().unwrap();
+    let info = eventually(240, "the withdrawal final on L1", || async {
+        let chain = rpc.chain_info().await.unwrap();
+        for (stage, health) in &chain.health {
+            assert_ne!(
+                health.status,
+                StageStatus::Failed,
+                "{stage:?} failed: {:?}",
+                health.error
+            );
+        }
+        let info = rpc.get_transaction(withdrawal).await.ok()?;
+        (info.status == BatchStatus::Finalized).then_some(info)
+    })
+    .await;
+    let number = info.batch.unwrap();
+    for hash in &hashes {
+        let tx = rpc.get_transaction(*hash).await.unwrap();
+        assert_eq!(tx.status, BatchStatus::Finalized);
+        assert_eq!(tx.batch, Some(number), "every transaction in one batch");
+    }
+    let batch = rpc.get_batch(number).await.unwrap();
+    assert!(
+        matches!(batch.operations[0], ExecutedOp::Deposit { account, .. } if account == from),
+        "the batch opens with the deposit that creates the sender: {:?}",
+        batch.operations
+    );
+    assert_eq!(
+        batch
+            .operations
+            .iter()
+            .filter(|op| matches!(op, ExecutedOp::L2 { .. }))
+            .count(),
+        3
+    );
+    assert_eq!(balance_of(&rpc, &alice).await, Some((from, 550_000)));
+    assert_eq!(balance_of(&rpc, &bob).await, Some((to, 155_000)));
+    let rollup = Rollup::new(net.deployment.rollup, recipient.provider.clone());
+    let pending = rollup.pendingWithdrawals(recipient.address, 0).call().await;
+    assert_eq!(pending.unwrap(), U256::from(300_000u64));
+    let health = rpc.chain_info().await.unwrap().health;
+    assert_eq!(health.len(), 5, "every stage reports: {health:?}");
     net.node.stop().await.unwrap();
     net.l1.stop().await;
 }

@@ -25,7 +25,7 @@ use verity_prover::{BatchProver, KeyDirectory};
 
 use super::node::NodeOptions;
 use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::{deploy, DeployConfig, Deployment};
+use crate::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
 use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
 use crate::node::events::{BatchEvent, BatchStatus};
 use crate::node::{tx_hash, Node, Proving};
@@ -280,13 +280,19 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
         })
         .collect();
     verifiers.sort_by_key(|v| v.0);
-    let deployment = deploy(
+    // A development deployment (an hour's priority window, free forced exits) that the
+    // deployer governs and the node's submitter operates.
+    let deployment = deploy_with(
         &deployer,
         &DeployConfig {
             depth: args.depth,
             fee_slots: FEE_SLOTS,
             priority_window_seconds: 3600,
             verifiers,
+        },
+        &RollupParams {
+            operators: vec![l1.dev_keys[1].address()],
+            ..RollupParams::development()
         },
     )
     .await?;
@@ -368,14 +374,36 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
         .load
         .map(|tps| tokio::spawn(load(rpc.clone(), domain, funded.clone(), tps, acks.clone())));
 
-    match args.duration {
-        Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
-        None => tokio::signal::ctrl_c().await?,
-    }
+    let until = async {
+        match args.duration {
+            Some(seconds) => {
+                tokio::time::sleep(Duration::from_secs(seconds)).await;
+                Ok(())
+            }
+            None => tokio::signal::ctrl_c().await,
+        }
+    };
+    // A failed pipeline stage stops the devnet with its error on the terminal.
+    let failure = tokio::select! {
+        biased;
+        failure = node.failure() => Some(failure),
+        ended = until => {
+            ended?;
+            None
+        }
+    };
     if let Some(generator) = generator {
         generator.abort();
     }
     display.abort();
+    if let Some(failure) = failure {
+        eprintln!("verity devnet: the node stopped: {failure}");
+        if let Err(error) = node.stop().await {
+            eprintln!("verity devnet: stopping: {error}");
+        }
+        l1.stop().await;
+        return Err(anyhow::Error::new(failure));
+    }
     node.stop().await?;
     l1.stop().await;
     if args.duration.is_some() {

@@ -23,7 +23,7 @@ use verity_prover::BatchProver;
 
 use super::node::NodeOptions;
 use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::{deploy, DeployConfig};
+use crate::l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
 use crate::node::{Node, Proving};
 use crate::rpc::api::{AccountRef, VerityApiClient};
@@ -94,7 +94,7 @@ async fn ingest(
             .erased())
     };
     let deployer = provider(0)?;
-    let deployment = deploy(
+    let deployment = deploy_with(
         &deployer,
         &DeployConfig {
             depth: size.depth,
@@ -105,6 +105,11 @@ async fn ingest(
                 prover.verifying_key().clone(),
                 verifying_key_hash(prover.verifying_key()),
             )],
+        },
+        // The node submits from the second dev account.
+        &RollupParams {
+            operators: vec![l1.dev_keys[1].address()],
+            ..RollupParams::development()
         },
     )
     .await?;

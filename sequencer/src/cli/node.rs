@@ -17,6 +17,7 @@ use super::wallet::parse_private_key;
 use crate::fleet::metrics::FleetMetrics;
 use crate::fleet::QueueConfig;
 use crate::l1::deploy::Deployment;
+use crate::node::gas::{BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
 use crate::node::mempool::MempoolConfig;
 use crate::node::sequencer::SequencerConfig;
 use crate::node::submitter::SubmitterConfig;
@@ -51,6 +52,13 @@ pub struct NodeOptions {
     /// Largest JSON-RPC request, bytes.
     #[arg(long, default_value_t = 1 << 20)]
     pub max_request_bytes: u32,
+    /// Most L1 gas a batch's `submitBatch` may need by the node's estimate: a batch is closed
+    /// before it would pass this (keep it well under the 2^24 transaction gas cap).
+    #[arg(long, default_value_t = DEFAULT_GAS_BUDGET)]
+    pub batch_gas_budget: u64,
+    /// Most payouts (withdrawals and forced exits) per batch; more wait for the next batch.
+    #[arg(long, default_value_t = DEFAULT_MAX_PAYOUTS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_payouts: u64,
 }
 
 /// `verity node` arguments.
@@ -147,6 +155,10 @@ impl NodeOptions {
                 },
                 operator,
                 group: 4096,
+                limits: BatchLimits {
+                    gas_budget: self.batch_gas_budget,
+                    max_payouts: usize::try_from(self.max_payouts).unwrap_or(usize::MAX),
+                },
             },
             watcher: WatcherConfig {
                 confirmations,
@@ -206,9 +218,23 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
         }
         let l1 = l1_provider(&args.l1_rpc, &args.submitter_key)?;
         let node = Node::start(config, proving, l1).await?;
-        super::shutdown_signal().await?;
-        tracing::info!("stopping");
-        node.stop().await?;
-        anyhow::Ok(())
+        let health = node.health.clone();
+        tokio::select! {
+            biased;
+            // A pipeline stage failed: the node has stopped taking transactions; exit with
+            // the failure (on stderr, status 1).
+            failure = health.failed_with() => {
+                if let Err(error) = node.stop().await {
+                    tracing::error!(%error, "stopping after the failure");
+                }
+                Err(anyhow::Error::new(failure))
+            }
+            signal = super::shutdown_signal() => {
+                signal?;
+                tracing::info!("stopping");
+                node.stop().await?;
+                anyhow::Ok(())
+            }
+        }
     })
 }

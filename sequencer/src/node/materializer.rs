@@ -1,8 +1,9 @@
 //! The materializer: seals the batches the sequencer closed. The sequencer acknowledges on an
 //! accounts-only state (no hashing on the acknowledgement path); this thread holds the full
 //! state with its tree, re-executes each closed batch in order (signatures verified in
-//! parallel), computes roots, pubdata and commitment, builds the witness (the proving job)
-//! and writes batch, job and changed accounts in one synced write.
+//! parallel, each under its sender's key at its point of the batch), computes roots, pubdata
+//! and commitment, builds the witness (the proving job) and writes batch, job and changed
+//! accounts in one synced write.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -13,7 +14,7 @@ use tokio::sync::broadcast;
 use verity_circuits::batch::{BatchBuilder, BatchError};
 use verity_circuits::circuit::{BatchWitness, WitnessError};
 use verity_circuits::ops::{ExecutedOp, PriorityOp};
-use verity_circuits::state::State;
+use verity_circuits::state::{State, StateConfig};
 
 use super::events::{BatchEvent, BatchStatus};
 use super::store::{BatchRecord, ContentsRecord, Store, StoreError};
@@ -33,6 +34,9 @@ pub enum MaterializeError {
         /// What differs.
         reason: String,
     },
+    /// The materializer thread panicked.
+    #[error("materializer {0}")]
+    Panicked(String),
 }
 
 fn diverged(batch: u64, reason: impl ToString) -> MaterializeError {
@@ -42,8 +46,51 @@ fn diverged(batch: u64, reason: impl ToString) -> MaterializeError {
     }
 }
 
-/// Re-executes a closed batch on `state` (signatures verified in parallel against `pre`, the
-/// state before it) and returns the builder, ready to seal or finish.
+/// The accounts a batch's deposits create, in an accounts-only state of `pre`'s deployment
+/// (nothing hashed): where the senders that do not exist in `pre` find their keys. `None`
+/// when every sender exists in `pre`.
+///
+/// A sender's key at its point of the batch is its key in `pre` if it had an account there
+/// (an account's key never changes), and otherwise the key of the deposit that created its
+/// account earlier in the batch: accounts only appear in a batch through deposits. A
+/// transaction that names an account created only later in the batch verifies here but is
+/// refused when it is applied (the account does not exist yet), as it must be.
+fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, String> {
+    let unknown_sender = ops.iter().any(|op| match op {
+        ExecutedOp::L2 { tx } => pre.account(tx.from()).is_none(),
+        _ => false,
+    });
+    if !unknown_sender {
+        return Ok(None);
+    }
+    let config = StateConfig {
+        depth: pre.depth(),
+        domain: *pre.domain(),
+    };
+    let mut created = State::new(config)
+        .map_err(|e| e.to_string())?
+        .accounts_only();
+    while created.token_count() < pre.token_count() {
+        created.register_token();
+    }
+    for op in ops {
+        if let ExecutedOp::Deposit { account, deposit } = op {
+            if pre.account(*account).is_none() && created.account(*account).is_none() {
+                // An empty leaf: the deposit creates the account with its key.
+                let effect = created
+                    .check_deposit(*account, deposit)
+                    .map_err(|e| format!("deposit to account {account}: {e}"))?;
+                created.commit(&effect);
+            }
+        }
+    }
+    Ok(Some(created))
+}
+
+/// Re-executes a closed batch on `state` (`pre`: the state before it) and returns the
+/// builder, ready to seal or finish. Signatures are verified in parallel, each under its
+/// sender's key at its point of the batch: the key in `pre`, or that of the deposit earlier in
+/// the batch that created the sender's account.
 pub fn execute<'s>(
     state: &'s mut State,
     pre: &State,
@@ -51,11 +98,18 @@ pub fn execute<'s>(
 ) -> Result<BatchBuilder<'s>, MaterializeError> {
     let contents = &record.contents;
     let number = contents.number;
+    let created = created_accounts(pre, &contents.ops).map_err(|e| diverged(number, e))?;
     let signatures: Vec<_> = contents
         .ops
         .par_iter()
         .map(|op| match op {
-            ExecutedOp::L2 { tx } => Some(pre.verify_signature(tx)),
+            ExecutedOp::L2 { tx } => {
+                let keys = match &created {
+                    Some(created) if pre.account(tx.from()).is_none() => created,
+                    _ => pre,
+                };
+                Some(keys.verify_signature(tx))
+            }
             _ => None,
         })
         .collect();
@@ -169,5 +223,173 @@ pub fn run(
             proving_seconds: None,
             l1_tx_hash: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use alloy::primitives::Address;
+    use verity_circuits::circuit::CircuitSize;
+    use verity_circuits::eddsa::PrivateKey;
+    use verity_circuits::ops::{Deposit, Domain, L2Tx, Transfer, Withdraw};
+    use verity_circuits::Fr;
+
+    use super::*;
+
+    const SIZE: CircuitSize = CircuitSize {
+        slots: 4,
+        fee_slots: 1,
+        depth: 4,
+    };
+
+    fn domain() -> Domain {
+        Domain {
+            chain_id: 1337,
+            rollup_address: Address::repeat_byte(0x42),
+        }
+    }
+
+    fn deposit(key: &PrivateKey, amount: u128) -> Deposit {
+        Deposit {
+            pubkey: key.public_key(),
+            l1_address: Address::repeat_byte(1),
+            token: 0,
+            amount,
+        }
+    }
+
+    fn transfer(from: u32, to: u32, nonce: u32, key: &PrivateKey) -> L2Tx {
+        let tx = Transfer {
+            from,
+            to,
+            token: 0,
+            amount: 1_000,
+            fee: 0,
+            nonce,
+        };
+        L2Tx::sign_transfer(tx, key, &domain())
+    }
+
+    /// A state where `bob` owns account 0.
+    fn genesis(bob: &PrivateKey) -> State {
+        let mut state = State::new(StateConfig {
+            depth: SIZE.depth,
+            domain: domain(),
+        })
+        .unwrap();
+        let effect = state.check_deposit(0, &deposit(bob, 10_000)).unwrap();
+        state.commit(&effect);
+        state
+    }
+
+    fn record(contents: verity_circuits::batch::BatchContents) -> ContentsRecord {
+        ContentsRecord {
+            size: SIZE,
+            contents,
+            fee_accounts: BTreeMap::new(),
+            priority_before: Fr::from(0u64),
+            tokens: 1,
+        }
+    }
+
+    #[test]
+    fn a_sender_created_by_a_deposit_of_the_same_batch_is_verified_under_its_key() {
+        let (alice, bob) = (
+            PrivateKey::from_bytes([1; 32]),
+            PrivateKey::from_bytes([2; 32]),
+        );
+        let pre = genesis(&bob);
+        let mut sequenced = pre.clone();
+        let mut builder = BatchBuilder::new(
+            &mut sequenced,
+            SIZE.batch_params(),
+            1,
+            Fr::from(0u64),
+            BTreeMap::new(),
+        );
+        builder
+            .push_priority(&PriorityOp::Deposit(deposit(&alice, 5_000)))
+            .unwrap();
+        builder.push_l2(&transfer(1, 0, 0, &alice)).unwrap();
+        builder.push_l2(&transfer(0, 1, 0, &bob)).unwrap();
+        let withdraw = Withdraw {
+            from: 1,
+            token: 0,
+            amount: 2_000,
+            fee: 0,
+            nonce: 1,
+            to: Address::repeat_byte(9),
+        };
+        builder
+            .push_l2(&L2Tx::sign_withdraw(withdraw, &alice, &domain()))
+            .unwrap();
+        let record = record(builder.finish());
+
+        let mut state = pre.clone();
+        let (batch, _) = materialize(&mut state, &record).expect("the batch materializes");
+        assert_eq!(batch.batch.ops[..4], record.contents.ops[..]);
+        assert_eq!(state.account(1).unwrap().balance, 3_000);
+        assert_eq!(state.root(), batch.batch.header.new_root);
+    }
+
+    #[test]
+    fn a_sender_created_only_later_in_the_batch_diverges() {
+        let (alice, bob) = (
+            PrivateKey::from_bytes([1; 32]),
+            PrivateKey::from_bytes([2; 32]),
+        );
+        let pre = genesis(&bob);
+        let contents = verity_circuits::batch::BatchContents {
+            number: 1,
+            ops: vec![
+                ExecutedOp::L2 {
+                    tx: transfer(1, 0, 0, &alice),
+                },
+                ExecutedOp::Deposit {
+                    account: 1,
+                    deposit: deposit(&alice, 5_000),
+                },
+            ],
+            fee_slots: Vec::new(),
+            priority_after: Fr::from(0u64),
+        };
+        let mut state = pre.clone();
+        let error = execute(&mut state, &pre, &record(contents)).err();
+        assert!(
+            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("account")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_signature_by_another_key_than_the_creating_deposits_diverges() {
+        let (alice, bob) = (
+            PrivateKey::from_bytes([1; 32]),
+            PrivateKey::from_bytes([2; 32]),
+        );
+        let mallory = PrivateKey::from_bytes([3; 32]);
+        let pre = genesis(&bob);
+        let contents = verity_circuits::batch::BatchContents {
+            number: 1,
+            ops: vec![
+                ExecutedOp::Deposit {
+                    account: 1,
+                    deposit: deposit(&alice, 5_000),
+                },
+                ExecutedOp::L2 {
+                    tx: transfer(1, 0, 0, &mallory),
+                },
+            ],
+            fee_slots: Vec::new(),
+            priority_after: Fr::from(0u64),
+        };
+        let mut state = pre.clone();
+        let error = execute(&mut state, &pre, &record(contents)).err();
+        assert!(
+            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("signature")),
+            "{error:?}"
+        );
     }
 }

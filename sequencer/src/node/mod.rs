@@ -2,6 +2,8 @@
 //! JSON-RPC server, over one RocksDB, assembled from per-component configurations.
 
 pub mod events;
+pub mod gas;
+pub mod health;
 pub mod materializer;
 pub mod mempool;
 pub mod pipeline;
@@ -11,7 +13,9 @@ pub mod submitter;
 pub mod watcher;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,6 +24,7 @@ use alloy::primitives::B256;
 use alloy::providers::DynProvider;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
+use futures::FutureExt;
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -32,11 +37,12 @@ use verity_prover::BatchProver;
 use crate::fleet::metrics::FleetMetrics;
 use crate::fleet::queue::JobQueue;
 use crate::fleet::QueueConfig;
-use crate::l1::contracts::word;
+use crate::l1::contracts::{word, Rollup};
 use crate::l1::deploy::Deployment;
 use crate::rpc::api::VerityApiServer;
 use crate::rpc::server::RpcContext;
 use events::BatchEvent;
+use health::{Failure, Health, Stage};
 use pipeline::PipelineConfig;
 use sequencer::{SequencerConfig, SequencerError, SequencerHandle};
 use store::{Store, StoreError};
@@ -92,6 +98,8 @@ pub struct Node {
     pub events: broadcast::Sender<BatchEvent>,
     /// The sequencer.
     pub sequencer: SequencerHandle,
+    /// Every pipeline stage's health; a failed stage stops the node ([`Node::failure`]).
+    pub health: Health,
     server: ServerHandle,
     tasks: Vec<JoinHandle<()>>,
     sequencer_thread: Option<std::thread::JoinHandle<Result<(), SequencerError>>>,
@@ -100,6 +108,33 @@ pub struct Node {
 /// A transaction's hash as the RPC names it: the signed message as a 32-byte word.
 pub fn tx_hash(tx: &L2Tx, domain: &Domain) -> B256 {
     B256::from(word(&tx.hash(domain)))
+}
+
+/// What a panic carried, as text.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        format!("panicked: {text}")
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        format!("panicked: {text}")
+    } else {
+        "panicked".into()
+    }
+}
+
+/// Runs a stage's task: an error it ends with, or a panic, fails the stage (and so the
+/// node); ending with `Ok` is a normal stop.
+fn supervised<F>(health: &Health, stage: Stage, task: F) -> JoinHandle<()>
+where
+    F: Future<Output = Result<(), String>> + Send + 'static,
+{
+    let health = health.clone();
+    tokio::spawn(async move {
+        match AssertUnwindSafe(task).catch_unwind().await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => health.failed(stage, error),
+            Err(panic) => health.failed(stage, panic_message(&*panic)),
+        }
+    })
 }
 
 /// Seconds since the Unix epoch.
@@ -175,11 +210,21 @@ impl Node {
     /// Opens the database, restores the state and starts every component. `l1` must carry a
     /// wallet that pays for batch submissions.
     pub async fn start(
-        config: NodeConfig,
+        mut config: NodeConfig,
         proving: Proving,
         l1: DynProvider,
     ) -> Result<Node, NodeError> {
         let sizes = check_keys(&config.deployment, &proving.verifying_keys())?;
+        // The contract refuses a batch with more payouts than `maxPayouts`: never seal one.
+        let on_chain_cap = Rollup::new(config.deployment.rollup, l1.clone())
+            .maxPayouts()
+            .call()
+            .await
+            .map_err(|e| NodeError::Config(format!("reading the Rollup's maxPayouts: {e}")))?;
+        let limits = &mut config.sequencer.limits;
+        limits.max_payouts = limits
+            .max_payouts
+            .min(usize::try_from(on_chain_cap).unwrap_or(usize::MAX));
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir)?;
         if store.reconstructed_meta()?.is_some() {
@@ -202,6 +247,7 @@ impl Node {
         }
         let finalized_state = Arc::new(RwLock::new(finalized_state));
         let (events, _) = broadcast::channel(1024);
+        let health = Health::new();
 
         let (sender, receiver) = std::sync::mpsc::channel();
         let handle = SequencerHandle::new(sender);
@@ -215,26 +261,24 @@ impl Node {
             state_config,
             receiver,
             events.clone(),
+            health.clone(),
         )?;
 
         let mut tasks = Vec::new();
         match proving {
             Proving::Local(provers) if config.parallel_proofs > 0 => {
-                tasks.push(tokio::spawn({
-                    let (store, events) = (store.clone(), events.clone());
-                    let pipeline = PipelineConfig {
-                        provers,
-                        parallel: config.parallel_proofs,
-                        poll: config.submitter.poll,
-                    };
-                    async move {
-                        if let Err(error) = pipeline::run(pipeline, store, events).await {
-                            tracing::error!(%error, "proving pipeline stopped");
-                        }
-                    }
+                let (store, events) = (store.clone(), events.clone());
+                let pipeline = PipelineConfig {
+                    provers,
+                    parallel: config.parallel_proofs,
+                    poll: config.submitter.poll,
+                };
+                let pipeline = pipeline::run(pipeline, store, events, health.clone());
+                tasks.push(supervised(&health, Stage::Prover, async move {
+                    pipeline.await.map_err(|error| error.to_string())
                 }));
             }
-            Proving::Local(_) => {}
+            Proving::Local(_) => health.off(Stage::Prover),
             Proving::Fleet {
                 queue,
                 verifying_keys,
@@ -245,15 +289,25 @@ impl Node {
                     .map(|(size, vk)| (size.slots, vk))
                     .collect();
                 let queue = JobQueue::new(queue, keys, store.clone(), events.clone(), metrics);
-                tasks.push(tokio::spawn(queue.run()));
+                // The queue reconnects to the broker by itself and never ends.
+                tasks.push(supervised(&health, Stage::Prover, async move {
+                    queue.run().await;
+                    Err("the prover queue stopped".to_string())
+                }));
             }
         }
-        tasks.push(tokio::spawn(watcher::run(
+        // The watcher retries L1 errors (reporting them) and ends only with the sequencer.
+        let watch = watcher::run(
             config.watcher.clone(),
             l1.clone(),
             config.deployment.clone(),
             handle.clone(),
-        )));
+            health.clone(),
+        );
+        tasks.push(supervised(&health, Stage::Watcher, async move {
+            watch.await;
+            Ok(())
+        }));
         let submitter = Submitter {
             config: config.submitter.clone(),
             store: store.clone(),
@@ -263,7 +317,11 @@ impl Node {
             sequencer: handle.clone(),
             events: events.clone(),
         };
-        tasks.push(tokio::spawn(submitter.run()));
+        // The submitter retries L1 errors and ends only when it must stop the node (L1 holds
+        // a batch that is not this node's): its error is the node's failure.
+        tasks.push(supervised(&health, Stage::Submitter, async move {
+            submitter.submit().await.map_err(|error| error.to_string())
+        }));
 
         let context = RpcContext {
             store,
@@ -271,6 +329,7 @@ impl Node {
             finalized_state,
             deployment: config.deployment,
             events: events.clone(),
+            health: health.clone(),
         };
         let server = Server::builder()
             .set_config(
@@ -284,14 +343,32 @@ impl Node {
         let rpc_addr = server.local_addr()?;
         let server = server.start(context.into_rpc());
         tracing::info!(%rpc_addr, "JSON-RPC listening (HTTP and WebSocket)");
+        // A failed stage stops the node: the sequencer seals what it holds and stops, so no
+        // transaction is taken any more (the RPC still answers reads, `verity_chainInfo` with
+        // the failure). Whoever runs the node exits with the failure.
+        tasks.push(tokio::spawn({
+            let (health, sequencer) = (health.clone(), handle.clone());
+            async move {
+                let failure = health.failed_with().await;
+                tracing::error!(%failure, "the node stops");
+                sequencer.stop();
+            }
+        }));
         Ok(Node {
             rpc_addr,
             events,
             sequencer: handle,
+            health,
             server,
             tasks,
             sequencer_thread: Some(sequencer_thread),
         })
+    }
+
+    /// Completes when a pipeline stage fails (the node has then stopped taking transactions),
+    /// with the first failure; [`Node::stop`] should follow.
+    pub async fn failure(&self) -> Failure {
+        self.health.failed_with().await
     }
 
     /// Stops every component; the sequencer seals what it holds and writes it.

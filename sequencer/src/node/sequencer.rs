@@ -10,8 +10,13 @@
 //! and batch, witness (the proving job) and changed accounts are written atomically.
 //! After a crash the state is restored from the accounts of the last sealed batch plus a
 //! replay of the open batch's log, which holds exactly the acknowledged operations.
+//!
+//! A batch is also closed before its `submitBatch` would pass the configured L1 gas budget or
+//! payout cap ([`super::gas`]): a withdrawal that does not fit waits for the next batch, and
+//! priority operations stop being taken, in queue order, at the first that does not fit.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -25,6 +30,8 @@ use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, T
 use verity_circuits::state::{Account, SignedTx, State, StateConfig, TxError};
 
 use super::events::BatchEvent;
+use super::gas::{BatchGas, BatchLimits};
+use super::health::{Health, Stage};
 use super::materializer::{self, MaterializeError};
 use super::mempool::{MempoolConfig, Refusal};
 use super::store::{ContentsRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
@@ -44,6 +51,8 @@ pub struct SequencerConfig {
     pub operator: Option<PublicKey>,
     /// Most transactions applied per group commit.
     pub group: usize,
+    /// What one batch may cost on L1 (gas budget, payout cap).
+    pub limits: BatchLimits,
 }
 
 /// A sequencer failure: the node stops.
@@ -58,6 +67,9 @@ pub enum SequencerError {
     /// A closed batch could not be sealed.
     #[error(transparent)]
     Materialize(#[from] MaterializeError),
+    /// The sequencer thread panicked.
+    #[error("sequencer {0}")]
+    Panicked(String),
 }
 
 /// L1 events the watcher saw at its confirmation depth.
@@ -236,6 +248,10 @@ struct Sequencer {
     open_txs: Vec<(L2Tx, B256)>,
     /// Priority operations the open batch consumed.
     open_priority: u64,
+    /// Payouts (withdrawals and forced exits) in the open batch.
+    open_payouts: usize,
+    /// The open batch can take no more priority operations within its L1 limits.
+    priority_blocked: bool,
     opened_at: Option<Instant>,
     /// Commands held over for the next batch.
     carry: VecDeque<(Command, Verified)>,
@@ -247,13 +263,16 @@ struct Sequencer {
 
 /// Starts the sequencer, and the materializer that seals what it closes, on `store`, each
 /// in a thread of its own. The sequencer's state is restored from the accounts of the last
-/// materialized batch plus the closed batches after it and the open batch's log.
+/// materialized batch plus the closed batches after it and the open batch's log. Either
+/// thread failing (an error or a panic) is reported to `health` at once, which stops the
+/// node.
 pub fn spawn(
     config: SequencerConfig,
     store: Store,
     state_config: StateConfig,
     receiver: Receiver<Command>,
     events: broadcast::Sender<BatchEvent>,
+    health: Health,
 ) -> Result<std::thread::JoinHandle<Result<(), SequencerError>>, SequencerError> {
     let meta = store.sequencer_meta()?.unwrap_or_else(|| SequencerMeta {
         tokens: vec![Address::ZERO],
@@ -286,8 +305,17 @@ pub fn spawn(
     let materializer = std::thread::Builder::new()
         .name("materializer".into())
         .spawn({
-            let (store, events) = (store.clone(), events.clone());
-            move || materializer::run(store, full, wakeup, events)
+            let (store, events, health) = (store.clone(), events.clone(), health.clone());
+            move || {
+                let run = AssertUnwindSafe(|| materializer::run(store, full, wakeup, events));
+                let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                    Err(MaterializeError::Panicked(super::panic_message(&*panic)))
+                });
+                if let Err(error) = &result {
+                    health.failed(Stage::Materializer, error);
+                }
+                result
+            }
         })
         .expect("the materializer thread starts");
     let sequencer = Sequencer {
@@ -298,6 +326,8 @@ pub fn spawn(
         waiting,
         open_txs: Vec::new(),
         open_priority: 0,
+        open_payouts: 0,
+        priority_blocked: false,
         opened_at: None,
         carry: VecDeque::new(),
         seal_requested: false,
@@ -307,14 +337,31 @@ pub fn spawn(
     Ok(std::thread::Builder::new()
         .name("sequencer".into())
         .spawn(move || {
-            let sequenced = sequencer.run(state, receiver);
+            let run = AssertUnwindSafe(|| sequencer.run(state, receiver));
+            let sequenced = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+                Err(SequencerError::Panicked(super::panic_message(&*panic)))
+            });
+            if let Err(error) = &sequenced {
+                health.failed(Stage::Sequencer, error);
+            }
             let materialized = materializer
                 .join()
-                .expect("the materializer does not panic");
+                .expect("the materializer catches its panics");
             sequenced?;
             Ok(materialized?)
         })
         .expect("the sequencer thread starts"))
+}
+
+/// Whether a priority operation pays out on L1 (a forced exit always does, a zero payout when
+/// nullified).
+fn pays_out(op: &PriorityOp) -> bool {
+    matches!(op, PriorityOp::ForcedExit(_))
+}
+
+/// Whether a transaction pays out on L1 (a withdrawal).
+fn pays_out_l2(tx: &L2Tx) -> bool {
+    matches!(tx, L2Tx::Withdraw { .. })
 }
 
 /// A submission's signature check, kept with it when it waits for the next batch.
@@ -360,6 +407,8 @@ impl Sequencer {
             );
             self.open_txs.clear();
             self.open_priority = 0;
+            self.open_payouts = 0;
+            self.priority_blocked = false;
             self.opened_at = None;
             for entry in std::mem::take(&mut replay) {
                 self.replay(&mut builder, entry)?;
@@ -401,6 +450,7 @@ impl Sequencer {
         match entry {
             OpenEntry::L2 { tx } => {
                 builder.push_l2(&tx).map_err(|e| diverged(format!("{e}")))?;
+                self.open_payouts += usize::from(pays_out_l2(&tx));
                 self.waiting.add(tx.from());
                 self.open_txs.push((tx, tx_hash(&tx, &self.domain)));
             }
@@ -417,6 +467,7 @@ impl Sequencer {
                     .push_priority(&op)
                     .map_err(|e| diverged(format!("{e}")))?;
                 self.open_priority += 1;
+                self.open_payouts += usize::from(pays_out(&op));
             }
         }
         self.opened_at.get_or_insert_with(Instant::now);
@@ -433,7 +484,7 @@ impl Sequencer {
             let mut writer = self.store.writer();
             let mut replies = Vec::new();
             self.include_priority(builder, &mut writer)?;
-            let seal_now = builder.is_full() || self.interval_passed();
+            let seal_now = builder.is_full() || self.priority_blocked || self.interval_passed();
             if seal_now {
                 writer.commit(true)?;
                 return Ok(());
@@ -550,8 +601,18 @@ impl Sequencer {
                     replies.push((reply, Err(refusal)));
                     return Ok(Outcome::Done);
                 }
+                let payout = pays_out_l2(&tx);
+                if !self
+                    .gas(builder)
+                    .admits(payout, &self.config.limits, self.largest())
+                {
+                    // Past the gas budget or payout cap: it waits for the next batch.
+                    let command = Command::Submit { tx, reply };
+                    return Ok(Outcome::SealFirst(Box::new((command, Some(Ok(signed))))));
+                }
                 match builder.push_signed(&signed) {
                     Ok(_) => {
+                        self.open_payouts += usize::from(payout);
                         let hash = B256::from(word(&signed.message()));
                         writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
                         writer.tx(&hash, &TxRecord { tx, batch: None });
@@ -627,22 +688,45 @@ impl Sequencer {
         self.meta.l1_scanned = self.meta.l1_scanned.max(events.scanned_to);
     }
 
-    /// Executes queued priority operations, in queue order, while the batch has room.
+    /// What the open batch holds, for its L1 cost.
+    fn gas(&self, builder: &BatchBuilder<'_>) -> BatchGas {
+        BatchGas {
+            ops: builder.len(),
+            payouts: self.open_payouts,
+        }
+    }
+
+    /// Executes queued priority operations, in queue order, while the batch has room within
+    /// its L1 limits; the first that does not fit, and every one after it, waits for the next
+    /// batch (none is skipped), and the batch is sealed.
     fn include_priority(
         &mut self,
         builder: &mut BatchBuilder<'_>,
         writer: &mut Writer,
     ) -> Result<(), SequencerError> {
         let next = self.meta.priority_consumed + self.open_priority;
-        if next >= self.meta.priority_received || builder.is_full() {
+        if next >= self.meta.priority_received || builder.is_full() || self.priority_blocked {
             return Ok(());
         }
         for (index, op) in self.store.queue_from(next)? {
+            let payout = pays_out(&op);
+            if !self
+                .gas(builder)
+                .admits(payout, &self.config.limits, self.largest())
+            {
+                tracing::debug!(
+                    index,
+                    "L1 limits reached: the queue waits for the next batch"
+                );
+                self.priority_blocked = true;
+                break;
+            }
             match builder.push_priority(&op) {
                 Ok(_) => {
                     writer.open_entry(self.meta.next_open, &OpenEntry::Priority { index });
                     self.meta.next_open += 1;
                     self.open_priority += 1;
+                    self.open_payouts += usize::from(payout);
                     self.opened_at.get_or_insert_with(Instant::now);
                 }
                 Err(BatchError::Full) => break,
@@ -694,5 +778,154 @@ impl Sequencer {
             "batch closed"
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use verity_circuits::eddsa::PrivateKey;
+    use verity_circuits::ops::{Deposit, ForcedExit, Withdraw};
+
+    use super::*;
+    use crate::node::mempool::MempoolConfig;
+
+    const SIZE: CircuitSize = CircuitSize {
+        slots: 8,
+        fee_slots: 1,
+        depth: 4,
+    };
+
+    fn domain() -> Domain {
+        Domain {
+            chain_id: 1337,
+            rollup_address: Address::repeat_byte(7),
+        }
+    }
+
+    type Thread = std::thread::JoinHandle<Result<(), SequencerError>>;
+
+    fn start(dir: &Path, limits: BatchLimits) -> (SequencerHandle, Store, Health, Thread) {
+        let store = Store::open(dir).unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let config = SequencerConfig {
+            sizes: vec![SIZE],
+            batch_interval: Duration::from_millis(300),
+            mempool: MempoolConfig::default(),
+            operator: None,
+            group: 64,
+            limits,
+        };
+        let state = StateConfig {
+            depth: SIZE.depth,
+            domain: domain(),
+        };
+        let health = Health::new();
+        let events = broadcast::channel(64).0;
+        let thread = spawn(
+            config,
+            store.clone(),
+            state,
+            receiver,
+            events,
+            health.clone(),
+        );
+        (SequencerHandle::new(sender), store, health, thread.unwrap())
+    }
+
+    async fn closed(store: &Store, batches: u64) -> Vec<Vec<ExecutedOp>> {
+        for _ in 0..100 {
+            let meta = store.sequencer_meta().unwrap().unwrap_or_default();
+            if meta.sealed >= batches {
+                return (1..=meta.sealed)
+                    .map(|n| store.contents(n).unwrap().unwrap().contents.ops)
+                    .collect();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{batches} batches were not closed");
+    }
+
+    fn deposit(key: &PrivateKey, owner: Address) -> PriorityOp {
+        PriorityOp::Deposit(Deposit {
+            pubkey: key.public_key(),
+            l1_address: owner,
+            token: 0,
+            amount: 1_000_000,
+        })
+    }
+
+    /// Forced exits (always a payout) and withdrawals past the payout cap wait for the next
+    /// batch; priority operations keep their queue order, none skipped.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payouts_past_the_cap_wait_for_the_next_batch_in_queue_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = BatchLimits {
+            gas_budget: u64::MAX,
+            max_payouts: 2,
+        };
+        let (handle, store, health, thread) = start(dir.path(), limits);
+        let (alice, bob) = (
+            PrivateKey::from_bytes([1; 32]),
+            PrivateKey::from_bytes([2; 32]),
+        );
+        let owner = Address::repeat_byte(1);
+        let exit = PriorityOp::ForcedExit(ForcedExit {
+            account: 0,
+            token: 0,
+            requester: owner,
+        });
+        let mut ops = vec![(0, deposit(&alice, owner))];
+        ops.extend((1..=5).map(|index| (index, exit)));
+        ops.push((6, deposit(&bob, Address::repeat_byte(2))));
+        assert!(handle.l1_events(L1Events {
+            tokens: Vec::new(),
+            ops: ops.clone(),
+            scanned_to: 1,
+        }));
+        let batches = closed(&store, 3).await;
+        let kinds = |batch: &[ExecutedOp]| -> Vec<&'static str> {
+            batch
+                .iter()
+                .map(|op| match op {
+                    ExecutedOp::Deposit { .. } => "deposit",
+                    ExecutedOp::ForcedExit { .. } => "exit",
+                    ExecutedOp::L2 {
+                        tx: L2Tx::Withdraw { .. },
+                    } => "withdraw",
+                    _ => "other",
+                })
+                .collect()
+        };
+        assert_eq!(kinds(&batches[0]), ["deposit", "exit", "exit"]);
+        assert_eq!(kinds(&batches[1]), ["exit", "exit"]);
+        assert_eq!(kinds(&batches[2]), ["exit", "deposit"]);
+
+        // Bob (account 1) withdraws three times in a row: the third waits for the next batch.
+        let withdraw = |nonce| {
+            let tx = Withdraw {
+                from: 1,
+                token: 0,
+                amount: 1_000,
+                fee: 0,
+                nonce,
+                to: Address::repeat_byte(3),
+            };
+            L2Tx::sign_withdraw(tx, &bob, &domain())
+        };
+        for nonce in 0..3 {
+            handle.submit(withdraw(nonce)).await.unwrap();
+        }
+        let batches = closed(&store, 5).await;
+        assert_eq!(kinds(&batches[3]), ["withdraw", "withdraw"]);
+        assert_eq!(kinds(&batches[4]), ["withdraw"]);
+        assert!(handle.stop());
+        tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(health.failure(), None, "every batch materialized");
+        assert_eq!(store.materialized().unwrap(), 5);
     }
 }

@@ -2,7 +2,9 @@
 //! once they are `confirmations` blocks deep, checks each operation against the contract's
 //! rolling hash at that block (so an operation the node decoded wrongly, or one from a chain
 //! that was reorganised away, is never handed on), and hands them to the sequencer in
-//! queue order.
+//! queue order. L1 errors are transient (an endpoint restarting, a reorg under the scan): the
+//! watcher retries them every poll, logging each and showing the last one in the node's
+//! health, and never skips a block.
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use verity_circuits::field::fr_from_be_bytes;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
 use verity_circuits::Fr;
 
+use super::health::{Health, Stage};
 use super::sequencer::{L1Events, SequencerHandle};
 use crate::l1::contracts::{word, Rollup};
 use crate::l1::deploy::Deployment;
@@ -52,12 +55,16 @@ pub async fn run(
     provider: DynProvider,
     deployment: Deployment,
     sequencer: SequencerHandle,
+    health: Health,
 ) {
     loop {
         match poll(&config, &provider, &deployment, &sequencer).await {
-            Ok(true) => {}
+            Ok(true) => health.running(Stage::Watcher),
             Ok(false) => return,
-            Err(error) => tracing::warn!(%error, "L1 watcher"),
+            Err(error) => {
+                let failures = health.retrying(Stage::Watcher, &error);
+                tracing::warn!(%error, failures, "L1 watcher; retrying");
+            }
         }
         tokio::time::sleep(config.poll).await;
     }

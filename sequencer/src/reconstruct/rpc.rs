@@ -87,6 +87,7 @@ impl VerityApiServer for ReadOnlyRpc {
             executed_root: root,
             pending_transactions: 0,
             l1_scanned_block: view.meta.l1_scanned,
+            health: Default::default(),
         })
     }
 

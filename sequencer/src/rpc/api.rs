@@ -1,6 +1,8 @@
 //! The `verity` JSON-RPC namespace: one trait, from which jsonrpsee generates the server
 //! side the node implements and the client the wallet and the tests use.
 
+use std::collections::BTreeMap;
+
 use alloy::primitives::{Address, B256};
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
@@ -12,6 +14,7 @@ use verity_circuits::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, TokenId};
 
 use crate::l1::deploy::DeployedVerifier;
 use crate::node::events::{BatchEvent, BatchStatus};
+use crate::node::health::{Stage, StageHealth};
 use crate::wallet::PublicKeyJson;
 
 /// An account named by index or by public key (circomlibjs-packed, `0x` hex).
@@ -153,6 +156,11 @@ pub struct ChainInfo {
     pub pending_transactions: usize,
     /// The last L1 block whose events the node took.
     pub l1_scanned_block: u64,
+    /// Each pipeline stage's health (`sequencer`, `materializer`, `prover`, `watcher`,
+    /// `submitter`): `{status, error, failures, since}` with status `running`, `retrying`,
+    /// `off` or `failed`. Empty on a read-only node.
+    #[serde(default)]
+    pub health: BTreeMap<Stage, StageHealth>,
 }
 
 /// The `verity` namespace.

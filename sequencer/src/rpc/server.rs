@@ -18,8 +18,9 @@ use super::api::{
 };
 use crate::l1::deploy::Deployment;
 use crate::node::events::{BatchEvent, BatchStatus};
+use crate::node::health::Health;
 use crate::node::mempool::Refusal;
-use crate::node::sequencer::{AccountQuery, SequencerHandle};
+use crate::node::sequencer::{AccountQuery, SequencerHandle, SequencerStatus};
 use crate::node::store::{Store, StoreError};
 use crate::wallet::PublicKeyJson;
 
@@ -48,6 +49,8 @@ pub struct RpcContext {
     pub deployment: Deployment,
     /// Batch events.
     pub events: broadcast::Sender<BatchEvent>,
+    /// The pipeline stages' health.
+    pub health: Health,
 }
 
 /// A JSON-RPC error with `code`.
@@ -216,7 +219,22 @@ impl VerityApiServer for RpcContext {
     }
 
     async fn chain_info(&self) -> RpcResult<ChainInfo> {
-        let status = self.sequencer.status().await.ok_or_else(unavailable)?;
+        let status = match self.sequencer.status().await {
+            Some(status) => status,
+            // Stopped after a failure: the position as stored, so the health stays readable.
+            None if self.health.failure().is_some() => {
+                let meta = self.store.sequencer_meta().map_err(internal)?;
+                let meta = meta.unwrap_or_default();
+                SequencerStatus {
+                    sealed: meta.sealed,
+                    open: 0,
+                    pending: 0,
+                    tokens: meta.tokens,
+                    l1_scanned: meta.l1_scanned,
+                }
+            }
+            None => return Err(unavailable()),
+        };
         let finalized = self.store.finalized_meta().map_err(internal)?;
         let root = if finalized.batch == 0 {
             self.deployment.genesis_root
@@ -241,6 +259,7 @@ impl VerityApiServer for RpcContext {
             executed_root: fr_to_hex(&executed_root),
             pending_transactions: status.pending,
             l1_scanned_block: status.l1_scanned,
+            health: self.health.snapshot(),
         })
     }
 

@@ -21,7 +21,7 @@ use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 use verity_sequencer::l1::contracts::{batch_data, proof_words, word, Rollup};
-use verity_sequencer::l1::deploy::{deploy, DeployConfig, Deployment};
+use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
 
 /// The circuit the anvil tests prove.
 pub const SIZE: CircuitSize = CircuitSize {
@@ -48,8 +48,23 @@ pub struct Chain {
     pub rollup: Rollup::RollupInstance<DynProvider>,
 }
 
-/// Starts anvil and deploys Verity for `prover`'s circuit.
+/// Starts anvil and deploys Verity for `prover`'s circuit, a development deployment that
+/// anvil's first account governs and operates.
 pub async fn chain(prover: &BatchProver, priority_window_seconds: u64) -> Chain {
+    chain_with(
+        prover,
+        priority_window_seconds,
+        &RollupParams::development(),
+    )
+    .await
+}
+
+/// [`chain`] deployed with `params`.
+pub async fn chain_with(
+    prover: &BatchProver,
+    priority_window_seconds: u64,
+    params: &RollupParams,
+) -> Chain {
     let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
     let provider = ProviderBuilder::new()
         .wallet(anvil.wallet().expect("anvil's dev accounts"))
@@ -65,7 +80,7 @@ pub async fn chain(prover: &BatchProver, priority_window_seconds: u64) -> Chain 
             verifying_key_hash(prover.verifying_key()),
         )],
     };
-    let deployment = deploy(&provider, &config).await.unwrap();
+    let deployment = deploy_with(&provider, &config, params).await.unwrap();
     let rollup = Rollup::new(deployment.rollup, provider.clone());
     Chain {
         anvil,
@@ -223,6 +238,7 @@ pub async fn start_node_with(
             },
             operator: None,
             group: 1024,
+            limits: verity_sequencer::node::gas::BatchLimits::default(),
         },
         watcher: WatcherConfig {
             confirmations,

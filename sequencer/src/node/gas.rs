@@ -1,0 +1,195 @@
+//! Gas-aware sealing (audit H-1): the sequencer closes a batch before its `submitBatch` would
+//! pass a gas budget, and caps the payouts a batch carries. The estimate is made per
+//! operation from the costs measured in the README's "L1 gas" section:
+//!
+//! - [`SUBMIT_FIXED_GAS`] per submission: the measured fixed gas per batch, 248,242 (base
+//!   transaction, header and proof calldata, Groth16 verification 193,012, SHA-256 and
+//!   storage), rounded up.
+//! - [`CALLDATA_GAS_PER_BYTE`] for each byte of an operation's pubdata chunk (and of the fee
+//!   header): 16 gas, the EIP-2028 price of a non-zero calldata byte, an upper bound on the
+//!   measured 186 gas per 14-byte transfer chunk at depth 32; the zero chunks of unused slots
+//!   at [`ZERO_BYTE_GAS`].
+//! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): the README's
+//!   ~180,000 gas per four-input Poseidon hash (the contract folds every payout into the
+//!   payout hash), plus its 96 ABI calldata bytes (1,536), a fresh `pendingWithdrawals` slot
+//!   (22,100) and its `WithdrawalPending` event (~1,800): ≈ 205,000, rounded up.
+//!
+//! With the default budget of 12,000,000 (under EIP-7825's 2^24 = 16,777,216 transaction cap
+//! with room for estimate error) a batch carries at most about 55 payouts; the default cap of
+//! [`DEFAULT_MAX_PAYOUTS`] is below that.
+
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::pubdata::{PubdataLayout, FEE_ENTRY_BYTES};
+
+/// Gas of a `submitBatch` whatever it carries (README "L1 gas": 248,242, rounded up).
+pub const SUBMIT_FIXED_GAS: u64 = 250_000;
+/// Gas of a non-zero calldata byte (EIP-2028).
+pub const CALLDATA_GAS_PER_BYTE: u64 = 16;
+/// Gas of a zero calldata byte (EIP-2028): the chunks of unused slots.
+pub const ZERO_BYTE_GAS: u64 = 4;
+/// Gas of one payout in `submitBatch` (its Poseidon hash, calldata, storage and event).
+pub const PAYOUT_GAS: u64 = 210_000;
+/// Default gas budget of one `submitBatch`.
+pub const DEFAULT_GAS_BUDGET: u64 = 12_000_000;
+/// Default most payouts per batch (the Rollup's `maxPayouts()` once the node reads it).
+pub const DEFAULT_MAX_PAYOUTS: usize = 48;
+
+/// What one batch may cost on L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Most gas the batch's `submitBatch` may need, by the estimate.
+    pub gas_budget: u64,
+    /// Most payouts (withdrawals and forced exits) in one batch.
+    pub max_payouts: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> BatchLimits {
+        BatchLimits {
+            gas_budget: DEFAULT_GAS_BUDGET,
+            max_payouts: DEFAULT_MAX_PAYOUTS,
+        }
+    }
+}
+
+/// What the open batch holds, as far as its L1 cost goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchGas {
+    /// Operations (every kind).
+    pub ops: usize,
+    /// Of them, payouts.
+    pub payouts: usize,
+}
+
+impl BatchGas {
+    /// The batch with one more operation.
+    pub fn with(self, payout: bool) -> BatchGas {
+        BatchGas {
+            ops: self.ops + 1,
+            payouts: self.payouts + usize::from(payout),
+        }
+    }
+
+    /// The estimated gas of its `submitBatch` in a circuit of `size` (at most that many
+    /// slots are taken as operations; the rest are zero chunks).
+    pub fn estimate(&self, size: CircuitSize) -> u64 {
+        let chunk = PubdataLayout { depth: size.depth }.chunk_bytes() as u64;
+        let ops = self.ops.min(size.slots) as u64;
+        let unused = size.slots as u64 - ops;
+        let header = (size.fee_slots * FEE_ENTRY_BYTES) as u64;
+        SUBMIT_FIXED_GAS
+            + (header + ops * chunk) * CALLDATA_GAS_PER_BYTE
+            + unused * chunk * ZERO_BYTE_GAS
+            + self.payouts as u64 * PAYOUT_GAS
+    }
+
+    /// Whether the batch may take one more operation (`payout`: one that pays out on L1)
+    /// within `limits` in a circuit of at most `size`. An empty batch takes anything, so
+    /// that every operation fits some batch.
+    pub fn admits(&self, payout: bool, limits: &BatchLimits, size: CircuitSize) -> bool {
+        if self.ops == 0 {
+            return true;
+        }
+        let next = self.with(payout);
+        next.payouts <= limits.max_payouts && next.estimate(size) <= limits.gas_budget
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LARGE: CircuitSize = CircuitSize {
+        slots: 1024,
+        fee_slots: 2,
+        depth: 32,
+    };
+
+    fn filled(ops: usize, payouts: usize) -> BatchGas {
+        BatchGas { ops, payouts }
+    }
+
+    #[test]
+    fn the_estimate_matches_the_measured_batches() {
+        // README "L1 gas": 249,734 for 8 transfers and 260,175 for 64 at depth 32 (with 2
+        // fee slots): the estimate stays above and within a few thousand gas.
+        for (slots, measured) in [(8usize, 249_734u64), (64, 260_175)] {
+            let size = CircuitSize {
+                slots,
+                fee_slots: 2,
+                depth: 32,
+            };
+            let estimate = filled(slots, 0).estimate(size);
+            assert!(estimate >= measured, "{slots}: {estimate} < {measured}");
+            assert!(estimate - measured < 10_000, "{slots}: {estimate}");
+        }
+        // A full 1,024-slot batch of transfers costs a fraction of the budget.
+        assert!(filled(1024, 0).estimate(LARGE) < 600_000);
+    }
+
+    #[test]
+    fn transfers_fill_a_large_circuit_within_the_default_budget() {
+        let limits = BatchLimits::default();
+        assert!(filled(1023, 0).admits(false, &limits, LARGE));
+    }
+
+    #[test]
+    fn the_payout_cap_closes_the_batch() {
+        let limits = BatchLimits {
+            gas_budget: u64::MAX,
+            max_payouts: 3,
+        };
+        assert!(filled(5, 2).admits(true, &limits, LARGE));
+        assert!(
+            !filled(5, 3).admits(true, &limits, LARGE),
+            "a fourth payout"
+        );
+        assert!(
+            filled(5, 3).admits(false, &limits, LARGE),
+            "operations without a payout still fit"
+        );
+    }
+
+    #[test]
+    fn the_gas_budget_closes_the_batch_before_it_passes() {
+        let limits = BatchLimits {
+            gas_budget: 2_000_000,
+            max_payouts: usize::MAX,
+        };
+        let most = (0..)
+            .take_while(|payouts| filled(*payouts, *payouts).estimate(LARGE) <= limits.gas_budget)
+            .last()
+            .unwrap();
+        assert!(filled(most - 1, most - 1).admits(true, &limits, LARGE));
+        assert!(!filled(most, most).admits(true, &limits, LARGE));
+        assert!(filled(most, most).estimate(LARGE) <= limits.gas_budget);
+        assert!(filled(most + 1, most + 1).estimate(LARGE) > limits.gas_budget);
+    }
+
+    #[test]
+    fn the_default_budget_stays_under_the_transaction_gas_cap() {
+        let limits = BatchLimits::default();
+        let most = filled(LARGE.slots, limits.max_payouts);
+        assert!(most.estimate(LARGE) <= limits.gas_budget);
+        assert!(limits.gas_budget < 1 << 24);
+        // H-1's attack: 90 forced exits in one batch would pass 2^24; the cap admits 48.
+        let exits = (0..90).fold(BatchGas::default(), |gas, _| {
+            if gas.admits(true, &limits, LARGE) {
+                gas.with(true)
+            } else {
+                gas
+            }
+        });
+        assert_eq!(exits.payouts, DEFAULT_MAX_PAYOUTS);
+    }
+
+    #[test]
+    fn an_empty_batch_takes_any_operation() {
+        let limits = BatchLimits {
+            gas_budget: 0,
+            max_payouts: 0,
+        };
+        assert!(BatchGas::default().admits(true, &limits, LARGE));
+        assert!(!filled(1, 0).admits(false, &limits, LARGE));
+    }
+}
