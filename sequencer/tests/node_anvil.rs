@@ -16,7 +16,6 @@ use jsonrpsee::rpc_params;
 use support::node::*;
 use support::*;
 use verity_circuits::ops::{L2Tx, Transfer};
-use verity_sequencer::node::Node;
 use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,24 +31,6 @@ async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
         .collect();
     payment_flow(&client(&node), &chain.deployment, &owners).await;
     node.stop().await.unwrap();
-}
-
-/// anvil with Verity deployed and a node on it taking L1 events at `confirmations`.
-async fn anvil_node(confirmations: u64, interval_ms: u64) -> (Chain, tempfile::TempDir, Node) {
-    let prover = Arc::new(prover());
-    let chain = chain(&prover, 3600).await;
-    let dir = tempfile::tempdir().unwrap();
-    let provider = chain.provider.clone();
-    let node = start_node(
-        &chain.deployment,
-        provider,
-        prover,
-        dir.path(),
-        confirmations,
-        interval_ms,
-    )
-    .await;
-    (chain, dir, node)
 }
 
 /// Sends `params` to `method` and returns the JSON-RPC error code.

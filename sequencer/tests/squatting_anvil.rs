@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 use support::node::*;
@@ -15,18 +13,7 @@ use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_squatted_key_never_takes_the_victims_deposit() {
-    let prover = Arc::new(prover());
-    let chain = chain(&prover, 3600).await;
-    let dir = tempfile::tempdir().unwrap();
-    let node = start_node(
-        &chain.deployment,
-        chain.provider.clone(),
-        prover,
-        dir.path(),
-        0,
-        300,
-    )
-    .await;
+    let (chain, _dir, node) = anvil_node(0, 300).await;
     let rpc = client(&node);
     let url = chain.anvil.endpoint();
     let owner = |i: usize| {

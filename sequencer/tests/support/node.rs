@@ -12,7 +12,7 @@ use verity_sequencer::node::events::BatchStatus;
 use verity_sequencer::node::Node;
 use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
 
-use super::eventually;
+use super::{eventually, Chain};
 
 /// The L2 key made of `byte`.
 pub fn key(byte: u8) -> PrivateKey {
@@ -174,4 +174,22 @@ pub async fn payment_flow(rpc: &HttpClient, deployment: &Deployment, owners: &[O
         U256::from(100_000u64),
         "the L1 balance grew"
     );
+}
+
+/// anvil with Verity deployed and a node on it taking L1 events at `confirmations`, sealing
+/// batches after `interval_ms`.
+pub async fn anvil_node(confirmations: u64, interval_ms: u64) -> (Chain, tempfile::TempDir, Node) {
+    let prover = std::sync::Arc::new(super::prover());
+    let chain = super::chain(&prover, 3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let node = super::start_node(
+        &chain.deployment,
+        chain.provider.clone(),
+        prover,
+        dir.path(),
+        confirmations,
+        interval_ms,
+    )
+    .await;
+    (chain, dir, node)
 }
