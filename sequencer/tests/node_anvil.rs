@@ -226,3 +226,37 @@ async fn a_foreign_batch_under_the_nodes_number_stops_the_node() {
     }
     node.stop().await.unwrap();
 }
+
+/// A node whose operator role is taken away shows its submitter `retrying` with L1's refusal
+/// in `verity_chainInfo`, and finalizes the batch once the governor appoints it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_submission_shows_retrying_until_the_operator_is_back() {
+    use verity_sequencer::node::health::{Stage, StageStatus};
+    let (chain, _dir, node) = anvil_node(0, 300).await;
+    let operator = chain.anvil.addresses()[0];
+    mined(chain.rollup.setOperator(operator, false)).await;
+    let owner = chain.anvil.addresses()[1];
+    deposit(&chain.rollup, &eth_deposit(&key(1), owner, 1_000)).await;
+    let rpc = client(&node);
+    let refusal = eventually(120, "the submitter retrying", || async {
+        let info = rpc.chain_info().await.ok()?;
+        let submitter = info.health.get(&Stage::Submitter)?.clone();
+        (submitter.status == StageStatus::Retrying).then_some(submitter)
+    })
+    .await;
+    let not_operator = alloy::hex::encode(&alloy::primitives::keccak256("NotOperator()")[..4]);
+    let error = refusal.error.expect("a retrying stage keeps its error");
+    assert!(error.contains(&not_operator), "{error}");
+    assert!(refusal.failures >= 1);
+    assert_eq!(chain.rollup.batchNumber().call().await.unwrap(), 0);
+
+    mined(chain.rollup.setOperator(operator, true)).await;
+    eventually(120, "the batch final and the submitter running", || async {
+        let info = rpc.chain_info().await.ok()?;
+        let submitter = info.health.get(&Stage::Submitter)?;
+        (info.latest_finalized == 1 && submitter.status == StageStatus::Running).then_some(())
+    })
+    .await;
+    assert_eq!(chain.rollup.batchNumber().call().await.unwrap(), 1);
+    node.stop().await.unwrap();
+}

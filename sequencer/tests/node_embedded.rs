@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::primitives::U256;
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use jsonrpsee::ws_client::WsClientBuilder;
 use support::node::*;
 use support::*;
@@ -20,6 +20,7 @@ use verity_prover::BatchProver;
 use verity_sequencer::l1::contracts::Rollup;
 use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
 use verity_sequencer::l1::embedded::{EmbeddedConfig, EmbeddedL1};
+use verity_sequencer::l1::sending_provider;
 use verity_sequencer::node::events::BatchStatus;
 use verity_sequencer::node::health::StageStatus;
 use verity_sequencer::node::{Node, Proving};
@@ -81,10 +82,7 @@ async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
         "the Rollup's bytecode runs on the embedded EVM"
     );
     let dir = tempfile::tempdir().unwrap();
-    let submitter = ProviderBuilder::new()
-        .wallet(l1.dev_keys[1].clone())
-        .connect_http(url.parse().unwrap())
-        .erased();
+    let submitter = sending_provider(url.parse().unwrap(), l1.dev_keys[1].clone());
     let provers = [(size.slots, prover)].into_iter().collect();
     let node = start_node_with(
         &deployment,

@@ -3,7 +3,8 @@
 //! bad proofs, wrong roots, replays, re-randomised proofs, skipped priority operations,
 //! malformed points and a re-entered withdrawal; and the guards: operators and the
 //! inactivity fallback, top-level submission, small-order keys, the forced-exit fee, the
-//! payout cap, and withdrawals to another address or for another owner.
+//! payout cap, and withdrawals to another address or for another owner; the caps on open
+//! forced exits and on deposits (no more than the tree has leaves).
 
 mod support;
 
@@ -465,4 +466,78 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
         rollup.withdrawFor(user, 0).from(stranger).call().await,
         "NothingPending()",
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
+    let prover = prover();
+    let chain = chain(&prover, 3600).await;
+    let rollup = &chain.rollup;
+    let requester = chain.anvil.addresses()[0];
+    let cap: u64 = rollup.MAX_OPEN_FORCED_EXITS().call().await.unwrap().to();
+    assert_eq!(cap, 1024);
+
+    // `cap` forced exits may wait at once, not one more. Sent without waiting for each
+    // receipt; anvil mines them in order, so the last one's receipt follows them all.
+    for i in 0..cap - 1 {
+        let account = (i % (1 << support::SIZE.depth)) as u32;
+        let _sent = rollup.requestForcedExit(account, 0).send().await.unwrap();
+    }
+    mined(rollup.requestForcedExit(0, 0)).await;
+    assert_eq!(
+        rollup.openForcedExits().call().await.unwrap(),
+        U256::from(cap)
+    );
+    assert_reverts(
+        rollup.requestForcedExit(0, 0).call().await,
+        "TooManyForcedExits()",
+    );
+
+    // A batch consuming the first two (their accounts are empty: zero payouts) opens two places.
+    let mut node = Node::new(&chain.deployment, 0);
+    let (state, batch, proof) = node.prepare(&prover, |b| {
+        for account in 0..2 {
+            let exit = ForcedExit {
+                requester,
+                account,
+                token: 0,
+            };
+            b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
+        }
+    });
+    submit(rollup, &batch, &proof).await;
+    node.finalized(state, &batch);
+    assert_eq!(
+        rollup.openForcedExits().call().await.unwrap(),
+        U256::from(cap - 2)
+    );
+    mined(rollup.requestForcedExit(0, 0)).await;
+
+    // Only deposits open accounts, so the Rollup takes as many as the tree has leaves (forced
+    // exits do not count) and refuses the next: no deposit ever waits for a free leaf.
+    let leaves = 1u32 << support::SIZE.depth;
+    let user = chain.anvil.addresses()[1];
+    let keys: Vec<PrivateKey> = (0..=leaves)
+        .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
+        .collect();
+    let to = |key: &PrivateKey| Deposit {
+        pubkey: key.public_key(),
+        l1_address: user,
+        token: 0,
+        amount: 1,
+    };
+    for key in &keys[..leaves as usize] {
+        deposit(rollup, &to(key)).await;
+    }
+    let last = to(&keys[leaves as usize]);
+    assert_reverts(
+        rollup
+            .deposit(0, word(&last.pubkey.0.x()), word(&last.pubkey.0.y()), 1)
+            .from(user)
+            .value(U256::from(1u64))
+            .call()
+            .await,
+        "TreeFull()",
+    );
+    mined(rollup.requestForcedExit(1, 0)).await;
 }

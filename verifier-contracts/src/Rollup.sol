@@ -115,6 +115,8 @@ contract Rollup {
     error MissingCode(address target);
     /// @notice A zero inactivity interval or payout cap.
     error InvalidParameter();
+    /// @notice As many deposits as the tree has leaves were queued: another might find no free leaf.
+    error TreeFull();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
@@ -357,7 +359,8 @@ contract Rollup {
 
     /// @notice Queues a deposit of ETH (token 0, `msg.value`) or of a registered ERC-20 to the
     ///         layer-2 account of `(pubkeyX, pubkeyY)`, owned on L1 by the caller. Keys of small
-    ///         order, under which any signature verifies, are refused.
+    ///         order, under which any signature verifies, are refused. At most `2^depth`
+    ///         deposits are ever queued, so each one finds a leaf.
     /// @param token Token id.
     /// @param pubkeyX Baby Jubjub public key x (circomlib coordinates).
     /// @param pubkeyY Public key y.
@@ -372,6 +375,10 @@ contract Rollup {
             revert NotOnCurve();
         }
         if (pubkeyX == 0 || _smallOrder(pubkeyX, pubkeyY)) revert LowOrderKey();
+        // Only deposits open accounts, at most one each, and batches consume the queue in
+        // order: with no more deposits than leaves, none can stall the queue for want of a
+        // free leaf (which only exodus would end).
+        if (priorityTail - forcedExitCount >= 1 << depth) revert TreeFull();
         uint128 credited;
         if (token == 0) {
             if (msg.value != amount || amount == 0) revert WrongAmount();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{keccak256, B256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -99,10 +99,10 @@ fn devnet_provers(
 }
 
 fn provider(l1: &EmbeddedL1, signer: &PrivateKeySigner) -> anyhow::Result<DynProvider> {
-    Ok(ProviderBuilder::new()
-        .wallet(signer.clone())
-        .connect_http(l1.url().parse()?)
-        .erased())
+    Ok(crate::l1::sending_provider(
+        l1.url().parse()?,
+        signer.clone(),
+    ))
 }
 
 async fn deposit_eth(

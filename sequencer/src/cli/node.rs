@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use clap::Args;
@@ -123,10 +123,7 @@ pub fn read_deployment(path: &Path) -> anyhow::Result<Deployment> {
 pub fn l1_provider(url: &str, private_key: &str) -> anyhow::Result<DynProvider> {
     let signer: PrivateKeySigner = private_key.trim().parse().context("L1 private key")?;
     let url = url.parse().context("L1 RPC URL")?;
-    Ok(ProviderBuilder::new()
-        .wallet(signer)
-        .connect_http(url)
-        .erased())
+    Ok(crate::l1::sending_provider(url, signer))
 }
 
 impl NodeOptions {

@@ -316,6 +316,7 @@ impl Node {
             finalized_state: finalized_state.clone(),
             sequencer: handle.clone(),
             events: events.clone(),
+            health: health.clone(),
         };
         // The submitter retries L1 errors and ends only when it must stop the node (L1 holds
         // a batch that is not this node's): its error is the node's failure.

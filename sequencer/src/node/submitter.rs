@@ -19,6 +19,7 @@ use tokio::sync::broadcast;
 use verity_circuits::state::{Effect, State};
 
 use super::events::{BatchEvent, BatchStatus};
+use super::health::{Health, Stage};
 use super::sequencer::SequencerHandle;
 use super::store::{FinalizedMeta, L1Record, Store, StoreError};
 use super::unix_now;
@@ -75,6 +76,8 @@ pub struct Submitter {
     pub sequencer: SequencerHandle,
     /// Batch events.
     pub events: broadcast::Sender<BatchEvent>,
+    /// Where it shows `retrying` while L1 refuses or reverts its submissions.
+    pub health: Health,
 }
 
 impl Submitter {
@@ -84,11 +87,12 @@ impl Submitter {
     pub async fn submit(&self) -> Result<(), SubmitError> {
         loop {
             match self.step().await {
-                Ok(true) => {}
+                Ok(true) => self.health.running(Stage::Submitter),
                 Ok(false) => tokio::time::sleep(self.config.poll).await,
                 Err(error @ SubmitError::Diverged(_)) => return Err(error),
                 Err(error) => {
-                    tracing::warn!(%error, "L1 submitter");
+                    let failures = self.health.retrying(Stage::Submitter, &error);
+                    tracing::warn!(%error, failures, "L1 submitter; retrying");
                     tokio::time::sleep(self.config.poll * 5).await;
                 }
             }
@@ -121,7 +125,9 @@ impl Submitter {
                     self.finalize(next, tx_hash)?;
                     return Ok(true);
                 }
-                tracing::warn!(batch = next, tx = %record.tx_hash, "submission reverted; sending again");
+                let error = format!("batch {next}: submitBatch reverted in {}", record.tx_hash);
+                let failures = self.health.retrying(Stage::Submitter, &error);
+                tracing::warn!(%error, failures, "sending again");
             }
         }
         let record = self

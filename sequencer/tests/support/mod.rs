@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{keccak256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use ark_bn254::Bn254;
 use ark_groth16::Proof;
 use verity_circuits::batch::{Batch, BatchBuilder};
@@ -22,6 +22,7 @@ use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 use verity_sequencer::l1::contracts::{batch_data, proof_words, word, Rollup};
 use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
+use verity_sequencer::l1::sending_provider;
 
 /// The circuit the anvil tests prove.
 pub const SIZE: CircuitSize = CircuitSize {
@@ -48,8 +49,8 @@ pub struct Chain {
     pub rollup: Rollup::RollupInstance<DynProvider>,
 }
 
-/// Starts anvil and deploys Verity for `prover`'s circuit, a development deployment that
-/// anvil's first account governs and operates.
+/// Starts anvil and deploys Verity for `prover`'s circuit (of any size), a development
+/// deployment that anvil's first account governs and operates.
 pub async fn chain(prover: &BatchProver, priority_window_seconds: u64) -> Chain {
     chain_with(
         prover,
@@ -66,16 +67,18 @@ pub async fn chain_with(
     params: &RollupParams,
 ) -> Chain {
     let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
-    let provider = ProviderBuilder::new()
-        .wallet(anvil.wallet().expect("anvil's dev accounts"))
-        .connect_http(anvil.endpoint_url())
-        .erased();
+    // The node submits with it too: nonces from the pending count (see `sending_provider`).
+    let provider = sending_provider(
+        anvil.endpoint_url(),
+        anvil.wallet().expect("anvil's dev accounts"),
+    );
+    let size = prover.size();
     let config = DeployConfig {
-        depth: SIZE.depth,
-        fee_slots: SIZE.fee_slots,
+        depth: size.depth,
+        fee_slots: size.fee_slots,
         priority_window_seconds,
         verifiers: vec![(
-            SIZE.slots,
+            size.slots,
             prover.verifying_key().clone(),
             verifying_key_hash(prover.verifying_key()),
         )],
@@ -204,7 +207,7 @@ pub async fn start_node(
     confirmations: u64,
     interval_ms: u64,
 ) -> verity_sequencer::node::Node {
-    let provers = [(SIZE.slots, prover)].into_iter().collect();
+    let provers = [(prover.size().slots, prover)].into_iter().collect();
     let proving = verity_sequencer::node::Proving::Local(provers);
     start_node_with(deployment, l1, proving, dir, confirmations, interval_ms).await
 }
@@ -218,13 +221,27 @@ pub async fn start_node_with(
     confirmations: u64,
     interval_ms: u64,
 ) -> verity_sequencer::node::Node {
+    let config = node_config(deployment, dir, confirmations, interval_ms);
+    verity_sequencer::node::Node::start(config, proving, l1)
+        .await
+        .unwrap()
+}
+
+/// The configuration [`start_node`] starts a node with: the default gas budget and payout
+/// cap, at most 3 waiting transactions per account.
+pub fn node_config(
+    deployment: &Deployment,
+    dir: &std::path::Path,
+    confirmations: u64,
+    interval_ms: u64,
+) -> verity_sequencer::node::NodeConfig {
     use std::time::Duration;
     use verity_sequencer::node::mempool::MempoolConfig;
     use verity_sequencer::node::sequencer::SequencerConfig;
     use verity_sequencer::node::submitter::SubmitterConfig;
     use verity_sequencer::node::watcher::WatcherConfig;
-    use verity_sequencer::node::{Node, NodeConfig};
-    let config = NodeConfig {
+    use verity_sequencer::node::NodeConfig;
+    NodeConfig {
         data_dir: dir.to_owned(),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         max_request_bytes: 64 * 1024,
@@ -250,8 +267,7 @@ pub async fn start_node_with(
             receipt_timeout: Duration::from_secs(60),
         },
         parallel_proofs: 2,
-    };
-    Node::start(config, proving, l1).await.unwrap()
+    }
 }
 
 /// Polls `check` every 100 ms until it gives a value, for at most `seconds`.
