@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::Arc;
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::core::client::ClientT;
@@ -15,7 +15,7 @@ use jsonrpsee::http_client::HttpClient;
 use jsonrpsee::rpc_params;
 use support::node::*;
 use support::*;
-use verity_circuits::ops::{L2Tx, Transfer};
+use verity_circuits::ops::{L2Tx, Transfer, Withdraw};
 use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,8 +91,25 @@ async fn refusals_are_clear_errors_and_change_nothing() {
         &alice,
         &domain,
     );
+    let withdraw_to = |to| {
+        let withdraw = Withdraw {
+            from: 0,
+            token: 0,
+            amount: 10,
+            fee: 0,
+            nonce: 1,
+            to,
+        };
+        send(L2Tx::sign_withdraw(withdraw, &alice, &domain))
+    };
     let cases = [
         ("bad signature", send(bad_signature), 1001),
+        ("withdrawal to 0x0", withdraw_to(Address::ZERO), 1017),
+        (
+            "withdrawal to the Rollup",
+            withdraw_to(chain.deployment.rollup),
+            1017,
+        ),
         ("replayed nonce", send(replayed), 1002),
         ("overspend", send(overspend), 1004),
         ("unknown token", send(unknown_token), 1009),

@@ -4,7 +4,8 @@
 //! malformed points and a re-entered withdrawal; and the guards: operators and the
 //! inactivity fallback, top-level submission, small-order keys, the forced-exit fee, the
 //! payout cap, and withdrawals to another address or for another owner; the caps on open
-//! forced exits and on deposits (no more than the tree has leaves).
+//! forced exits and on deposits (no more than the tree has leaves); batches must consume
+//! the queue once its oldest operation has waited half the window.
 
 mod support;
 
@@ -512,6 +513,21 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
         U256::from(cap - 2)
     );
     mined(rollup.requestForcedExit(0, 0)).await;
+
+    // A batch may skip the queue while its oldest operation is young, not once it has waited
+    // half the window (3,600 s here): skipping cannot run the clock out into exodus.
+    let (state, empty, empty_proof) = node.prepare(&prover, |_| {});
+    submit(rollup, &empty, &empty_proof).await;
+    node.finalized(state, &empty);
+    let (_, empty, empty_proof) = node.prepare(&prover, |_| {});
+    advance_time(&chain.provider, 3600 / 2 + 1).await;
+    assert_reverts(
+        rollup
+            .submitBatch(batch_data(&empty), proof_words(&empty_proof))
+            .call()
+            .await,
+        "PriorityOpsDue()",
+    );
 
     // Only deposits open accounts, so the Rollup takes as many as the tree has leaves (forced
     // exits do not count) and refuses the next: no deposit ever waits for a free leaf.

@@ -117,6 +117,8 @@ contract Rollup {
     error InvalidParameter();
     /// @notice As many deposits as the tree has leaves were queued: another might find no free leaf.
     error TreeFull();
+    /// @notice The batch consumes no queued operation although the oldest has waited half the window.
+    error PriorityOpsDue();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
@@ -450,7 +452,8 @@ contract Rollup {
     /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
     ///         balances and pops the priority operations it consumed. Only an operator may
     ///         submit, or anyone from `openSubmissionAt()`; always in a top-level call from an
-    ///         account without code; with at most `maxPayouts` payouts.
+    ///         account without code; with at most `maxPayouts` payouts; and consuming at least
+    ///         one queued operation once the oldest has waited half of `priorityWindow`.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
     ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
     ///        per slot) and its L1 payouts in slot order.
@@ -467,7 +470,14 @@ contract Rollup {
         if (batch.newRoot >= R) revert NotInField();
         IBatchVerifier verifier = _verifierFor(batch.pubdata.length);
         uint256 head = priorityHead;
-        if (head + batch.priorityOps > priorityTail) revert PriorityOpsUnavailable();
+        uint256 tail = priorityTail;
+        if (head + batch.priorityOps > tail) revert PriorityOpsUnavailable();
+        // Batches that skip the queue cannot run the clock out: once the oldest operation has
+        // waited half the window, every batch must consume some (audit H-2). A submitter
+        // landing empty batches then moves the queue on instead of pushing it into exodus.
+        if (batch.priorityOps == 0 && head < tail && block.timestamp + priorityWindow / 2 > priorityDeadline[head]) {
+            revert PriorityOpsDue();
+        }
         uint256 commitment = _commitment(batch, head);
         if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
 

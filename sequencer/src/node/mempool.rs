@@ -50,6 +50,10 @@ pub enum Refusal {
     /// The node cannot take transactions (shutting down or failed).
     #[error("node unavailable: {0}")]
     Unavailable(String),
+    /// A withdrawal to an address that could never take the payout out of the Rollup: the
+    /// zero address, or the Rollup itself (contracts audit L-3).
+    #[error("withdrawal to {0}: nobody could ever withdraw it from the Rollup")]
+    UnpayableRecipient(alloy::primitives::Address),
 }
 
 impl Refusal {
@@ -74,6 +78,7 @@ impl Refusal {
             Refusal::MempoolFull(_) => 1014,
             Refusal::AccountLimit { .. } => 1015,
             Refusal::Unavailable(_) => 1016,
+            Refusal::UnpayableRecipient(_) => 1017,
         }
     }
 

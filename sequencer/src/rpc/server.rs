@@ -141,6 +141,13 @@ impl RpcContext {
 #[async_trait]
 impl VerityApiServer for RpcContext {
     async fn send_transaction(&self, tx: L2Tx) -> RpcResult<B256> {
+        // The rules allow any recipient; these two would strand the payout for good, so the
+        // sequencer takes no such withdrawal (a policy of this node, not a validity rule).
+        if let L2Tx::Withdraw { tx: withdraw, .. } = &tx {
+            if withdraw.to == Address::ZERO || withdraw.to == self.deployment.rollup {
+                return Err(refusal(Refusal::UnpayableRecipient(withdraw.to)));
+            }
+        }
         self.sequencer.submit(tx).await.map_err(refusal)
     }
 
