@@ -1,5 +1,6 @@
 //! `verity wallet …` as a user runs it: the printed JSON is what the library and the
-//! circomlibjs vectors say it must be, and bad input fails with a message.
+//! circomlibjs vectors say it must be, bad input fails with a message, and a closed pipe
+//! ends it quietly.
 
 use std::process::{Command, Output};
 
@@ -155,4 +156,20 @@ fn bad_input_fails_with_a_message() {
     ]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--chain-id"));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    // `verity wallet keygen | head -0`, without the race: the reader is gone before the
+    // command writes.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_verity"))
+        .args(["wallet", "keygen"])
+        .stdout(writer)
+        .output()
+        .expect("running verity");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
 }

@@ -68,7 +68,7 @@ pub fn empty_hashes(levels: usize) -> Vec<Fr> {
 impl SparseMerkleTree {
     /// An empty tree with `2^depth` leaves.
     pub fn new(depth: u8) -> Result<SparseMerkleTree, BadDepth> {
-        if !(2..=MAX_DEPTH).contains(&depth) || depth % 2 != 0 {
+        if !(2..=MAX_DEPTH).contains(&depth) || !depth.is_multiple_of(2) {
             return Err(BadDepth(depth));
         }
         Ok(SparseMerkleTree {

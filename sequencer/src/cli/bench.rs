@@ -199,16 +199,16 @@ fn prove(
         "threads": rayon::current_num_threads(),
     });
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        println!(
+        out!(
             "{} constraints; Verity {:.2}s per batch ({:.0} constraints/s), ark-groth16 {:.2}s ({:.2}x)",
             constraints,
             median(ours.clone()),
             constraints as f64 / median(ours.clone()),
             median(baseline.clone()),
             median(baseline) / median(ours)
-        );
+        )?;
     }
     Ok(())
 }

@@ -50,7 +50,7 @@ pub fn setup(size: SizeArgs, out: PathBuf) -> anyhow::Result<()> {
         out.display(),
         started.elapsed().as_secs_f64()
     );
-    println!("{}", serde_json::to_string_pretty(&metadata)?);
+    out!("{}", serde_json::to_string_pretty(&metadata)?)?;
     Ok(())
 }
 
@@ -79,9 +79,9 @@ pub fn info(size: SizeArgs, as_json: bool) -> anyhow::Result<()> {
         "other": report.other,
     });
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        out!("{}", serde_json::to_string_pretty(&document)?)?;
     } else {
-        println!(
+        out!(
             "{} slots, depth {}, {} fee slots: {} constraints; each operation (any type) {} \
              ({} in its slot, {} its share of the SHA-256 commitment)",
             size.slots,
@@ -91,7 +91,7 @@ pub fn info(size: SizeArgs, as_json: bool) -> anyhow::Result<()> {
             per_operation,
             report.per_slot.total,
             report.commitment_per_slot()
-        );
+        )?;
     }
     Ok(())
 }

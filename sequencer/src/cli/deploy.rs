@@ -111,6 +111,6 @@ pub fn run(args: DeployArgs) -> anyhow::Result<()> {
     let document = serde_json::to_string_pretty(&deployment)?;
     std::fs::write(&args.out, &document)
         .with_context(|| format!("writing {}", args.out.display()))?;
-    println!("{document}");
+    out!("{document}")?;
     Ok(())
 }

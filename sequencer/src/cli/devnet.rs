@@ -84,10 +84,10 @@ fn devnet_provers(
         };
         let keys = KeyDirectory::new(dir.join(format!("slots{slots}-depth{depth}")));
         if keys.metadata().is_err() {
-            println!(
+            out!(
                 "setting up keys for {slots} slots at depth {depth} (once; kept in {})",
                 keys.path().display()
-            );
+            )?;
             let key = setup(size, &mut rand::rngs::OsRng)?;
             let constraints = BatchCircuit::constraint_report(size)?.total;
             keys.write(size, constraints, &key)?;
@@ -178,13 +178,15 @@ fn median(values: &[f64]) -> Option<f64> {
     sorted.get(sorted.len() / 2).copied()
 }
 
+/// Prints each batch's progress until the events end, or until stdout is closed
+/// (`verity devnet | head`): the devnet then runs on without printing.
 async fn show_progress(
     mut events: broadcast::Receiver<BatchEvent>,
     rpc: HttpClient,
     domain: Domain,
     acks: Acks,
     progress: Arc<Mutex<Progress>>,
-) {
+) -> std::io::Result<()> {
     while let Ok(event) = events.recv().await {
         match event.status {
             BatchStatus::Executed => {
@@ -194,10 +196,11 @@ async fn show_progress(
                         .iter()
                         .filter(|op| !matches!(op, ExecutedOp::Noop))
                         .count();
-                    println!(
+                    out!(
                         "batch {:>4}  executed  {ops} ops in a {}-slot circuit",
-                        event.number, batch.size.slots
-                    );
+                        event.number,
+                        batch.size.slots
+                    )?;
                 }
             }
             BatchStatus::Proven => {
@@ -207,7 +210,7 @@ async fn show_progress(
                     .expect("progress")
                     .proving
                     .insert(event.number, seconds);
-                println!("batch {:>4}  proven    in {seconds:.2} s", event.number);
+                out!("batch {:>4}  proven    in {seconds:.2} s", event.number)?;
             }
             BatchStatus::Finalized => {
                 let now = Instant::now();
@@ -233,18 +236,19 @@ async fn show_progress(
                 if let (Some(wait), Some(proving)) = (wait, proving) {
                     progress.ack_to_final.extend(&waits);
                     progress.proving_of_final.push(proving);
-                    println!(
+                    out!(
                         "batch {:>4}  final     on L1 in {} · acknowledgement→final {wait:.2} s (median), proof {proving:.2} s",
                         event.number,
                         event.l1_tx_hash.map(|h| h.to_string()).unwrap_or_default()
-                    );
+                    )?;
                 } else {
-                    println!("batch {:>4}  final     on L1", event.number);
+                    out!("batch {:>4}  final     on L1", event.number)?;
                 }
             }
             BatchStatus::Pending => {}
         }
     }
+    Ok(())
 }
 
 /// Runs `verity devnet`.
@@ -338,26 +342,26 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
         funded.push((index, key));
     }
 
-    println!("Verity devnet");
-    println!("  L1 (embedded, chain {CHAIN_ID}): {}", l1.url());
-    println!(
+    out!("Verity devnet")?;
+    out!("  L1 (embedded, chain {CHAIN_ID}): {}", l1.url())?;
+    out!(
         "  node JSON-RPC (HTTP + WebSocket): http://{}",
         node.rpc_addr
-    );
-    println!("  deployment: {}", deployment_path.display());
-    println!("  Rollup: {}", deployment.rollup);
+    )?;
+    out!("  deployment: {}", deployment_path.display())?;
+    out!("  Rollup: {}", deployment.rollup)?;
     for (index, key) in &funded {
-        println!(
+        out!(
             "  demo account {index}: L2 private key 0x{}",
             hex::encode(key.to_bytes())
-        );
+        )?;
     }
     for (i, key) in l1.dev_keys.iter().enumerate().skip(2) {
-        println!(
+        out!(
             "  L1 dev key {i}: {} (address {})",
             B256::from(key.to_bytes()),
             key.address()
-        );
+        )?;
     }
 
     let domain = deployment.domain();
@@ -410,7 +414,7 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
         let progress = progress.lock().expect("progress");
         let ack = median(&progress.ack_to_final);
         let proving = median(&progress.proving_of_final);
-        println!(
+        out!(
             "{}",
             json!({
                 "finalized_batches": progress.batches,
@@ -419,7 +423,7 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
                 "median_proving_seconds": proving,
                 "ack_to_final_over_proving": ack.zip(proving).map(|(a, p)| a / p),
             })
-        );
+        )?;
     }
     Ok(())
 }

@@ -88,7 +88,7 @@ pub fn run(args: FleetBenchArgs) -> anyhow::Result<()> {
         "runs": runs,
         "speedup_last_over_first": speedup,
     });
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    out!("{}", serde_json::to_string_pretty(&report)?)?;
     Ok(())
 }
 

@@ -118,9 +118,9 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
         "projected_gas_per_transfer_at_1024_slots": projected,
     });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        println!("projected L1 gas per transfer at 1,024 slots: {projected:.0} (marginal {per_slot:.0}, fixed {fixed:.0})");
+        out!("projected L1 gas per transfer at 1,024 slots: {projected:.0} (marginal {per_slot:.0}, fixed {fixed:.0})")?;
     }
     Ok(())
 }

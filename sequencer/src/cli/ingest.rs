@@ -202,7 +202,7 @@ async fn ingest(
     let status = node.sequencer.status().await;
     node.stop().await?;
     l1.stop().await;
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(&json!({
             "transactions": latencies.len(),
@@ -216,6 +216,6 @@ async fn ingest(
             "batches_sealed": status.map(|s| s.sealed),
             "circuit": size,
         }))?
-    );
+    )?;
     Ok(())
 }

@@ -1,5 +1,14 @@
 //! The `verity` command line: argument definitions and dispatch.
 
+/// `println!` that returns the write's error instead of panicking, so that a closed pipe
+/// (`verity … | head`) ends the command quietly ([`is_closed_pipe`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod bench;
 mod circuit;
 mod deploy;
@@ -84,6 +93,16 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+/// Whether `error` comes from writing to a pipe whose reader has gone (`verity … | head`):
+/// not a failure of the command, so `main` exits quietly with success.
+pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn init_tracing() {
     init_tracing_at("info");
 }

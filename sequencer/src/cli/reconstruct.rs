@@ -66,7 +66,7 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
         let mut reconstructor =
             Reconstructor::open(config, provider, deployment.clone(), &args.data_dir)?;
         let report = reconstructor.sync().await?;
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out!("{}", serde_json::to_string_pretty(&report)?)?;
         let Some(addr) = args.rpc_addr else {
             return Ok(());
         };
@@ -79,7 +79,7 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
             events: reconstructor.events(),
         };
         let handle = server.start(context.into_rpc());
-        println!("{}", json!({ "rpc_addr": rpc_addr }));
+        out!("{}", json!({ "rpc_addr": rpc_addr }))?;
         tracing::info!(%rpc_addr, "read-only JSON-RPC listening; following L1");
         let poll = Duration::from_millis(args.poll_ms);
         let shutdown = super::shutdown_signal();

@@ -152,7 +152,7 @@ pub fn run(args: ReconstructBenchArgs) -> anyhow::Result<()> {
             "exodus_exit_gas": exit_gas,
         }))
     })?;
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    out!("{}", serde_json::to_string_pretty(&report)?)?;
     Ok(())
 }
 

@@ -136,7 +136,7 @@ pub async fn run(args: ExitArgs) -> anyhow::Result<()> {
     }
 
     let claim = claim_if_owner(&rollup, sender, args.token).await?;
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(&json!({
             "activated_exodus": activated,
@@ -146,7 +146,7 @@ pub async fn run(args: ExitArgs) -> anyhow::Result<()> {
             "credited": credited.to_string(),
             "claim_tx_hash": claim,
         }))?
-    );
+    )?;
     Ok(())
 }
 

@@ -70,7 +70,7 @@ fn client(rpc: &RpcArgs) -> anyhow::Result<HttpClient> {
 }
 
 fn print(value: serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    out!("{}", serde_json::to_string_pretty(&value)?)?;
     Ok(())
 }
 

@@ -85,9 +85,22 @@ pub enum NodeError {
     /// The configuration does not match the deployment.
     #[error("configuration: {0}")]
     Config(String),
-    /// The RPC server.
-    #[error("rpc server: {0}")]
-    Rpc(#[from] std::io::Error),
+    /// The data directory could not be created.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it could not.
+        source: std::io::Error,
+    },
+    /// The JSON-RPC server could not listen on its address.
+    #[error("JSON-RPC server on {addr}: {source}")]
+    RpcListen {
+        /// The address it was given.
+        addr: SocketAddr,
+        /// Why it could not.
+        source: std::io::Error,
+    },
 }
 
 /// A running node.
@@ -225,7 +238,10 @@ impl Node {
         limits.max_payouts = limits
             .max_payouts
             .min(usize::try_from(on_chain_cap).unwrap_or(usize::MAX));
-        std::fs::create_dir_all(&config.data_dir)?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
         let store = Store::open(&config.data_dir)?;
         if store.reconstructed_meta()?.is_some() {
             return Err(NodeError::Config(format!(
@@ -340,8 +356,15 @@ impl Node {
                     .build(),
             )
             .build(config.rpc_addr)
-            .await?;
-        let rpc_addr = server.local_addr()?;
+            .await
+            .map_err(|source| NodeError::RpcListen {
+                addr: config.rpc_addr,
+                source,
+            })?;
+        let rpc_addr = server.local_addr().map_err(|source| NodeError::RpcListen {
+            addr: config.rpc_addr,
+            source,
+        })?;
         let server = server.start(context.into_rpc());
         tracing::info!(%rpc_addr, "JSON-RPC listening (HTTP and WebSocket)");
         // A failed stage stops the node: the sequencer seals what it holds and stops, so no

@@ -48,7 +48,7 @@ impl FloatFormat {
             if mantissa < mantissa_limit {
                 return Some((u64::from(exponent) << self.mantissa_bits) | mantissa as u64);
             }
-            if mantissa % 10 != 0 {
+            if !mantissa.is_multiple_of(10) {
                 return None;
             }
             mantissa /= 10;
