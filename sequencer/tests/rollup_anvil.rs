@@ -471,8 +471,9 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
 
 #[tokio::test(flavor = "multi_thread")]
 async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
+    const WINDOW: u64 = 7200;
     let prover = prover();
-    let chain = chain(&prover, 3600).await;
+    let chain = chain(&prover, WINDOW).await;
     let rollup = &chain.rollup;
     let requester = chain.anvil.addresses()[0];
     let cap: u64 = rollup.MAX_OPEN_FORCED_EXITS().call().await.unwrap().to();
@@ -514,20 +515,26 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
     );
     mined(rollup.requestForcedExit(0, 0)).await;
 
-    // A batch may skip the queue while its oldest operation is young, not once it has waited
-    // half the window (3,600 s here): skipping cannot run the clock out into exodus.
+    // A batch may skip the queue while its oldest operation is young. Once it has waited more
+    // than half the window, a submitter of the fallback (the inactivity interval, an hour, has
+    // passed too) must consume some, so skipping cannot run the clock out into exodus; an
+    // operator's batch, sealed before and late to L1, still lands.
     let (state, empty, empty_proof) = node.prepare(&prover, |_| {});
     submit(rollup, &empty, &empty_proof).await;
     node.finalized(state, &empty);
-    let (_, empty, empty_proof) = node.prepare(&prover, |_| {});
-    advance_time(&chain.provider, 3600 / 2 + 1).await;
+    let (state, empty, empty_proof) = node.prepare(&prover, |_| {});
+    advance_time(&chain.provider, WINDOW / 2 + 1).await;
+    let stranger = chain.anvil.addresses()[2];
     assert_reverts(
         rollup
             .submitBatch(batch_data(&empty), proof_words(&empty_proof))
+            .from(stranger)
             .call()
             .await,
         "PriorityOpsDue()",
     );
+    submit(rollup, &empty, &empty_proof).await;
+    node.finalized(state, &empty);
 
     // Only deposits open accounts, so the Rollup takes as many as the tree has leaves (forced
     // exits do not count) and refuses the next: no deposit ever waits for a free leaf.

@@ -117,7 +117,8 @@ contract Rollup {
     error InvalidParameter();
     /// @notice As many deposits as the tree has leaves were queued: another might find no free leaf.
     error TreeFull();
-    /// @notice The batch consumes no queued operation although the oldest has waited half the window.
+    /// @notice A non-operator's batch consumes no queued operation although the oldest has
+    ///         waited more than half the window.
     error PriorityOpsDue();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
@@ -452,8 +453,9 @@ contract Rollup {
     /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
     ///         balances and pops the priority operations it consumed. Only an operator may
     ///         submit, or anyone from `openSubmissionAt()`; always in a top-level call from an
-    ///         account without code; with at most `maxPayouts` payouts; and consuming at least
-    ///         one queued operation once the oldest has waited half of `priorityWindow`.
+    ///         account without code; with at most `maxPayouts` payouts; and, from anyone
+    ///         but an operator, consuming at least one queued operation once the oldest has
+    ///         waited more than half of `priorityWindow`.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
     ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
     ///        per slot) and its L1 payouts in slot order.
@@ -462,7 +464,8 @@ contract Rollup {
         // The batch's data must be in a transaction's own calldata, where `verity reconstruct`
         // reads it; EIP-7702 delegated accounts have code and could relay from it.
         if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotTopLevelCall();
-        if (!isOperator[msg.sender] && block.timestamp < openSubmissionAt()) revert NotOperator();
+        bool operator = isOperator[msg.sender];
+        if (!operator && block.timestamp < openSubmissionAt()) revert NotOperator();
         if (exodusMode) revert ExodusActive();
         if (batch.payouts.length > maxPayouts) revert TooManyPayouts();
         if (batch.number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, batch.number);
@@ -472,10 +475,15 @@ contract Rollup {
         uint256 head = priorityHead;
         uint256 tail = priorityTail;
         if (head + batch.priorityOps > tail) revert PriorityOpsUnavailable();
-        // Batches that skip the queue cannot run the clock out: once the oldest operation has
-        // waited half the window, every batch must consume some (audit H-2). A submitter
-        // landing empty batches then moves the queue on instead of pushing it into exodus.
-        if (batch.priorityOps == 0 && head < tail && block.timestamp + priorityWindow / 2 > priorityDeadline[head]) {
+        // In the fallback, batches that skip the queue cannot run its clock out: once the
+        // oldest operation has waited more than half the window, a non-operator's batch must
+        // consume some (audit H-2), so whoever lands batches moves the queue on instead of
+        // pushing it into exodus. Operators are exempt: a batch of theirs sealed before an
+        // operation arrived, and delayed on its way to L1, must stay submittable.
+        if (
+            !operator && batch.priorityOps == 0 && head < tail
+                && block.timestamp + priorityWindow / 2 > priorityDeadline[head]
+        ) {
             revert PriorityOpsDue();
         }
         uint256 commitment = _commitment(batch, head);

@@ -186,7 +186,7 @@ async fn show_progress(
     domain: Domain,
     acks: Acks,
     progress: Arc<Mutex<Progress>>,
-) -> std::io::Result<()> {
+) -> Result<(), super::OutputError> {
     while let Ok(event) = events.recv().await {
         match event.status {
             BatchStatus::Executed => {

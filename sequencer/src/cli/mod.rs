@@ -1,12 +1,11 @@
 //! The `verity` command line: argument definitions and dispatch.
 
-/// `println!` that returns the write's error instead of panicking, so that a closed pipe
+/// `println!` that returns an [`OutputError`] instead of panicking, so that a closed pipe
 /// (`verity … | head`) ends the command quietly ([`is_closed_pipe`]).
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)
-    }};
+    ($($arg:tt)*) => {
+        $crate::cli::write_line(format_args!($($arg)*))
+    };
 }
 
 mod bench;
@@ -92,17 +91,36 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
-/// Whether `error` comes from writing to a pipe whose reader has gone (`verity … | head`):
-/// not a failure of the command, so `main` exits quietly with success.
-pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+/// Writing a command's output to stdout failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// Its reader has gone (`verity … | head`).
+    #[error("stdout closed by its reader")]
+    Closed,
+    /// Another failure.
+    #[error("writing to stdout: {0}")]
+    Write(std::io::Error),
+}
+
+/// Writes one line of a command's output ([`out!`]).
+pub fn write_line(line: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{line}").map_err(|error| match error.kind() {
+        std::io::ErrorKind::BrokenPipe => OutputError::Closed,
+        _ => OutputError::Write(error),
     })
 }
 
+/// Whether `error` is a command's stdout closed by its reader (`verity … | head`): not a
+/// failure of the command, so `main` exits quietly with success. Only the output's own
+/// writes count: a broken L1 or RPC connection is a failure like any other.
+pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| matches!(cause.downcast_ref(), Some(OutputError::Closed)))
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 fn init_tracing() {
     init_tracing_at("info");
 }
