@@ -8,6 +8,7 @@ cd "$root"
 scripts/setup.sh
 cargo fmt --all -- --check
 node verifier-contracts/build.mjs --check
+scripts/check-deps.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
