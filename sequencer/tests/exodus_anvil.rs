@@ -124,14 +124,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
         exit_call(account.balance + 1).call().await,
         "InvalidMerkleProof()",
     );
-    let receipt = exit_call(account.balance)
-        .from(dave)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = mined(exit_call(account.balance).from(dave)).await;
     println!("exodus exit gas: {}", receipt.gas_used);
     assert_eq!(
         rollup.pendingWithdrawals(dave, 0).call().await.unwrap(),

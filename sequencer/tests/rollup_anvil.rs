@@ -117,15 +117,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         "WrongOldRoot()",
     );
 
-    let receipt = rollup
-        .submitBatch(batch_data(&batch), words)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let receipt = mined(rollup.submitBatch(batch_data(&batch), words)).await;
     println!(
         "submitBatch gas, 2 slots, two deposits: {}",
         receipt.gas_used
@@ -187,15 +179,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     );
 
     let before = provider.get_balance(user).await.unwrap();
-    let receipt = rollup
-        .withdraw(0)
-        .from(user)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = mined(rollup.withdraw(0).from(user)).await;
     let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     assert_eq!(
         provider.get_balance(user).await.unwrap() + fee - before,

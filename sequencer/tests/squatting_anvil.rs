@@ -46,16 +46,7 @@ async fn a_squatted_key_never_takes_the_victims_deposit() {
 
     let rollup = Rollup::new(chain.deployment.rollup, attacker.provider.clone());
     let fee = rollup.forcedExitFee().call().await.unwrap();
-    let receipt = rollup
-        .requestForcedExit(squatted.index, 0)
-        .value(fee)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    mined(rollup.requestForcedExit(squatted.index, 0).value(fee)).await;
     eventually(300, "the forced exit paid on L1", || async {
         let pending = rollup
             .pendingWithdrawals(attacker.address, 0)

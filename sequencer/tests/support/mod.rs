@@ -189,11 +189,14 @@ pub async fn deposit(rollup: &Rollup::RollupInstance<DynProvider>, d: &Deposit) 
     mined(call).await;
 }
 
-/// Sends a contract call as a transaction and waits until it is mined.
+/// Sends a contract call as a transaction, waits until it is mined and asserts it succeeded;
+/// its receipt.
 pub async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
     call: alloy::contract::CallBuilder<P, D>,
-) {
-    call.send().await.unwrap().watch().await.unwrap();
+) -> alloy::rpc::types::TransactionReceipt {
+    let receipt = call.send().await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status(), "reverted: {receipt:?}");
+    receipt
 }
 
 /// A node for `deployment` (submitting through `l1`) proving locally with `prover`'s

@@ -12,7 +12,7 @@ use verity_sequencer::node::events::BatchStatus;
 use verity_sequencer::node::Node;
 use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
 
-use super::{eventually, Chain};
+use super::{eventually, mined, Chain};
 
 /// The L2 key made of `byte`.
 pub fn key(byte: u8) -> PrivateKey {
@@ -69,21 +69,15 @@ impl Owner {
     /// Deposits ETH from this account to `key`'s L2 account.
     pub async fn deposit(&self, deployment: &Deployment, key: &PrivateKey, amount: u128) {
         let rollup = Rollup::new(deployment.rollup, self.provider.clone());
-        let receipt = rollup
+        let call = rollup
             .deposit(
                 0,
                 word(&key.public_key().0.x()),
                 word(&key.public_key().0.y()),
                 amount,
             )
-            .value(U256::from(amount))
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(receipt.status());
+            .value(U256::from(amount));
+        mined(call).await;
     }
 }
 
@@ -154,15 +148,7 @@ pub async fn payment_flow(rpc: &HttpClient, deployment: &Deployment, owners: &[O
         .get_balance(recipient.address)
         .await
         .unwrap();
-    let receipt = rollup
-        .withdraw(0)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let receipt = mined(rollup.withdraw(0)).await;
     let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     let after = recipient
         .provider
