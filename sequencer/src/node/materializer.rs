@@ -294,6 +294,17 @@ mod tests {
         }
     }
 
+    /// The error, if any, of materializing batch 1 of `ops` on `pre`.
+    fn batch_one_error(pre: &State, ops: Vec<ExecutedOp>) -> Option<MaterializeError> {
+        let contents = verity_circuits::batch::BatchContents {
+            number: 1,
+            ops,
+            fee_slots: Vec::new(),
+            priority_after: Fr::from(0u64),
+        };
+        execute(&mut pre.clone(), pre, &record(contents)).err()
+    }
+
     #[test]
     fn a_sender_created_by_a_deposit_of_the_same_batch_is_verified_under_its_key() {
         let (alice, bob) = (
@@ -341,9 +352,9 @@ mod tests {
             PrivateKey::from_bytes([2; 32]),
         );
         let pre = genesis(&bob);
-        let contents = verity_circuits::batch::BatchContents {
-            number: 1,
-            ops: vec![
+        let error = batch_one_error(
+            &pre,
+            vec![
                 ExecutedOp::L2 {
                     tx: transfer(1, 0, 0, &alice),
                 },
@@ -352,11 +363,7 @@ mod tests {
                     deposit: deposit(&alice, 5_000),
                 },
             ],
-            fee_slots: Vec::new(),
-            priority_after: Fr::from(0u64),
-        };
-        let mut state = pre.clone();
-        let error = execute(&mut state, &pre, &record(contents)).err();
+        );
         assert!(
             matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("account")),
             "{error:?}"
@@ -371,9 +378,9 @@ mod tests {
         );
         let mallory = PrivateKey::from_bytes([3; 32]);
         let pre = genesis(&bob);
-        let contents = verity_circuits::batch::BatchContents {
-            number: 1,
-            ops: vec![
+        let error = batch_one_error(
+            &pre,
+            vec![
                 ExecutedOp::Deposit {
                     account: 1,
                     deposit: deposit(&alice, 5_000),
@@ -382,11 +389,7 @@ mod tests {
                     tx: transfer(1, 0, 0, &mallory),
                 },
             ],
-            fee_slots: Vec::new(),
-            priority_after: Fr::from(0u64),
-        };
-        let mut state = pre.clone();
-        let error = execute(&mut state, &pre, &record(contents)).err();
+        );
         assert!(
             matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("signature")),
             "{error:?}"
