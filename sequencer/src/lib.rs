@@ -1,13 +1,7 @@
-//! The Verity node and its command line: the node (sequencer, RocksDB state, proving
-//! pipeline, L1 watcher and submitter, JSON-RPC), the L1 bindings and deployment, the
-//! wallet, the reconstruction of the state from L1 alone, and the setup, information and
-//! benchmark commands.
+//! The `verity` command line, assembled from the crates under `sequencer/`: argument groups
+//! turned into each component's configuration, the commands (printing JSON), tracing and
+//! signals, and the devnet. The node, fleet, reconstruction, L1 bindings, embedded L1, RPC
+//! interface, storage and wallet each live in a crate of their own.
 
 pub mod cli;
-pub mod fleet;
-pub mod l1;
-pub mod node;
-pub mod reconstruct;
-pub mod rpc;
-pub mod wallet;
 pub mod workload;

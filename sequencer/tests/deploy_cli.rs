@@ -5,9 +5,9 @@ use std::process::Command;
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::Deployment;
 use verity_prover::KeyDirectory;
-use verity_sequencer::l1::contracts::{word, Rollup};
-use verity_sequencer::l1::deploy::Deployment;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_writes_a_deployment_that_matches_the_chain() {

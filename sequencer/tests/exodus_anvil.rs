@@ -6,10 +6,11 @@
 mod support;
 
 use alloy::primitives::U256;
-use support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
-use verity_sequencer::l1::contracts::{batch_data, proof_words, word};
+use verity_l1::contracts::{batch_data, proof_words, word};
+
+use support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
 
 const WINDOW: u64 = 600;
 

@@ -18,18 +18,20 @@ use ark_groth16::Proof;
 use ark_serialize::CanonicalSerialize;
 use async_nats::jetstream;
 use futures::StreamExt;
-use support::node::*;
-use support::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
+use verity_fleet::metrics::FleetMetrics;
+use verity_fleet::queue::FleetProving;
+use verity_fleet::server::NatsServer;
+use verity_fleet::{job_consumer, JobMessage, QueueConfig, ResultMessage};
+use verity_l1::contracts::Rollup;
+use verity_node::Node;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::{BatchProver, KeyDirectory};
-use verity_sequencer::fleet::metrics::FleetMetrics;
-use verity_sequencer::fleet::server::NatsServer;
-use verity_sequencer::fleet::{job_consumer, JobMessage, QueueConfig, ResultMessage};
-use verity_sequencer::l1::contracts::Rollup;
-use verity_sequencer::node::{Node, Proving};
-use verity_sequencer::rpc::api::VerityApiClient;
+use verity_rpc_api::VerityApiClient;
+
+use support::node::*;
+use support::*;
 
 /// anvil with Verity deployed for keys written to disk by `verity setup`, and a nats-server.
 struct Fleet {
@@ -43,7 +45,7 @@ struct Fleet {
 async fn fleet() -> Fleet {
     let _ = tracing_subscriber::fmt()
         // Only Verity's: arkworks' spans would format whole constraint systems.
-        .with_env_filter("verity_sequencer=info")
+        .with_env_filter("verity_node=info,verity_fleet=info")
         .with_test_writer()
         .try_init();
     let keys = tempfile::tempdir().unwrap();
@@ -78,7 +80,7 @@ async fn fleet() -> Fleet {
 impl Fleet {
     /// A node proving through the queue; `ack_wait` before a silent worker's job moves on.
     async fn node(&self, ack_wait: Duration, metrics: &FleetMetrics) -> Node {
-        let proving = Proving::Fleet {
+        let proving = FleetProving {
             queue: QueueConfig {
                 ack_wait,
                 max_attempts: 3,
@@ -91,7 +93,7 @@ impl Fleet {
         start_node_with(
             &self.chain.deployment,
             self.chain.provider.clone(),
-            proving,
+            Box::new(proving),
             self.data.path(),
             0,
             300,

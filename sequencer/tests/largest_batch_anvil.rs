@@ -12,16 +12,17 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
-use support::node::{balance_of, client, key, Owner};
-use support::{chain, eventually, node_config};
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{L2Tx, Withdraw};
+use verity_node::gas::{BatchGas, BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
+use verity_node::Node;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::node::gas::{BatchGas, BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
-use verity_sequencer::node::{Node, Proving};
-use verity_sequencer::rpc::api::VerityApiClient;
+use verity_rpc_api::events::BatchStatus;
+use verity_rpc_api::VerityApiClient;
+
+use support::node::{balance_of, client, key, Owner};
+use support::{chain, eventually, node_config};
 
 /// Room for the deposit, the capped withdrawals and one more operation, at the smallest depth.
 const SIZE: CircuitSize = CircuitSize {
@@ -48,8 +49,7 @@ async fn the_largest_batch_the_node_seals_at_the_default_limits_fits_on_l1() {
     let mut config = node_config(&chain.deployment, dir.path(), 0, 60_000);
     config.sequencer.mempool.max_per_account = 2 * DEFAULT_MAX_PAYOUTS;
     assert_eq!(config.sequencer.limits, BatchLimits::default());
-    let provers = [(SIZE.slots, prover)].into_iter().collect();
-    let node = Node::start(config, Proving::Local(provers), chain.provider.clone())
+    let node = Node::start(config, support::local(prover), chain.provider.clone())
         .await
         .unwrap();
     let rpc = client(&node);

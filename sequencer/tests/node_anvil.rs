@@ -13,10 +13,11 @@ use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClient;
 use jsonrpsee::rpc_params;
+use verity_circuits::ops::{L2Tx, Transfer, Withdraw};
+use verity_rpc_api::VerityApiClient;
+
 use support::node::*;
 use support::*;
-use verity_circuits::ops::{L2Tx, Transfer, Withdraw};
-use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
@@ -206,7 +207,7 @@ async fn a_foreign_batch_under_the_nodes_number_stops_the_node() {
     // The submitter's error (both sides' commitment and root) shows with --nocapture.
     let _ = tracing_subscriber::fmt()
         // Only Verity's: arkworks' spans would format whole constraint systems.
-        .with_env_filter("verity_sequencer=info")
+        .with_env_filter("verity_node=info,verity_fleet=info")
         .with_test_writer()
         .try_init();
     let prover = Arc::new(prover());
@@ -248,7 +249,7 @@ async fn a_foreign_batch_under_the_nodes_number_stops_the_node() {
 /// in `verity_chainInfo`, and finalizes the batch once the governor appoints it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_submission_shows_retrying_until_the_operator_is_back() {
-    use verity_sequencer::node::health::{Stage, StageStatus};
+    use verity_rpc_api::health::{Stage, StageStatus};
     let (chain, _dir, node) = anvil_node(0, 300).await;
     let operator = chain.anvil.addresses()[0];
     mined(chain.rollup.setOperator(operator, false)).await;

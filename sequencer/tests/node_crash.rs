@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use alloy::providers::Provider;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use support::node::key;
-use support::*;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{Deposit, Domain, L2Tx, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_prover::KeyDirectory;
-use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
+use verity_rpc_api::{AccountRef, VerityApiClient};
+
+use support::node::key;
+use support::*;
 
 const SENDERS: u8 = 4;
 const PER_SENDER: u32 = 8;

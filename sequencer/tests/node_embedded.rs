@@ -10,21 +10,22 @@ use std::time::Duration;
 use alloy::primitives::U256;
 use alloy::providers::Provider;
 use jsonrpsee::ws_client::WsClientBuilder;
-use support::node::*;
-use support::*;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{ExecutedOp, L2Tx, Transfer, Withdraw};
+use verity_devchain::{EmbeddedConfig, EmbeddedL1};
+use verity_l1::contracts::Rollup;
+use verity_l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
+use verity_l1::sending_provider;
+use verity_node::Node;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::l1::contracts::Rollup;
-use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
-use verity_sequencer::l1::embedded::{EmbeddedConfig, EmbeddedL1};
-use verity_sequencer::l1::sending_provider;
-use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::node::health::StageStatus;
-use verity_sequencer::node::{Node, Proving};
-use verity_sequencer::rpc::api::VerityApiClient;
+use verity_rpc_api::events::BatchStatus;
+use verity_rpc_api::health::StageStatus;
+use verity_rpc_api::VerityApiClient;
+
+use support::node::*;
+use support::*;
 
 /// The embedded L1 with Verity deployed, and a node on it.
 struct Devnet {
@@ -83,11 +84,10 @@ async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
     );
     let dir = tempfile::tempdir().unwrap();
     let submitter = sending_provider(url.parse().unwrap(), l1.dev_keys[1].clone());
-    let provers = [(size.slots, prover)].into_iter().collect();
     let node = start_node_with(
         &deployment,
         submitter,
-        Proving::Local(provers),
+        support::local(prover),
         &dir.path().join("node"),
         0,
         interval_ms,

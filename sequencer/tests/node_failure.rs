@@ -11,11 +11,11 @@ use alloy::providers::{Provider, ProviderBuilder};
 use verity_circuits::batch::BatchContents;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::Fr;
+use verity_devchain::{EmbeddedConfig, EmbeddedL1};
+use verity_l1::deploy::{deploy, DeployConfig};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::KeyDirectory;
-use verity_sequencer::l1::deploy::{deploy, DeployConfig};
-use verity_sequencer::l1::embedded::{EmbeddedConfig, EmbeddedL1};
-use verity_sequencer::node::store::{ContentsRecord, SequencerMeta, Store};
+use verity_storage::{ContentsRecord, SequencerMeta, Store};
 
 const SIZE: CircuitSize = CircuitSize {
     slots: 1,

@@ -6,7 +6,7 @@ use alloy::primitives::U256;
 use alloy::providers::ProviderBuilder;
 use verity_circuits::poseidon::poseidon;
 use verity_circuits::Fr;
-use verity_sequencer::l1::contracts::{word, PoseidonT3, PoseidonT5, PoseidonT6};
+use verity_l1::contracts::{word, PoseidonT3, PoseidonT5, PoseidonT6};
 
 fn inputs<const N: usize>(seed: u64) -> [Fr; N] {
     std::array::from_fn(|i| {

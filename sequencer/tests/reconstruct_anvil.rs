@@ -16,13 +16,14 @@ use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::http_client::HttpClientBuilder;
 use serde_json::Value;
-use support::node::*;
-use support::*;
 use tokio::io::AsyncBufReadExt;
 use verity_circuits::ops::{L2Tx, Transfer};
-use verity_sequencer::l1::contracts::exit_siblings;
-use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::rpc::api::{AccountProof, VerityApiClient};
+use verity_l1::contracts::exit_siblings;
+use verity_rpc_api::events::BatchStatus;
+use verity_rpc_api::{AccountProof, VerityApiClient};
+
+use support::node::*;
+use support::*;
 
 const WINDOW: u64 = 600;
 

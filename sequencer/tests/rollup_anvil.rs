@@ -15,16 +15,17 @@ use alloy::sol_types::SolCall;
 use ark_bn254::Bn254;
 use ark_ff::Field;
 use ark_groth16::Groth16;
-use support::{
-    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, Node,
-};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::Fr;
-use verity_sequencer::l1::contracts::{
+use verity_l1::contracts::{
     batch_data, proof_words, word, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
 };
-use verity_sequencer::l1::deploy::RollupParams;
+use verity_l1::deploy::RollupParams;
+
+use support::{
+    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, Node,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deposit_prove_finalize_withdraw_and_named_reverts() {

@@ -6,10 +6,11 @@ mod support;
 
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
+use verity_l1::contracts::Rollup;
+use verity_rpc_api::VerityApiClient;
+
 use support::node::*;
 use support::*;
-use verity_sequencer::l1::contracts::Rollup;
-use verity_sequencer::rpc::api::VerityApiClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_squatted_key_never_takes_the_victims_deposit() {

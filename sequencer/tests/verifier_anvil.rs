@@ -9,9 +9,9 @@ use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_groth16::{Groth16, Proof};
 use verity_circuits::circuit::CircuitSize;
+use verity_l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
 use verity_sequencer::workload::Workload;
 
 const SIZE: CircuitSize = CircuitSize {

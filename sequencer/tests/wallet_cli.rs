@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Domain, L2Tx, Transfer, Withdraw};
 use verity_circuits::test_vectors;
-use verity_sequencer::wallet::{KeygenOutput, SignedTxOutput};
+use verity_wallet::{KeygenOutput, SignedTxOutput};
 
 fn verity(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verity"))

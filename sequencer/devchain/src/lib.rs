@@ -2,6 +2,9 @@
 //! Ethereum node, with blocks, receipts, logs and balances, served over Ethereum JSON-RPC on
 //! loopback so that deployment, the node and the wallet use it through the same alloy
 //! clients as anvil or a real chain. `verity devnet` runs on it and needs no other software.
+//!
+//! Depends on revm, alloy's types and a jsonrpsee server only; no Verity crate, so any test or
+//! tool can run an L1 without the node.
 
 pub mod chain;
 pub mod rpc;

@@ -17,6 +17,10 @@
 //! in flight) and queue only the others. A job goes to the dead-letter subject after `max_attempts` deliveries without a proof
 //! (workers that died or timed out), or after `max_attempts` invalid proofs; a restarted node
 //! queues every unproven batch again.
+//!
+//! Depends on the node for the [`verity_node::proving::ProvingBackend`] it implements
+//! ([`queue::FleetProving`]), on storage, the prover and async-nats. The node never depends on
+//! it: whoever starts a node hands it the fleet as its backend.
 
 pub mod metrics;
 pub mod queue;
@@ -133,7 +137,7 @@ pub enum FleetError {
     JetStream(String),
     /// The node's database.
     #[error("database: {0}")]
-    Store(#[from] crate::node::store::StoreError),
+    Store(#[from] verity_storage::StoreError),
     /// A worker's keys.
     #[error("keys: {0}")]
     Keys(String),

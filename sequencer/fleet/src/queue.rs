@@ -9,19 +9,60 @@ use ark_bn254::Bn254;
 use ark_groth16::{Proof, VerifyingKey};
 use ark_serialize::CanonicalDeserialize;
 use async_nats::jetstream::{self, stream};
+use futures::future::BoxFuture;
 use futures::StreamExt;
 use tokio::sync::broadcast;
-use verity_circuits::circuit::BatchWitness;
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_node::proving::{proof_record, ProvingBackend, ProvingContext, ProvingError};
 use verity_prover::keys::verifying_key_hash;
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_storage::Store;
 
-use super::metrics::FleetMetrics;
-use super::{
+use crate::metrics::FleetMetrics;
+use crate::{
     dead_letter, ensure_layout, job_subject, js, publish_json, FleetError, JobMessage, Layout,
     QueueConfig, ResultMessage,
 };
-use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::pipeline::proof_record;
-use crate::node::store::Store;
+
+/// Proving by `verity prover` workers over NATS JetStream: the node holds only verifying
+/// keys and checks every proof.
+pub struct FleetProving {
+    /// The queue.
+    pub queue: QueueConfig,
+    /// The verifying key of each circuit size.
+    pub verifying_keys: Vec<(CircuitSize, VerifyingKey<Bn254>)>,
+    /// The fleet's metrics (served by whoever holds a clone).
+    pub metrics: FleetMetrics,
+}
+
+impl ProvingBackend for FleetProving {
+    fn verifying_keys(&self) -> Vec<(CircuitSize, VerifyingKey<Bn254>)> {
+        self.verifying_keys.clone()
+    }
+
+    fn run(
+        self: Box<Self>,
+        context: ProvingContext,
+    ) -> BoxFuture<'static, Result<(), ProvingError>> {
+        let keys = self
+            .verifying_keys
+            .into_iter()
+            .map(|(size, vk)| (size.slots, vk))
+            .collect();
+        let queue = JobQueue::new(
+            self.queue,
+            keys,
+            context.store,
+            context.events,
+            self.metrics,
+        );
+        // The queue reconnects to the broker by itself and never ends.
+        Box::pin(async move {
+            queue.run().await;
+            Err("the prover queue stopped".into())
+        })
+    }
+}
 
 /// Where a queued batch stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +74,7 @@ enum Queued {
 }
 
 /// The node's queue client.
-pub struct JobQueue {
+struct JobQueue {
     config: QueueConfig,
     verifying_keys: HashMap<usize, (VerifyingKey<Bn254>, String)>,
     store: Store,
@@ -44,7 +85,7 @@ pub struct JobQueue {
 
 impl JobQueue {
     /// A queue client for circuits with `verifying_keys` (by slots).
-    pub fn new(
+    fn new(
         config: QueueConfig,
         verifying_keys: HashMap<usize, VerifyingKey<Bn254>>,
         store: Store,
@@ -69,7 +110,7 @@ impl JobQueue {
     }
 
     /// Runs until the task is dropped, reconnecting after broker failures.
-    pub async fn run(mut self) {
+    async fn run(mut self) {
         loop {
             if let Err(error) = self.serve().await {
                 tracing::warn!(%error, "prover queue; retrying");

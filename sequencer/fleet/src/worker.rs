@@ -13,8 +13,8 @@ use futures::StreamExt;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::BatchProver;
 
-use super::metrics::FleetMetrics;
-use super::{
+use crate::metrics::FleetMetrics;
+use crate::{
     dead_letter, job_consumer, js, publish_json, FleetError, JobMessage, ResultMessage,
     JOBS_STREAM, RESULTS_SUBJECT,
 };

@@ -18,56 +18,56 @@ mod bindings {
         #[sol(rpc)]
         #[derive(Debug)]
         BatchRelayer,
-        "../verifier-contracts/artifacts/BatchRelayer.json"
+        "../../verifier-contracts/artifacts/BatchRelayer.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         Groth16Verifier,
-        "../verifier-contracts/artifacts/Groth16Verifier.json"
+        "../../verifier-contracts/artifacts/Groth16Verifier.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         PoseidonT3,
-        "../verifier-contracts/artifacts/PoseidonT3.json"
+        "../../verifier-contracts/artifacts/PoseidonT3.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         PoseidonT5,
-        "../verifier-contracts/artifacts/PoseidonT5.json"
+        "../../verifier-contracts/artifacts/PoseidonT5.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         PoseidonT6,
-        "../verifier-contracts/artifacts/PoseidonT6.json"
+        "../../verifier-contracts/artifacts/PoseidonT6.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         Rollup,
-        "../verifier-contracts/artifacts/Rollup.json"
+        "../../verifier-contracts/artifacts/Rollup.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         ReentrantWithdrawer,
-        "../verifier-contracts/artifacts/ReentrantWithdrawer.json"
+        "../../verifier-contracts/artifacts/ReentrantWithdrawer.json"
     );
 
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
         TestToken,
-        "../verifier-contracts/artifacts/TestToken.json"
+        "../../verifier-contracts/artifacts/TestToken.json"
     );
 }
 

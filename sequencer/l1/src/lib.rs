@@ -1,10 +1,14 @@
 //! Layer 1: Rust bindings to Verity's contracts, generated with alloy's `sol!` from the
 //! committed artifacts in `verifier-contracts/artifacts`, conversions from the prover's
-//! types to their calldata, deployment, and the embedded L1 (revm) the devnet runs on.
+//! types to their calldata, deployment (`deployment.json`), and the Rollup's events decoded.
+//!
+//! Depends on the rules (`verity-circuits`), the prover's types (for calldata and verifying
+//! keys) and alloy. Never on storage, the node or a JSON-RPC server: every stage that talks
+//! to L1 (node, reconstruction, wallet, deployment) shares this crate.
 
 pub mod contracts;
 pub mod deploy;
-pub mod embedded;
+pub mod events;
 
 use alloy::network::EthereumWallet;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};

@@ -2,93 +2,25 @@
 //! serves a snapshot. A stage that cannot go on (the sequencer or the materializer failing,
 //! the proving pipeline losing its database or failing one batch again and again, any stage's
 //! task ending or panicking) makes the node *fail*: the first failure is kept, logged at
-//! error level, and whoever runs the node ([`super::Node::failure`]) stops the process with
+//! error level, and whoever runs the node ([`crate::Node::failure`]) stops the process with
 //! it. A stage that meets a transient error (an L1 endpoint down) keeps retrying and shows
 //! `retrying` with its last error until it succeeds again.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use verity_rpc_api::health::{Stage, StageHealth, StageStatus};
 
-use super::unix_now;
+use crate::unix_now;
 
-/// A stage of the node's pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// The sequencer thread (acknowledges transactions, closes batches).
-    Sequencer,
-    /// The materializer thread (seals closed batches, builds proving jobs).
-    Materializer,
-    /// The proving pipeline (local pool or the fleet's queue).
-    Prover,
-    /// The L1 watcher (deposits, forced exits, tokens).
-    Watcher,
-    /// The L1 submitter.
-    Submitter,
-}
-
-impl Stage {
-    /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 5] = [
-        Stage::Sequencer,
-        Stage::Materializer,
-        Stage::Prover,
-        Stage::Watcher,
-        Stage::Submitter,
-    ];
-
-    /// How logs and messages name it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Stage::Sequencer => "sequencer",
-            Stage::Materializer => "materializer",
-            Stage::Prover => "proving pipeline",
-            Stage::Watcher => "L1 watcher",
-            Stage::Submitter => "L1 submitter",
-        }
-    }
-}
-
-/// What a stage is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StageStatus {
-    /// Working.
-    Running,
-    /// Its last attempt failed with a transient error; it tries again.
-    Retrying,
-    /// Not run by this node (e.g. local proving turned off).
-    Off,
-    /// It stopped for good; the node stops.
-    Failed,
-}
-
-/// One stage's health as `verity_chainInfo` reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageHealth {
-    /// What it is doing.
-    pub status: StageStatus,
-    /// The last error (kept while `retrying` or `failed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Consecutive failed attempts (0 once it succeeds again).
-    #[serde(default)]
-    pub failures: u64,
-    /// When the status last changed, seconds since the Unix epoch.
-    pub since: u64,
-}
-
-impl StageHealth {
-    fn new(status: StageStatus) -> StageHealth {
-        StageHealth {
-            status,
-            error: None,
-            failures: 0,
-            since: unix_now(),
-        }
+/// A stage's health, `status` from now on.
+fn stage_health(status: StageStatus) -> StageHealth {
+    StageHealth {
+        status,
+        error: None,
+        failures: 0,
+        since: unix_now(),
     }
 }
 
@@ -127,7 +59,7 @@ impl Health {
     pub fn new() -> Health {
         let stages = Stage::ALL
             .into_iter()
-            .map(|stage| (stage, StageHealth::new(StageStatus::Running)))
+            .map(|stage| (stage, stage_health(StageStatus::Running)))
             .collect();
         Health {
             stages: Arc::new(Mutex::new(stages)),
@@ -139,7 +71,7 @@ impl Health {
         let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
         let health = stages
             .entry(stage)
-            .or_insert_with(|| StageHealth::new(StageStatus::Running));
+            .or_insert_with(|| stage_health(StageStatus::Running));
         let before = health.status;
         change(health);
         if health.status != before {

@@ -1,18 +1,21 @@
-//! The node: the sequencer thread, the proving pipeline, the L1 watcher and submitter and the
-//! JSON-RPC server, over one RocksDB, assembled from per-component configurations.
+//! The node: the sequencer thread, the materializer, proving (behind [`ProvingBackend`]), the
+//! L1 watcher and submitter and the JSON-RPC server, over one RocksDB, assembled from
+//! per-component configurations.
+//!
+//! Depends on the rules and the prover, storage, the L1 bindings and the RPC interface. Never
+//! on the fleet (it is one [`ProvingBackend`], handed in by whoever starts the node), the
+//! reconstruction, the embedded L1 or the command line.
 
-pub mod events;
 pub mod gas;
 pub mod health;
 pub mod materializer;
 pub mod mempool;
-pub mod pipeline;
+pub mod proving;
+pub mod rpc;
 pub mod sequencer;
-pub mod store;
 pub mod submitter;
 pub mod watcher;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -20,8 +23,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alloy::primitives::B256;
 use alloy::providers::DynProvider;
+use alloy_primitives::B256;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use futures::FutureExt;
@@ -31,21 +34,18 @@ use tokio::task::JoinHandle;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::Deployment;
 use verity_prover::keys::verifying_key_hash;
-use verity_prover::BatchProver;
+use verity_rpc_api::events::BatchEvent;
+use verity_rpc_api::health::Stage;
+use verity_rpc_api::VerityApiServer;
+use verity_storage::{Store, StoreError};
 
-use crate::fleet::metrics::FleetMetrics;
-use crate::fleet::queue::JobQueue;
-use crate::fleet::QueueConfig;
-use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::Deployment;
-use crate::rpc::api::VerityApiServer;
-use crate::rpc::server::RpcContext;
-use events::BatchEvent;
-use health::{Failure, Health, Stage};
-use pipeline::PipelineConfig;
+use health::{Failure, Health};
+use proving::{ProvingBackend, ProvingContext};
+use rpc::RpcContext;
 use sequencer::{SequencerConfig, SequencerError, SequencerHandle};
-use store::{Store, StoreError};
 use submitter::{Submitter, SubmitterConfig};
 use watcher::WatcherConfig;
 
@@ -69,8 +69,6 @@ pub struct NodeConfig {
     pub watcher: WatcherConfig,
     /// The L1 submitter.
     pub submitter: SubmitterConfig,
-    /// Batches proven at the same time on this machine with [`Proving::Local`] (0: none).
-    pub parallel_proofs: usize,
 }
 
 /// The node failed to start.
@@ -157,41 +155,10 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// How a node's batches are proven.
-pub enum Proving {
-    /// On this machine, up to [`NodeConfig::parallel_proofs`] batches at once (0: not at all).
-    Local(HashMap<usize, Arc<BatchProver>>),
-    /// By `verity prover` workers over NATS JetStream; the node holds only verifying keys and
-    /// checks every proof.
-    Fleet {
-        /// The queue.
-        queue: QueueConfig,
-        /// The verifying key of each circuit size.
-        verifying_keys: Vec<(CircuitSize, VerifyingKey<Bn254>)>,
-        /// The fleet's metrics (served by whoever holds a clone).
-        metrics: FleetMetrics,
-    },
-}
-
-impl Proving {
-    fn verifying_keys(&self) -> Vec<(CircuitSize, &VerifyingKey<Bn254>)> {
-        match self {
-            Proving::Local(provers) => provers
-                .values()
-                .map(|p| (p.size(), p.verifying_key()))
-                .collect(),
-            Proving::Fleet { verifying_keys, .. } => verifying_keys
-                .iter()
-                .map(|(size, vk)| (*size, vk))
-                .collect(),
-        }
-    }
-}
-
 /// The circuit sizes of `keys`, each checked against the deployment's verifier for it.
 fn check_keys(
     deployment: &Deployment,
-    keys: &[(CircuitSize, &VerifyingKey<Bn254>)],
+    keys: &[(CircuitSize, VerifyingKey<Bn254>)],
 ) -> Result<Vec<CircuitSize>, NodeError> {
     let mut sizes = Vec::new();
     for (size, vk) in keys {
@@ -224,7 +191,7 @@ impl Node {
     /// wallet that pays for batch submissions.
     pub async fn start(
         mut config: NodeConfig,
-        proving: Proving,
+        proving: Box<dyn ProvingBackend>,
         l1: DynProvider,
     ) -> Result<Node, NodeError> {
         let sizes = check_keys(&config.deployment, &proving.verifying_keys())?;
@@ -281,37 +248,15 @@ impl Node {
         )?;
 
         let mut tasks = Vec::new();
-        match proving {
-            Proving::Local(provers) if config.parallel_proofs > 0 => {
-                let (store, events) = (store.clone(), events.clone());
-                let pipeline = PipelineConfig {
-                    provers,
-                    parallel: config.parallel_proofs,
-                    poll: config.submitter.poll,
-                };
-                let pipeline = pipeline::run(pipeline, store, events, health.clone());
-                tasks.push(supervised(&health, Stage::Prover, async move {
-                    pipeline.await.map_err(|error| error.to_string())
-                }));
-            }
-            Proving::Local(_) => health.off(Stage::Prover),
-            Proving::Fleet {
-                queue,
-                verifying_keys,
-                metrics,
-            } => {
-                let keys = verifying_keys
-                    .into_iter()
-                    .map(|(size, vk)| (size.slots, vk))
-                    .collect();
-                let queue = JobQueue::new(queue, keys, store.clone(), events.clone(), metrics);
-                // The queue reconnects to the broker by itself and never ends.
-                tasks.push(supervised(&health, Stage::Prover, async move {
-                    queue.run().await;
-                    Err("the prover queue stopped".to_string())
-                }));
-            }
-        }
+        let proving = proving.run(ProvingContext {
+            store: store.clone(),
+            events: events.clone(),
+            health: health.clone(),
+            poll: config.submitter.poll,
+        });
+        tasks.push(supervised(&health, Stage::Prover, async move {
+            proving.await.map_err(|error| error.to_string())
+        }));
         // The watcher retries L1 errors (reporting them) and ends only with the sequencer.
         let watch = watcher::run(
             config.watcher.clone(),

@@ -15,10 +15,10 @@ use verity_circuits::batch::{BatchBuilder, BatchError};
 use verity_circuits::circuit::{BatchWitness, WitnessError};
 use verity_circuits::ops::{ExecutedOp, PriorityOp};
 use verity_circuits::state::{State, StateConfig};
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_storage::{BatchRecord, ContentsRecord, Store, StoreError};
 
-use super::events::{BatchEvent, BatchStatus};
-use super::store::{BatchRecord, ContentsRecord, Store, StoreError};
-use super::unix_now;
+use crate::unix_now;
 
 /// Why materializing stopped: the node must stop.
 #[derive(Debug, thiserror::Error)]

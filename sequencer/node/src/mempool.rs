@@ -1,10 +1,11 @@
 //! Admission rules of the mempool and the refusals a sender sees. Every refusal has a stable
-//! JSON-RPC error code (outside JSON-RPC's reserved range) and a message naming the rule;
-//! the README lists them.
+//! JSON-RPC error code from [`verity_rpc_api::codes`] and a message naming the rule; the
+//! README lists them.
 
 use verity_circuits::batch::BatchError;
 use verity_circuits::ops::{AccountIndex, TokenId};
 use verity_circuits::state::TxError;
+use verity_rpc_api::codes;
 
 /// Limits on acknowledged transactions not yet final on L1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub enum Refusal {
     /// A withdrawal to an address that could never take the payout out of the Rollup: the
     /// zero address, or the Rollup itself (contracts audit L-3).
     #[error("withdrawal to {0}: nobody could ever withdraw it from the Rollup")]
-    UnpayableRecipient(alloy::primitives::Address),
+    UnpayableRecipient(alloy_primitives::Address),
 }
 
 impl Refusal {
@@ -61,24 +62,28 @@ impl Refusal {
     pub fn code(&self) -> i32 {
         match self {
             Refusal::Rule(rule) => match rule {
-                TxError::BadSignature => 1001,
-                TxError::WrongNonce { .. } => 1002,
-                TxError::NonceExhausted => 1003,
-                TxError::InsufficientBalance { .. } => 1004,
-                TxError::AmountOutOfRange(_) => 1005,
-                TxError::FeeOutOfRange(_) => 1006,
-                TxError::BalanceOverflow(_) => 1007,
-                TxError::UnknownAccount(_) | TxError::AccountOutOfRange(_) => 1008,
-                TxError::UnknownToken(_) => 1009,
-                TxError::TokenMismatch { .. } => 1010,
-                TxError::NotDepositorsAccount(_) | TxError::TreeFull => 1011,
+                TxError::BadSignature => codes::BAD_SIGNATURE,
+                TxError::WrongNonce { .. } => codes::WRONG_NONCE,
+                TxError::NonceExhausted => codes::NONCE_EXHAUSTED,
+                TxError::InsufficientBalance { .. } => codes::INSUFFICIENT_BALANCE,
+                TxError::AmountOutOfRange(_) => codes::AMOUNT_OUT_OF_RANGE,
+                TxError::FeeOutOfRange(_) => codes::FEE_OUT_OF_RANGE,
+                TxError::BalanceOverflow(_) => codes::BALANCE_OVERFLOW,
+                TxError::UnknownAccount(_) | TxError::AccountOutOfRange(_) => {
+                    codes::UNKNOWN_ACCOUNT
+                }
+                TxError::UnknownToken(_) => codes::UNKNOWN_TOKEN,
+                TxError::TokenMismatch { .. } => codes::TOKEN_MISMATCH,
+                TxError::NotDepositorsAccount(_) | TxError::TreeFull => {
+                    codes::NOT_DEPOSITORS_ACCOUNT_OR_TREE_FULL
+                }
             },
-            Refusal::FeeTokenNotAccepted(_) => 1012,
-            Refusal::FeeAccountFull(_) => 1013,
-            Refusal::MempoolFull(_) => 1014,
-            Refusal::AccountLimit { .. } => 1015,
-            Refusal::Unavailable(_) => 1016,
-            Refusal::UnpayableRecipient(_) => 1017,
+            Refusal::FeeTokenNotAccepted(_) => codes::FEE_TOKEN_NOT_ACCEPTED,
+            Refusal::FeeAccountFull(_) => codes::FEE_ACCOUNT_FULL,
+            Refusal::MempoolFull(_) => codes::MEMPOOL_FULL,
+            Refusal::AccountLimit { .. } => codes::ACCOUNT_LIMIT,
+            Refusal::Unavailable(_) => codes::UNAVAILABLE,
+            Refusal::UnpayableRecipient(_) => codes::UNPAYABLE_RECIPIENT,
         }
     }
 

@@ -1,34 +1,91 @@
-//! The proving pipeline: takes sealed batches' jobs from the database in order, proves up to
-//! `parallel` of them at once on the local pool (rayon inside each proof as well), verifies
-//! every proof against the batch's commitment, and stores it for the submitter. A batch whose
-//! proof fails is proven again, up to [`MAX_ATTEMPTS`] times; then, as on a database error or a
-//! missing proving key, the pipeline fails and the node stops (see [`super::health`]).
+//! How the node's batches are proven: one [`ProvingBackend`] per node. [`LocalProving`] takes
+//! sealed batches' jobs from the database in order, proves up to `parallel` of them at once on
+//! the local pool (rayon inside each proof as well), verifies every proof against the batch's
+//! commitment, and stores it for the submitter. A batch whose proof fails is proven again, up
+//! to [`MAX_ATTEMPTS`] times; then, as on a database error or a missing proving key, proving
+//! fails and the node stops (see [`crate::health`]). The fleet (`verity-fleet`) is the other
+//! backend.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ark_bn254::Bn254;
-use ark_groth16::Proof;
+use ark_groth16::{Proof, VerifyingKey};
+use futures::future::BoxFuture;
 use tokio::sync::broadcast;
-use verity_circuits::circuit::BatchWitness;
+use verity_circuits::circuit::{BatchWitness, CircuitSize};
+use verity_l1::contracts::proof_words;
 use verity_prover::BatchProver;
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_rpc_api::health::Stage;
+use verity_storage::{ProofRecord, Store, StoreError};
 
-use super::events::{BatchEvent, BatchStatus};
-use super::health::{Health, Stage};
-use super::store::{ProofRecord, Store, StoreError};
-use super::unix_now;
-use crate::l1::contracts::proof_words;
+use crate::health::Health;
+use crate::unix_now;
 
-/// The pipeline's configuration.
+/// What a backend proves with: the node's database (jobs in, proofs out), its batch events
+/// and its health.
 #[derive(Clone)]
-pub struct PipelineConfig {
-    /// A prover per circuit size (by slots).
-    pub provers: HashMap<usize, Arc<BatchProver>>,
-    /// Batches proven at the same time.
-    pub parallel: usize,
+pub struct ProvingContext {
+    /// The database: sealed batches' jobs, and where verified proofs go.
+    pub store: Store,
+    /// Where `proven` events go.
+    pub events: broadcast::Sender<BatchEvent>,
+    /// The node's health (the backend reports as [`Stage::Prover`]).
+    pub health: Health,
     /// How often to look for new jobs.
     pub poll: Duration,
+}
+
+/// Why proving stopped for good: the node stops with it.
+pub type ProvingError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A way of proving the node's sealed batches. Every backend stores only proofs it has
+/// verified against the batch's commitment, so the submitter never sends L1 a bad one.
+pub trait ProvingBackend: Send {
+    /// The verifying key of each circuit size it proves (the node checks each against the
+    /// deployment's verifier before starting).
+    fn verifying_keys(&self) -> Vec<(CircuitSize, VerifyingKey<Bn254>)>;
+
+    /// Proves every unproven batch from now on. Ends with `Ok` only when the backend does not
+    /// prove at all (then it reports [`Stage::Prover`] off), otherwise only with the error
+    /// that stops the node.
+    fn run(
+        self: Box<Self>,
+        context: ProvingContext,
+    ) -> BoxFuture<'static, Result<(), ProvingError>>;
+}
+
+/// Proving on this machine.
+#[derive(Clone)]
+pub struct LocalProving {
+    /// A prover per circuit size (by slots).
+    pub provers: HashMap<usize, Arc<BatchProver>>,
+    /// Batches proven at the same time (0: none, the node only sequences).
+    pub parallel: usize,
+}
+
+impl ProvingBackend for LocalProving {
+    fn verifying_keys(&self) -> Vec<(CircuitSize, VerifyingKey<Bn254>)> {
+        self.provers
+            .values()
+            .map(|p| (p.size(), p.verifying_key().clone()))
+            .collect()
+    }
+
+    fn run(
+        self: Box<Self>,
+        context: ProvingContext,
+    ) -> BoxFuture<'static, Result<(), ProvingError>> {
+        Box::pin(async move {
+            if self.parallel == 0 {
+                context.health.off(Stage::Prover);
+                return Ok(());
+            }
+            Ok(run(*self, context).await?)
+        })
+    }
 }
 
 /// Attempts at proving one batch before the pipeline gives up on it.
@@ -36,7 +93,7 @@ pub const MAX_ATTEMPTS: u32 = 3;
 
 /// Why the pipeline stopped: the node stops.
 #[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
+pub enum LocalProvingError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -69,12 +126,13 @@ enum Proven {
 }
 
 /// Proves jobs until the task is dropped or a batch cannot be proven.
-pub async fn run(
-    config: PipelineConfig,
-    store: Store,
-    events: broadcast::Sender<BatchEvent>,
-    health: Health,
-) -> Result<(), PipelineError> {
+async fn run(config: LocalProving, context: ProvingContext) -> Result<(), LocalProvingError> {
+    let ProvingContext {
+        store,
+        events,
+        health,
+        poll,
+    } = context;
     let mut attempts: HashMap<u64, u32> = HashMap::new();
     loop {
         let from = store.finalized_meta()?.batch + 1;
@@ -84,7 +142,7 @@ pub async fn run(
             .take(config.parallel.max(1))
             .collect();
         if ready.is_empty() {
-            tokio::time::sleep(config.poll).await;
+            tokio::time::sleep(poll).await;
             continue;
         }
         let mut jobs = Vec::with_capacity(ready.len());
@@ -97,14 +155,14 @@ pub async fn run(
         let proven = tokio::task::spawn_blocking(move || prove(&config, jobs))
             .await
             .map_err(|e| match e.try_into_panic() {
-                Ok(panic) => PipelineError::Panicked(super::panic_message(&*panic)),
-                Err(e) => PipelineError::Panicked(e.to_string()),
+                Ok(panic) => LocalProvingError::Panicked(crate::panic_message(&*panic)),
+                Err(e) => LocalProvingError::Panicked(e.to_string()),
             })?;
         for (number, outcome) in proven {
             let record = match outcome {
                 Proven::Verified(record) => record,
                 Proven::NoKey(slots) => {
-                    return Err(PipelineError::NoKey {
+                    return Err(LocalProvingError::NoKey {
                         batch: number,
                         slots,
                     })
@@ -113,7 +171,7 @@ pub async fn run(
                     let tried = attempts.entry(number).or_default();
                     *tried += 1;
                     if *tried >= MAX_ATTEMPTS {
-                        return Err(PipelineError::Unprovable {
+                        return Err(LocalProvingError::Unprovable {
                             batch: number,
                             error,
                         });
@@ -136,7 +194,7 @@ pub async fn run(
 }
 
 /// Proves and verifies `jobs` together.
-fn prove(config: &PipelineConfig, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, Proven)> {
+fn prove(config: &LocalProving, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, Proven)> {
     use rayon::prelude::*;
     jobs.into_par_iter()
         .map(|(number, job)| {
@@ -164,12 +222,8 @@ fn prove(config: &PipelineConfig, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, P
         .collect()
 }
 
-/// The stored form of a verified proof made by `prover`.
-pub(crate) fn proof_record(
-    proof: &Proof<Bn254>,
-    proving_seconds: f64,
-    prover: String,
-) -> ProofRecord {
+/// The stored form of a verified proof made by `prover` (`local`, or a fleet worker's name).
+pub fn proof_record(proof: &Proof<Bn254>, proving_seconds: f64, prover: String) -> ProofRecord {
     ProofRecord {
         proof: verity_prover::snarkjs::proof(proof),
         words: proof_words(proof)

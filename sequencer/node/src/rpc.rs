@@ -2,39 +2,29 @@
 
 use std::sync::{Arc, RwLock};
 
-use alloy::primitives::{Address, B256};
+use alloy_primitives::B256;
 use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::PendingSubscriptionSink;
 use tokio::sync::broadcast;
-use verity_circuits::eddsa::PublicKey;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{AccountIndex, L2Tx};
-use verity_circuits::state::{Account, State};
-
-use super::api::{
-    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, ProofInfo, TokenInfo, TxInfo,
-    VerityApiServer,
+use verity_circuits::state::State;
+use verity_l1::deploy::Deployment;
+use verity_rpc_api::codes;
+use verity_rpc_api::convert::{
+    account_proof, account_query, error, forward_events, found_accounts, token_infos,
 };
-use crate::l1::deploy::Deployment;
-use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::health::Health;
-use crate::node::mempool::Refusal;
-use crate::node::sequencer::{AccountQuery, SequencerHandle, SequencerStatus};
-use crate::node::store::{Store, StoreError};
-use crate::wallet::PublicKeyJson;
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_rpc_api::{
+    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, ProofInfo, TokenInfo, TxInfo,
+    VerifierInfo, VerityApiServer,
+};
+use verity_storage::{Store, StoreError};
 
-/// Error codes of the read methods (the mempool's refusals are in `node::mempool`).
-pub mod codes {
-    /// No such transaction, batch or account.
-    pub const NOT_FOUND: i32 = 1100;
-    /// A parameter is well-formed JSON but not a valid value.
-    pub const INVALID_VALUE: i32 = 1101;
-    /// The node failed internally.
-    pub const INTERNAL: i32 = 1102;
-    /// A read-only node (`verity reconstruct --rpc-addr`) does not serve the method.
-    pub const READ_ONLY: i32 = 1103;
-}
+use crate::health::Health;
+use crate::mempool::Refusal;
+use crate::sequencer::{SequencerHandle, SequencerStatus};
 
 /// What the RPC handlers read.
 #[derive(Clone)]
@@ -53,11 +43,6 @@ pub struct RpcContext {
     pub health: Health,
 }
 
-/// A JSON-RPC error with `code`.
-pub(crate) fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(code, message.into(), None::<()>)
-}
-
 fn internal(e: StoreError) -> ErrorObjectOwned {
     error(codes::INTERNAL, e.to_string())
 }
@@ -68,49 +53,6 @@ fn refusal(r: Refusal) -> ErrorObjectOwned {
 
 fn unavailable() -> ErrorObjectOwned {
     refusal(Refusal::Unavailable("the sequencer stopped".into()))
-}
-
-/// The RPC form of an account.
-fn account_info(index: AccountIndex, account: &Account) -> AccountInfo {
-    AccountInfo {
-        index,
-        public_key: PublicKeyJson::from(&account.pubkey),
-        l1_address: account.l1_address,
-        token: account.token,
-        balance: account.balance.to_string(),
-        nonce: account.nonce,
-    }
-}
-
-/// The accounts a `verity_getAccount` parameter names.
-pub(crate) fn account_query(account: AccountRef) -> Result<AccountQuery, ErrorObjectOwned> {
-    Ok(match account {
-        AccountRef::Index(index) => AccountQuery::Index(index),
-        AccountRef::Key(text) => AccountQuery::Key(parse_key(&text)?),
-    })
-}
-
-/// `verity_getAccount`'s answer: the accounts found, or not found.
-pub(crate) fn found_accounts(found: Vec<(AccountIndex, Account)>) -> RpcResult<Vec<AccountInfo>> {
-    if found.is_empty() {
-        return Err(error(codes::NOT_FOUND, "unknown account"));
-    }
-    Ok(found.iter().map(|(i, a)| account_info(*i, a)).collect())
-}
-
-/// A packed public key parameter.
-fn parse_key(text: &str) -> Result<PublicKey, ErrorObjectOwned> {
-    let bytes = hex::decode(text.trim_start_matches("0x"))
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| {
-            error(
-                codes::INVALID_VALUE,
-                "a public key is 32 packed bytes, 0x hex",
-            )
-        })?;
-    PublicKey::unpack(&bytes)
-        .ok_or_else(|| error(codes::INVALID_VALUE, "the packed key is not a curve point"))
 }
 
 impl RpcContext {
@@ -144,7 +86,9 @@ impl VerityApiServer for RpcContext {
         // The rules allow any recipient; these two would strand the payout for good, so the
         // sequencer takes no such withdrawal (a policy of this node, not a validity rule).
         if let L2Tx::Withdraw { tx: withdraw, .. } = &tx {
-            if withdraw.to == Address::ZERO || withdraw.to == self.deployment.rollup {
+            if withdraw.to == alloy_primitives::Address::ZERO
+                || withdraw.to == self.deployment.rollup
+            {
                 return Err(refusal(Refusal::UnpayableRecipient(withdraw.to)));
             }
         }
@@ -256,7 +200,16 @@ impl VerityApiServer for RpcContext {
         Ok(ChainInfo {
             chain_id: self.deployment.chain_id,
             rollup: self.deployment.rollup,
-            verifiers: self.deployment.verifiers.clone(),
+            verifiers: self
+                .deployment
+                .verifiers
+                .iter()
+                .map(|v| VerifierInfo {
+                    slots: v.slots,
+                    address: v.address,
+                    verifying_key_hash: v.verifying_key_hash.clone(),
+                })
+                .collect(),
             depth: self.deployment.depth,
             latest_closed: status.sealed,
             latest_executed: executed,
@@ -272,57 +225,5 @@ impl VerityApiServer for RpcContext {
 
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         forward_events(pending, &self.events).await
-    }
-}
-
-/// Registered tokens by id (id 0, ETH, is the zero address).
-pub(crate) fn token_infos(tokens: &[Address]) -> Vec<TokenInfo> {
-    tokens
-        .iter()
-        .enumerate()
-        .map(|(id, address)| TokenInfo {
-            id: id as u32,
-            address: *address,
-        })
-        .collect()
-}
-
-/// `index`'s leaf and Merkle path in `state`, the state after `batch`.
-pub(crate) fn account_proof(
-    state: &State,
-    batch: u64,
-    index: AccountIndex,
-) -> RpcResult<AccountProof> {
-    let proof = state
-        .proof(index)
-        .map_err(|e| error(codes::INVALID_VALUE, e.to_string()))?;
-    let account = state.account(index).copied();
-    Ok(AccountProof {
-        batch,
-        root: fr_to_hex(&state.root()),
-        leaf: fr_to_hex(&account.map(|a| a.leaf_hash()).unwrap_or_default()),
-        account: account.map(|a| account_info(index, &a)),
-        proof,
-    })
-}
-
-/// Accepts a batch subscription and forwards `events` to it until either side goes.
-pub(crate) async fn forward_events(
-    pending: PendingSubscriptionSink,
-    events: &broadcast::Sender<BatchEvent>,
-) -> SubscriptionResult {
-    let mut events = events.subscribe();
-    let sink = pending.accept().await?;
-    loop {
-        match events.recv().await {
-            Ok(event) => {
-                let message = serde_json::value::to_raw_value(&event)?;
-                if sink.send(message).await.is_err() {
-                    return Ok(());
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(broadcast::error::RecvError::Closed) => return Ok(()),
-        }
     }
 }

@@ -12,7 +12,7 @@
 //! replay of the open batch's log, which holds exactly the acknowledged operations.
 //!
 //! A batch is also closed before its `submitBatch` would pass the configured L1 gas budget or
-//! payout cap ([`super::gas`]): a withdrawal that does not fit waits for the next batch, and
+//! payout cap ([`crate::gas`]): a withdrawal that does not fit waits for the next batch, and
 //! priority operations stop being taken, in queue order, at the first that does not fit.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -28,15 +28,20 @@ use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PublicKey;
 use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, TokenId};
 use verity_circuits::state::{Account, SignedTx, State, StateConfig, TxError};
+use verity_l1::contracts::word;
+use verity_l1::events::L1Events;
+use verity_rpc_api::convert::AccountQuery;
+use verity_rpc_api::events::BatchEvent;
+use verity_rpc_api::health::Stage;
+use verity_storage::{
+    ContentsRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer,
+};
 
-use super::events::BatchEvent;
-use super::gas::{BatchGas, BatchLimits};
-use super::health::{Health, Stage};
-use super::materializer::{self, MaterializeError};
-use super::mempool::{MempoolConfig, Refusal};
-use super::store::{ContentsRecord, OpenEntry, SequencerMeta, Store, StoreError, TxRecord, Writer};
-use super::tx_hash;
-use crate::l1::contracts::word;
+use crate::gas::{BatchGas, BatchLimits};
+use crate::health::Health;
+use crate::materializer::{self, MaterializeError};
+use crate::mempool::{MempoolConfig, Refusal};
+use crate::tx_hash;
 
 /// What the sequencer is configured with.
 #[derive(Clone, Debug)]
@@ -70,42 +75,6 @@ pub enum SequencerError {
     /// The sequencer thread panicked.
     #[error("sequencer {0}")]
     Panicked(String),
-}
-
-/// L1 events the watcher saw at its confirmation depth.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct L1Events {
-    /// Tokens registered, in id order.
-    pub tokens: Vec<(TokenId, Address)>,
-    /// Priority operations, in queue order.
-    pub ops: Vec<(u64, PriorityOp)>,
-    /// The last block scanned.
-    pub scanned_to: u64,
-}
-
-/// Which accounts a query asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccountQuery {
-    /// One index.
-    Index(AccountIndex),
-    /// Every account of a key.
-    Key(PublicKey),
-}
-
-impl AccountQuery {
-    /// The accounts of `state` the query names, by index.
-    pub fn resolve(&self, state: &State) -> Vec<(AccountIndex, Account)> {
-        let indices: Vec<AccountIndex> = match self {
-            AccountQuery::Index(index) => vec![*index],
-            AccountQuery::Key(key) => (0..state.token_count())
-                .flat_map(|token| state.accounts_of(key, token).to_vec())
-                .collect(),
-        };
-        indices
-            .into_iter()
-            .filter_map(|index| state.account(index).map(|a| (index, *a)))
-            .collect()
-    }
 }
 
 /// The sequencer's position as the RPC reports it.
@@ -309,7 +278,7 @@ pub fn spawn(
             move || {
                 let run = AssertUnwindSafe(|| materializer::run(store, full, wakeup, events));
                 let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-                    Err(MaterializeError::Panicked(super::panic_message(&*panic)))
+                    Err(MaterializeError::Panicked(crate::panic_message(&*panic)))
                 });
                 if let Err(error) = &result {
                     health.failed(Stage::Materializer, error);
@@ -339,7 +308,7 @@ pub fn spawn(
         .spawn(move || {
             let run = AssertUnwindSafe(|| sequencer.run(state, receiver));
             let sequenced = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-                Err(SequencerError::Panicked(super::panic_message(&*panic)))
+                Err(SequencerError::Panicked(crate::panic_message(&*panic)))
             });
             if let Err(error) = &sequenced {
                 health.failed(Stage::Sequencer, error);
@@ -789,7 +758,7 @@ mod tests {
     use verity_circuits::ops::{Deposit, ForcedExit, Withdraw};
 
     use super::*;
-    use crate::node::mempool::MempoolConfig;
+    use crate::mempool::MempoolConfig;
 
     const SIZE: CircuitSize = CircuitSize {
         slots: 8,

@@ -17,14 +17,15 @@ use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
 use verity_circuits::state::{Effect, State};
+use verity_l1::contracts::{batch_data, word, Rollup};
+use verity_l1::deploy::Deployment;
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_rpc_api::health::Stage;
+use verity_storage::{FinalizedMeta, L1Record, Store, StoreError};
 
-use super::events::{BatchEvent, BatchStatus};
-use super::health::{Health, Stage};
-use super::sequencer::SequencerHandle;
-use super::store::{FinalizedMeta, L1Record, Store, StoreError};
-use super::unix_now;
-use crate::l1::contracts::{batch_data, word, Rollup};
-use crate::l1::deploy::Deployment;
+use crate::health::Health;
+use crate::sequencer::SequencerHandle;
+use crate::unix_now;
 
 /// The submitter's configuration.
 #[derive(Clone, Debug)]

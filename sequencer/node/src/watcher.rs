@@ -8,21 +8,16 @@
 
 use std::time::Duration;
 
-use alloy::eips::BlockId;
-use alloy::primitives::U256;
 use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::{Filter, Log};
+use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
-use verity_circuits::babyjubjub::Point;
-use verity_circuits::eddsa::PublicKey;
-use verity_circuits::field::fr_from_be_bytes;
-use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
-use verity_circuits::Fr;
+use verity_l1::contracts::Rollup;
+use verity_l1::deploy::Deployment;
+use verity_l1::events::{check_queue_hashes, decode, EventError, L1Events};
+use verity_rpc_api::health::Stage;
 
-use super::health::{Health, Stage};
-use super::sequencer::{L1Events, SequencerHandle};
-use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::Deployment;
+use crate::health::Health;
+use crate::sequencer::SequencerHandle;
 
 /// The watcher's configuration.
 #[derive(Clone, Debug)]
@@ -33,20 +28,6 @@ pub struct WatcherConfig {
     pub poll: Duration,
     /// Most blocks per log query.
     pub max_range: u64,
-}
-
-/// An L1 read failed.
-#[derive(Debug, thiserror::Error)]
-pub enum WatchError {
-    /// The node refused or could not be reached.
-    #[error("L1 transport: {0}")]
-    Transport(#[from] alloy::transports::TransportError),
-    /// A contract call failed.
-    #[error("L1 call: {0}")]
-    Contract(#[from] alloy::contract::Error),
-    /// An event does not decode.
-    #[error("L1 event: {0}")]
-    Event(String),
 }
 
 /// Watches until the sequencer stops.
@@ -76,7 +57,7 @@ async fn poll(
     provider: &DynProvider,
     deployment: &Deployment,
     sequencer: &SequencerHandle,
-) -> Result<bool, WatchError> {
+) -> Result<bool, EventError> {
     let Some(status) = sequencer.status().await else {
         return Ok(false);
     };
@@ -111,87 +92,4 @@ async fn poll(
     events.tokens.sort_by_key(|(id, _)| *id);
     check_queue_hashes(provider, deployment, &events, to).await?;
     Ok(sequencer.l1_events(events))
-}
-
-pub(crate) fn decode(log: &Log, events: &mut L1Events) -> Result<(), WatchError> {
-    let bad = |e: alloy::sol_types::Error| WatchError::Event(e.to_string());
-    match log.topic0() {
-        Some(&Rollup::TokenRegistered::SIGNATURE_HASH) => {
-            let event = log.log_decode::<Rollup::TokenRegistered>().map_err(bad)?;
-            events.tokens.push((event.inner.id, event.inner.token));
-        }
-        Some(&Rollup::DepositQueued::SIGNATURE_HASH) => {
-            let event = log
-                .log_decode::<Rollup::DepositQueued>()
-                .map_err(bad)?
-                .inner
-                .data;
-            let point = Point::new(field(event.pubkeyX)?, field(event.pubkeyY)?)
-                .map_err(|_| WatchError::Event("deposit key off the curve".into()))?;
-            let op = PriorityOp::Deposit(Deposit {
-                pubkey: PublicKey(point),
-                l1_address: event.depositor,
-                token: event.token,
-                amount: event.amount,
-            });
-            events.ops.push((index(event.index)?, op));
-        }
-        Some(&Rollup::ForcedExitQueued::SIGNATURE_HASH) => {
-            let event = log
-                .log_decode::<Rollup::ForcedExitQueued>()
-                .map_err(bad)?
-                .inner
-                .data;
-            let op = PriorityOp::ForcedExit(ForcedExit {
-                account: event.account,
-                token: event.token,
-                requester: event.requester,
-            });
-            events.ops.push((index(event.index)?, op));
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-pub(crate) fn field(value: U256) -> Result<Fr, WatchError> {
-    fr_from_be_bytes(&value.to_be_bytes())
-        .ok_or_else(|| WatchError::Event("value outside the field".into()))
-}
-
-fn index(value: U256) -> Result<u64, WatchError> {
-    u64::try_from(value).map_err(|_| WatchError::Event("queue index beyond 2^64".into()))
-}
-
-/// Refuses a batch of operations whose rolling hash differs from the contract's at `block`.
-async fn check_queue_hashes(
-    provider: &DynProvider,
-    deployment: &Deployment,
-    events: &L1Events,
-    block: u64,
-) -> Result<(), WatchError> {
-    let Some((first, _)) = events.ops.first() else {
-        return Ok(());
-    };
-    let rollup = Rollup::new(deployment.rollup, provider.clone());
-    let at = BlockId::number(block);
-    let mut hash = rollup
-        .priorityHashAt(U256::from(*first))
-        .block(at)
-        .call()
-        .await?;
-    for (index, op) in &events.ops {
-        let expected = rollup
-            .priorityHashAt(U256::from(index + 1))
-            .block(at)
-            .call()
-            .await?;
-        hash = word(&op.chain(field(hash)?));
-        if hash != expected {
-            return Err(WatchError::Event(format!(
-                "queued operation {index} does not match the contract's rolling hash"
-            )));
-        }
-    }
-    Ok(())
 }

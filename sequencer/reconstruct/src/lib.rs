@@ -7,6 +7,9 @@
 //! The result is written, one L1 block range at a time, into a node-format database (the
 //! finalized accounts, the queue and a [`ReconstructedMeta`]), so an interrupted run resumes
 //! where it stopped and [`rpc::ReadOnlyRpc`] serves accounts and their Merkle proofs from it.
+//!
+//! Depends on the rules, storage, the L1 bindings and the RPC interface; never on the node,
+//! the prover or the fleet: a user rebuilding the state needs no proving keys.
 
 pub mod rpc;
 
@@ -30,13 +33,11 @@ use verity_circuits::ops::{Payout, PriorityOp};
 use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_ENTRY_BYTES};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-
-use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::Deployment;
-use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::sequencer::L1Events;
-use crate::node::store::{FinalizedMeta, ReconstructedMeta, Store, StoreError};
-use crate::node::watcher::{self, WatchError};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::Deployment;
+use verity_l1::events::{decode, EventError, L1Events};
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_storage::{FinalizedMeta, ReconstructedMeta, Store, StoreError};
 
 /// How the reconstruction reads L1.
 #[derive(Clone, Debug)]
@@ -70,7 +71,7 @@ pub enum ReconstructError {
     Contract(#[from] alloy::contract::Error),
     /// An event does not decode.
     #[error("L1 event: {0}")]
-    Event(#[from] WatchError),
+    Event(#[from] EventError),
     /// The database failed.
     #[error("database: {0}")]
     Store(#[from] StoreError),
@@ -300,7 +301,7 @@ impl Reconstructor {
             if log.topic0() == Some(&Rollup::BatchFinalized::SIGNATURE_HASH) {
                 finalized.push(log);
             } else {
-                watcher::decode(log, &mut queued)?;
+                decode(log, &mut queued)?;
             }
         }
         queued.ops.sort_by_key(|(index, _)| *index);
@@ -324,7 +325,7 @@ impl Reconstructor {
             }
             for (index, op) in queued.ops {
                 if index != view.meta.priority_received {
-                    return Err(WatchError::Event(format!(
+                    return Err(EventError::Event(format!(
                         "queue index {index} where {} was next",
                         view.meta.priority_received
                     ))
@@ -360,7 +361,7 @@ impl Reconstructor {
     async fn read_batch(&self, log: &Log) -> Result<FinalizedBatch, ReconstructError> {
         let event = log
             .log_decode::<Rollup::BatchFinalized>()
-            .map_err(|e| WatchError::Event(e.to_string()))?
+            .map_err(|e| EventError::Event(e.to_string()))?
             .inner
             .data;
         let batch = event.number;

@@ -5,22 +5,24 @@
 
 use std::sync::{Arc, RwLock};
 
-use alloy::primitives::B256;
+use alloy_primitives::B256;
 use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::PendingSubscriptionSink;
 use tokio::sync::broadcast;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{AccountIndex, L2Tx};
+use verity_l1::deploy::Deployment;
+use verity_rpc_api::codes;
+use verity_rpc_api::convert::{
+    account_proof, account_query, error, forward_events, found_accounts, token_infos,
+};
+use verity_rpc_api::events::BatchEvent;
+use verity_rpc_api::{
+    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, TokenInfo, TxInfo, VerifierInfo,
+    VerityApiServer,
+};
 
-use super::View;
-use crate::l1::deploy::Deployment;
-use crate::node::events::BatchEvent;
-use crate::rpc::api::{
-    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, TokenInfo, TxInfo, VerityApiServer,
-};
-use crate::rpc::server::{
-    account_proof, account_query, codes, error, forward_events, found_accounts, token_infos,
-};
+use crate::View;
 
 /// What the read-only handlers read.
 #[derive(Clone)]
@@ -77,7 +79,16 @@ impl VerityApiServer for ReadOnlyRpc {
         Ok(ChainInfo {
             chain_id: self.deployment.chain_id,
             rollup: self.deployment.rollup,
-            verifiers: self.deployment.verifiers.clone(),
+            verifiers: self
+                .deployment
+                .verifiers
+                .iter()
+                .map(|v| VerifierInfo {
+                    slots: v.slots,
+                    address: v.address,
+                    verifying_key_hash: v.verifying_key_hash.clone(),
+                })
+                .collect(),
             depth: self.deployment.depth,
             latest_closed: view.batch,
             latest_executed: view.batch,

@@ -1,7 +1,7 @@
 //! Batch lifecycle events, broadcast to `verity_subscribeBatches` subscribers and the
 //! devnet's progress display.
 
-use alloy::primitives::B256;
+use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
 /// Where a batch (and its transactions) stands.

@@ -1,21 +1,53 @@
 //! The `verity` JSON-RPC namespace: one trait, from which jsonrpsee generates the server
-//! side the node implements and the client the wallet and the tests use.
+//! side the node and the read-only reconstruction implement and the client the wallet and the
+//! tests use; its wire types, batch events, stage health, error codes ([`codes`]) and the
+//! conversions every server shares ([`convert`]).
+//!
+//! Depends on the rules (`verity-circuits`, for the types the methods carry), alloy's
+//! primitives, serde and jsonrpsee. Never on storage, L1 clients or the node: a wallet
+//! speaks this interface without linking RocksDB.
+
+pub mod codes;
+pub mod convert;
+pub mod events;
+pub mod health;
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{Address, B256};
+use alloy_primitives::{Address, B256};
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
 use serde::{Deserialize, Serialize};
 use verity_circuits::batch::FeeSlot;
 use verity_circuits::circuit::CircuitSize;
+use verity_circuits::eddsa::PublicKey;
+use verity_circuits::field::fr_to_hex;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, TokenId};
 
-use crate::l1::deploy::DeployedVerifier;
-use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::health::{Stage, StageHealth};
-use crate::wallet::PublicKeyJson;
+use events::{BatchEvent, BatchStatus};
+use health::{Stage, StageHealth};
+
+/// A public key in every form wallets use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKeyJson {
+    /// x, `0x` hex.
+    pub x: String,
+    /// y, `0x` hex.
+    pub y: String,
+    /// circomlibjs `packPoint`, `0x` hex of the 32 bytes.
+    pub packed: String,
+}
+
+impl From<&PublicKey> for PublicKeyJson {
+    fn from(key: &PublicKey) -> Self {
+        PublicKeyJson {
+            x: fr_to_hex(&key.0.x()),
+            y: fr_to_hex(&key.0.y()),
+            packed: format!("0x{}", hex::encode(key.pack())),
+        }
+    }
+}
 
 /// An account named by index or by public key (circomlibjs-packed, `0x` hex).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +160,17 @@ pub struct TokenInfo {
     pub address: Address,
 }
 
+/// One verifier of the deployment, as `deployment.json` records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifierInfo {
+    /// Batch slots it verifies.
+    pub slots: usize,
+    /// Its address.
+    pub address: Address,
+    /// SHA-256 of the verifying key, as `keys.json` records it.
+    pub verifying_key_hash: String,
+}
+
 /// The chain and the node's position.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainInfo {
@@ -136,7 +179,7 @@ pub struct ChainInfo {
     /// The Rollup contract.
     pub rollup: Address,
     /// Verifiers by circuit size.
-    pub verifiers: Vec<DeployedVerifier>,
+    pub verifiers: Vec<VerifierInfo>,
     /// Binary tree depth.
     pub depth: u8,
     /// Latest batch whose operations are fixed (acknowledged transactions after it are

@@ -8,11 +8,10 @@ use alloy::providers::ProviderBuilder;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{ensure, Context};
 use clap::Args;
-use verity_prover::KeyDirectory;
-
-use crate::l1::deploy::{
+use verity_l1::deploy::{
     deploy_with, DeployConfig, RollupParams, DEFAULT_MAX_PAYOUTS, MIN_PRIORITY_WINDOW_SECONDS,
 };
+use verity_prover::KeyDirectory;
 
 /// `verity deploy` arguments.
 #[derive(Debug, Args)]

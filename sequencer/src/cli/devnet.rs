@@ -19,17 +19,18 @@ use tokio::sync::broadcast;
 use verity_circuits::circuit::{BatchCircuit, CircuitSize};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Domain, ExecutedOp, L2Tx, Transfer};
+use verity_devchain::{EmbeddedConfig, EmbeddedL1};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
+use verity_node::proving::LocalProving;
+use verity_node::{tx_hash, Node};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::{BatchProver, KeyDirectory};
+use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_rpc_api::{AccountRef, VerityApiClient};
 
 use super::node::NodeOptions;
-use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
-use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
-use crate::node::events::{BatchEvent, BatchStatus};
-use crate::node::{tx_hash, Node, Proving};
-use crate::rpc::api::{AccountRef, VerityApiClient};
 
 /// `verity devnet` arguments.
 #[derive(Debug, Args)]
@@ -99,7 +100,7 @@ fn devnet_provers(
 }
 
 fn provider(l1: &EmbeddedL1, signer: &PrivateKeySigner) -> anyhow::Result<DynProvider> {
-    Ok(crate::l1::sending_provider(
+    Ok(verity_l1::sending_provider(
         l1.url().parse()?,
         signer.clone(),
     ))
@@ -315,7 +316,11 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
     options_config.data_dir = node_dir;
     options_config.sequencer.operator = Some(operator.public_key());
     let submitter = provider(&l1, &l1.dev_keys[1])?;
-    let node = Node::start(options_config, Proving::Local(provers), submitter).await?;
+    let proving = LocalProving {
+        provers,
+        parallel: args.node.parallel_proofs,
+    };
+    let node = Node::start(options_config, Box::new(proving), submitter).await?;
     let rpc = HttpClientBuilder::default().build(format!("http://{}", node.rpc_addr))?;
 
     deposit_eth(&deployer, &deployment, &operator, 1_000_000_000).await?;

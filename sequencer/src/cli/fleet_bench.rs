@@ -16,10 +16,10 @@ use futures::StreamExt;
 use serde_json::json;
 use verity_circuits::circuit::BatchWitness;
 use verity_circuits::ops::OpType;
+use verity_fleet::server::NatsServer;
+use verity_fleet::{ensure_layout, job_subject, JobMessage, QueueConfig, ResultMessage};
 use verity_prover::KeyDirectory;
 
-use crate::fleet::server::NatsServer;
-use crate::fleet::{ensure_layout, job_subject, JobMessage, QueueConfig, ResultMessage};
 use crate::workload::Workload;
 
 /// `verity bench fleet` arguments.

@@ -19,12 +19,11 @@ use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
+use verity_l1::contracts::{batch_data, proof_words, word, Groth16Verifier, Rollup};
+use verity_l1::deploy::{deploy, DeployConfig};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-
-use crate::l1::contracts::{batch_data, proof_words, word, Groth16Verifier, Rollup};
-use crate::l1::deploy::{deploy, DeployConfig};
 
 /// `verity bench gas` arguments.
 #[derive(Debug, Args)]

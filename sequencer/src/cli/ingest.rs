@@ -17,16 +17,17 @@ use serde_json::json;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{L2Tx, Transfer};
+use verity_devchain::{EmbeddedConfig, EmbeddedL1};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
+use verity_node::proving::LocalProving;
+use verity_node::Node;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
+use verity_rpc_api::{AccountRef, VerityApiClient};
 
 use super::node::NodeOptions;
-use crate::l1::contracts::{word, Rollup};
-use crate::l1::deploy::{deploy_with, DeployConfig, RollupParams};
-use crate::l1::embedded::{EmbeddedConfig, EmbeddedL1};
-use crate::node::{Node, Proving};
-use crate::rpc::api::{AccountRef, VerityApiClient};
 
 /// `verity bench ingest` arguments.
 #[derive(Debug, Args)]
@@ -119,10 +120,14 @@ async fn ingest(
     let mut config = args
         .node
         .config(deployment.clone(), 0, Duration::from_millis(100))?;
-    config.parallel_proofs = 0;
     config.sequencer.mempool.max_pending = args.txs + args.senders;
     let provers: HashMap<usize, Arc<BatchProver>> = [(size.slots, prover)].into_iter().collect();
-    let node = Node::start(config, Proving::Local(provers), provider(1)?).await?;
+    // Only sequencing is measured: the node proves nothing.
+    let proving = LocalProving {
+        provers,
+        parallel: 0,
+    };
+    let node = Node::start(config, Box::new(proving), provider(1)?).await?;
     let rpc = HttpClientBuilder::default()
         .max_concurrent_requests(args.senders * 2)
         .build(format!("http://{}", node.rpc_addr))?;

@@ -11,18 +11,20 @@ use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use clap::Args;
 use verity_circuits::circuit::CircuitSize;
+use verity_fleet::metrics::FleetMetrics;
+use verity_fleet::queue::FleetProving;
+use verity_fleet::QueueConfig;
+use verity_l1::deploy::Deployment;
+use verity_node::gas::{BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
+use verity_node::mempool::MempoolConfig;
+use verity_node::proving::{LocalProving, ProvingBackend};
+use verity_node::sequencer::SequencerConfig;
+use verity_node::submitter::SubmitterConfig;
+use verity_node::watcher::WatcherConfig;
+use verity_node::{Node, NodeConfig};
 use verity_prover::{BatchProver, KeyDirectory};
 
 use super::wallet::parse_private_key;
-use crate::fleet::metrics::FleetMetrics;
-use crate::fleet::QueueConfig;
-use crate::l1::deploy::Deployment;
-use crate::node::gas::{BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
-use crate::node::mempool::MempoolConfig;
-use crate::node::sequencer::SequencerConfig;
-use crate::node::submitter::SubmitterConfig;
-use crate::node::watcher::WatcherConfig;
-use crate::node::{Node, NodeConfig, Proving};
 
 /// What every node takes, whichever L1 it runs on.
 #[derive(Debug, Args)]
@@ -123,7 +125,7 @@ pub fn read_deployment(path: &Path) -> anyhow::Result<Deployment> {
 pub fn l1_provider(url: &str, private_key: &str) -> anyhow::Result<DynProvider> {
     let signer: PrivateKeySigner = private_key.trim().parse().context("L1 private key")?;
     let url = url.parse().context("L1 RPC URL")?;
-    Ok(crate::l1::sending_provider(url, signer))
+    Ok(verity_l1::sending_provider(url, signer))
 }
 
 impl NodeOptions {
@@ -166,15 +168,19 @@ impl NodeOptions {
                 poll: Duration::from_millis(200),
                 receipt_timeout: Duration::from_secs(120),
             },
-            parallel_proofs: self.parallel_proofs,
         })
     }
 }
 
-/// How `args` has the node prove: through the queue (verifying keys only) or locally.
-fn proving(args: &NodeArgs) -> anyhow::Result<Proving> {
+/// How `args` has the node prove: through the queue (verifying keys only) or locally, with
+/// the fleet's metrics to serve.
+fn proving(args: &NodeArgs) -> anyhow::Result<(Box<dyn ProvingBackend>, Option<FleetMetrics>)> {
     let Some(url) = &args.prover_queue else {
-        return Ok(Proving::Local(load_provers(&args.keys)?));
+        let local = LocalProving {
+            provers: load_provers(&args.keys)?,
+            parallel: args.node.parallel_proofs,
+        };
+        return Ok((Box::new(local), None));
     };
     let verifying_keys = args
         .keys
@@ -188,28 +194,30 @@ fn proving(args: &NodeArgs) -> anyhow::Result<Proving> {
             ))
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(Proving::Fleet {
+    let metrics = FleetMetrics::default();
+    let fleet = FleetProving {
         queue: QueueConfig {
             ack_wait: Duration::from_millis(args.prover_ack_wait_ms),
             max_attempts: args.prover_max_attempts.max(1),
             ..QueueConfig::new(url)
         },
         verifying_keys,
-        metrics: FleetMetrics::default(),
-    })
+        metrics: metrics.clone(),
+    };
+    Ok((Box::new(fleet), Some(metrics)))
 }
 
 /// Runs `verity node` until Ctrl-C or SIGTERM.
 pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     super::init_tracing();
     let deployment = read_deployment(&args.deployment)?;
-    let proving = proving(&args)?;
+    let (proving, metrics) = proving(&args)?;
     let config = args
         .node
         .config(deployment, args.confirmations, Duration::from_secs(1))?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        if let (Some(addr), Proving::Fleet { metrics, .. }) = (args.metrics_addr, &proving) {
+        if let (Some(addr), Some(metrics)) = (args.metrics_addr, &metrics) {
             let bound = metrics.serve(addr).await?;
             tracing::info!(%bound, "prover queue metrics on /metrics");
         }

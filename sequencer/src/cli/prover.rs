@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use verity_fleet::metrics::FleetMetrics;
+use verity_fleet::worker::{self, WorkerConfig};
 
 use super::node::load_provers;
-use crate::fleet::metrics::FleetMetrics;
-use crate::fleet::worker::{self, WorkerConfig};
 
 /// `verity prover` arguments.
 #[derive(Debug, Args)]

@@ -10,11 +10,11 @@ use anyhow::{bail, Context};
 use clap::Args;
 use jsonrpsee::server::Server;
 use serde_json::json;
+use verity_reconstruct::rpc::ReadOnlyRpc;
+use verity_reconstruct::{ReconstructConfig, Reconstructor};
+use verity_rpc_api::VerityApiServer;
 
 use super::node::read_deployment;
-use crate::reconstruct::rpc::ReadOnlyRpc;
-use crate::reconstruct::{ReconstructConfig, Reconstructor};
-use crate::rpc::api::VerityApiServer;
 
 /// `verity reconstruct` arguments.
 #[derive(Debug, Args)]

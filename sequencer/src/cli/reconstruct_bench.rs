@@ -15,14 +15,14 @@ use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
+use verity_l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
+use verity_l1::deploy::{deploy, DeployConfig};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
+use verity_reconstruct::{ReconstructConfig, Reconstructor};
 
 use super::gas::{fund_slots, prove_batch, spawn_anvil};
-use crate::l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
-use crate::l1::deploy::{deploy, DeployConfig};
-use crate::reconstruct::{ReconstructConfig, Reconstructor};
 
 const PRIORITY_WINDOW: u64 = 60;
 

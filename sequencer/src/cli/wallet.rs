@@ -6,10 +6,10 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
+use verity_rpc_api::AccountRef;
+use verity_wallet::{KeygenOutput, SignedTxOutput};
 
 use super::{wallet_exit, wallet_rpc};
-use crate::rpc::api::AccountRef;
-use crate::wallet::{KeygenOutput, SignedTxOutput};
 
 /// The wallet subcommands.
 #[derive(Debug, Subcommand)]

@@ -13,13 +13,13 @@ use serde_json::json;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::{AccountIndex, TokenId};
 use verity_circuits::state::Account;
+use verity_l1::contracts::{exit_siblings, word, Rollup};
+use verity_l1::deploy::Deployment;
+use verity_reconstruct::restore_state;
+use verity_rpc_api::AccountProof;
+use verity_storage::Store;
 
 use super::node::{l1_provider, read_deployment};
-use crate::l1::contracts::{exit_siblings, word, Rollup};
-use crate::l1::deploy::Deployment;
-use crate::node::store::Store;
-use crate::reconstruct::restore_state;
-use crate::rpc::api::AccountProof;
 
 /// `verity wallet exit` arguments.
 #[derive(Debug, Args)]

@@ -10,11 +10,11 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use serde_json::json;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
+use verity_l1::contracts::{word, Rollup, TestToken};
+use verity_rpc_api::{AccountRef, VerityApiClient};
 
 use super::node::{l1_provider, read_deployment};
 use super::wallet::parse_private_key;
-use crate::l1::contracts::{word, Rollup, TestToken};
-use crate::rpc::api::{AccountRef, VerityApiClient};
 
 /// A node's RPC.
 #[derive(Debug, Args)]

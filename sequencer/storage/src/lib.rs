@@ -5,16 +5,18 @@
 //!
 //! Every value is JSON (the same documents the RPC serves); keys that are numbers are
 //! big-endian so RocksDB iterates them in order.
+//!
+//! Depends on the rules' types, RocksDB and serde only; never on an async runtime, L1 or the
+//! RPC. The node, the fleet, reconstruction and the wallet's exit read and write through it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use alloy::primitives::{Address, B256};
+use alloy_primitives::{Address, B256};
 use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
 use verity_circuits::batch::{Batch, BatchContents};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
 use verity_circuits::ops::{AccountIndex, L2Tx, PriorityOp, TokenId};

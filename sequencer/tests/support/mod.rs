@@ -17,12 +17,13 @@ use verity_circuits::circuit::{BatchWitness, CircuitSize};
 use verity_circuits::ops::Deposit;
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
+use verity_l1::contracts::{batch_data, proof_words, word, Rollup};
+use verity_l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
+use verity_l1::sending_provider;
+use verity_node::proving::{LocalProving, ProvingBackend};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::l1::contracts::{batch_data, proof_words, word, Rollup};
-use verity_sequencer::l1::deploy::{deploy_with, DeployConfig, Deployment, RollupParams};
-use verity_sequencer::l1::sending_provider;
 
 /// The circuit the anvil tests prove.
 pub const SIZE: CircuitSize = CircuitSize {
@@ -209,25 +210,37 @@ pub async fn start_node(
     dir: &std::path::Path,
     confirmations: u64,
     interval_ms: u64,
-) -> verity_sequencer::node::Node {
-    let provers = [(prover.size().slots, prover)].into_iter().collect();
-    let proving = verity_sequencer::node::Proving::Local(provers);
-    start_node_with(deployment, l1, proving, dir, confirmations, interval_ms).await
+) -> verity_node::Node {
+    start_node_with(
+        deployment,
+        l1,
+        local(prover),
+        dir,
+        confirmations,
+        interval_ms,
+    )
+    .await
+}
+
+/// Proving on this machine with `prover`, two batches at a time.
+pub fn local(prover: std::sync::Arc<BatchProver>) -> Box<dyn ProvingBackend> {
+    Box::new(LocalProving {
+        provers: [(prover.size().slots, prover)].into_iter().collect(),
+        parallel: 2,
+    })
 }
 
 /// [`start_node`] proving the way `proving` says.
 pub async fn start_node_with(
     deployment: &Deployment,
     l1: DynProvider,
-    proving: verity_sequencer::node::Proving,
+    proving: Box<dyn ProvingBackend>,
     dir: &std::path::Path,
     confirmations: u64,
     interval_ms: u64,
-) -> verity_sequencer::node::Node {
+) -> verity_node::Node {
     let config = node_config(deployment, dir, confirmations, interval_ms);
-    verity_sequencer::node::Node::start(config, proving, l1)
-        .await
-        .unwrap()
+    verity_node::Node::start(config, proving, l1).await.unwrap()
 }
 
 /// The configuration [`start_node`] starts a node with: the default gas budget and payout
@@ -237,13 +250,13 @@ pub fn node_config(
     dir: &std::path::Path,
     confirmations: u64,
     interval_ms: u64,
-) -> verity_sequencer::node::NodeConfig {
+) -> verity_node::NodeConfig {
     use std::time::Duration;
-    use verity_sequencer::node::mempool::MempoolConfig;
-    use verity_sequencer::node::sequencer::SequencerConfig;
-    use verity_sequencer::node::submitter::SubmitterConfig;
-    use verity_sequencer::node::watcher::WatcherConfig;
-    use verity_sequencer::node::NodeConfig;
+    use verity_node::mempool::MempoolConfig;
+    use verity_node::sequencer::SequencerConfig;
+    use verity_node::submitter::SubmitterConfig;
+    use verity_node::watcher::WatcherConfig;
+    use verity_node::NodeConfig;
     NodeConfig {
         data_dir: dir.to_owned(),
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
@@ -258,7 +271,7 @@ pub fn node_config(
             },
             operator: None,
             group: 1024,
-            limits: verity_sequencer::node::gas::BatchLimits::default(),
+            limits: verity_node::gas::BatchLimits::default(),
         },
         watcher: WatcherConfig {
             confirmations,
@@ -269,7 +282,6 @@ pub fn node_config(
             poll: Duration::from_millis(100),
             receipt_timeout: Duration::from_secs(60),
         },
-        parallel_proofs: 2,
     }
 }
 

@@ -6,11 +6,11 @@ use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, Transfer, Withdraw};
-use verity_sequencer::l1::contracts::{word, Rollup};
-use verity_sequencer::l1::deploy::Deployment;
-use verity_sequencer::node::events::BatchStatus;
-use verity_sequencer::node::Node;
-use verity_sequencer::rpc::api::{AccountRef, VerityApiClient};
+use verity_l1::contracts::{word, Rollup};
+use verity_l1::deploy::Deployment;
+use verity_node::Node;
+use verity_rpc_api::events::BatchStatus;
+use verity_rpc_api::{AccountRef, VerityApiClient};
 
 use super::{eventually, mined, Chain};
 

@@ -1,31 +1,14 @@
 //! What the wallet commands print, as typed JSON documents, so scripts and tests read the
 //! same shapes the README documents.
+//!
+//! Depends on the rules (`verity-circuits`) and the RPC wire types only: never on storage,
+//! the node or an L1 client, so a wallet links neither RocksDB nor the prover.
 
 use serde::{Deserialize, Serialize};
-use verity_circuits::eddsa::{PrivateKey, PublicKey};
+use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{Domain, L2Tx};
-
-/// A public key in every form wallets use.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicKeyJson {
-    /// x, `0x` hex.
-    pub x: String,
-    /// y, `0x` hex.
-    pub y: String,
-    /// circomlibjs `packPoint`, `0x` hex of the 32 bytes.
-    pub packed: String,
-}
-
-impl From<&PublicKey> for PublicKeyJson {
-    fn from(key: &PublicKey) -> Self {
-        PublicKeyJson {
-            x: fr_to_hex(&key.0.x()),
-            y: fr_to_hex(&key.0.y()),
-            packed: format!("0x{}", hex::encode(key.pack())),
-        }
-    }
-}
+use verity_rpc_api::PublicKeyJson;
 
 /// Output of `verity wallet keygen`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
