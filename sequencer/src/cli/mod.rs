@@ -15,6 +15,7 @@ mod devnet;
 mod fleet_bench;
 mod gas;
 mod ingest;
+mod inputs;
 mod node;
 mod prover;
 mod reconstruct;

@@ -1,13 +1,9 @@
 //! `verity node`: runs a node against an L1 JSON-RPC endpoint and a deployment.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use alloy::providers::DynProvider;
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use clap::Args;
 use verity_circuits::circuit::CircuitSize;
@@ -22,9 +18,9 @@ use verity_node::sequencer::SequencerConfig;
 use verity_node::submitter::SubmitterConfig;
 use verity_node::watcher::WatcherConfig;
 use verity_node::{Node, NodeConfig};
-use verity_prover::{BatchProver, KeyDirectory};
+use verity_prover::KeyDirectory;
 
-use super::wallet::parse_private_key;
+use super::inputs::{l1_provider, load_provers, parse_private_key, read_deployment};
 
 /// What every node takes, whichever L1 it runs on.
 #[derive(Debug, Args)]
@@ -99,33 +95,6 @@ pub struct NodeArgs {
     /// The node.
     #[command(flatten)]
     pub node: NodeOptions,
-}
-
-/// Loads a prover per key directory.
-pub fn load_provers(dirs: &[PathBuf]) -> anyhow::Result<HashMap<usize, Arc<BatchProver>>> {
-    let mut provers = HashMap::new();
-    for dir in dirs {
-        let (metadata, key) = KeyDirectory::new(dir)
-            .proving_key()
-            .with_context(|| format!("loading keys from {}", dir.display()))?;
-        let prover = BatchProver::new(metadata.size, key)?;
-        provers.insert(metadata.size.slots, Arc::new(prover));
-    }
-    Ok(provers)
-}
-
-/// Reads `deployment.json`.
-pub fn read_deployment(path: &Path) -> anyhow::Result<Deployment> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
-/// An L1 provider whose wallet is `private_key`.
-pub fn l1_provider(url: &str, private_key: &str) -> anyhow::Result<DynProvider> {
-    let signer: PrivateKeySigner = private_key.trim().parse().context("L1 private key")?;
-    let url = url.parse().context("L1 RPC URL")?;
-    Ok(verity_l1::sending_provider(url, signer))
 }
 
 impl NodeOptions {

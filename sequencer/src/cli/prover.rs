@@ -8,7 +8,7 @@ use clap::Args;
 use verity_fleet::metrics::FleetMetrics;
 use verity_fleet::worker::{self, WorkerConfig};
 
-use super::node::load_provers;
+use super::inputs::load_provers;
 
 /// `verity prover` arguments.
 #[derive(Debug, Args)]

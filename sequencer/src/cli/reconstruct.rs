@@ -14,7 +14,7 @@ use verity_reconstruct::rpc::ReadOnlyRpc;
 use verity_reconstruct::{ReconstructConfig, Reconstructor};
 use verity_rpc_api::VerityApiServer;
 
-use super::node::read_deployment;
+use super::inputs::read_deployment;
 
 /// `verity reconstruct` arguments.
 #[derive(Debug, Args)]

@@ -2,13 +2,13 @@
 //! commands that talk to a node or the L1; all print JSON.
 
 use alloy_primitives::Address;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
 use verity_rpc_api::AccountRef;
 use verity_wallet::{KeygenOutput, SignedTxOutput};
 
+use super::inputs::parse_private_key;
 use super::{wallet_exit, wallet_rpc};
 
 /// The wallet subcommands.
@@ -137,15 +137,6 @@ pub struct Payment {
     /// The account's current nonce.
     #[arg(long)]
     nonce: u32,
-}
-
-/// Parses a 32-byte L2 private key from hex.
-pub fn parse_private_key(text: &str) -> anyhow::Result<PrivateKey> {
-    let bytes = hex::decode(text.trim().trim_start_matches("0x")).context("private key hex")?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| anyhow::anyhow!("a private key has 32 bytes, got {}", b.len()))?;
-    Ok(PrivateKey::from_bytes(bytes))
 }
 
 impl Signer {

@@ -19,7 +19,7 @@ use verity_reconstruct::restore_state;
 use verity_rpc_api::AccountProof;
 use verity_storage::Store;
 
-use super::node::{l1_provider, read_deployment};
+use super::inputs::{l1_provider, read_deployment};
 
 /// `verity wallet exit` arguments.
 #[derive(Debug, Args)]

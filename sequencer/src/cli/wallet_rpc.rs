@@ -13,8 +13,7 @@ use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdr
 use verity_l1::contracts::{word, Rollup, TestToken};
 use verity_rpc_api::{AccountRef, VerityApiClient};
 
-use super::node::{l1_provider, read_deployment};
-use super::wallet::parse_private_key;
+use super::inputs::{l1_provider, parse_private_key, read_deployment};
 
 /// A node's RPC.
 #[derive(Debug, Args)]
