@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use light_poseidon::{Poseidon, PoseidonHasher};
-use verity_benches::Populated;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::merkle::DEFAULT_DEPTH;
 use verity_circuits::poseidon::poseidon;
 use verity_circuits::Fr;
+use verity_tests::workload::Populated;
 
 fn poseidon_hashes(c: &mut Criterion) {
     let mut group = c.benchmark_group("poseidon");

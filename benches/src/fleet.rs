@@ -1,4 +1,4 @@
-//! `verity bench fleet`: proving throughput of the fleet with 1, 2, … `verity prover`
+//! `verity-bench fleet`: proving throughput of the fleet with 1, 2, … `verity prover`
 //! workers, each pinned to its own core (`taskset`, one rayon thread), on the same random
 //! full batches: a local nats-server, the jobs queued at once, every proof verified.
 
@@ -16,15 +16,16 @@ use futures::StreamExt;
 use serde_json::json;
 use verity_circuits::circuit::BatchWitness;
 use verity_circuits::ops::OpType;
-use verity_fleet::server::NatsServer;
 use verity_fleet::{ensure_layout, job_subject, JobMessage, QueueConfig, ResultMessage};
 use verity_prover::KeyDirectory;
 
-use crate::workload::Workload;
+use verity_sequencer::out;
+use verity_tests::nats::NatsServer;
+use verity_tests::workload::Workload;
 
-/// `verity bench fleet` arguments.
+/// `verity-bench fleet` arguments.
 #[derive(Debug, Args)]
-pub struct FleetBenchArgs {
+pub struct FleetArgs {
     /// A key directory from `verity setup`.
     #[arg(long)]
     keys: PathBuf,
@@ -34,10 +35,14 @@ pub struct FleetBenchArgs {
     /// Worker counts to compare.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     workers: Vec<usize>,
+    /// The `verity` binary whose `verity prover` workers are measured (default: the one built
+    /// beside this benchmark).
+    #[arg(long)]
+    verity: Option<PathBuf>,
 }
 
-/// Runs `verity bench fleet`; prints JSON.
-pub fn run(args: FleetBenchArgs) -> anyhow::Result<()> {
+/// Runs `verity-bench fleet`; prints JSON.
+pub fn run(args: FleetArgs) -> anyhow::Result<()> {
     let keys = KeyDirectory::new(&args.keys);
     let metadata = keys.metadata()?;
     let verifying_key = keys.verifying_key()?;
@@ -56,11 +61,21 @@ pub fn run(args: FleetBenchArgs) -> anyhow::Result<()> {
     }
     let operations = args.batches * size.slots;
     let pinned = Command::new("taskset").arg("-V").output().is_ok();
+    let verity = match args.verity {
+        Some(path) => path,
+        None => std::env::current_exe()?.with_file_name("verity"),
+    };
+    ensure!(
+        verity.is_file(),
+        "{} is missing: build the `verity` binary (scripts/verity does) or pass --verity",
+        verity.display()
+    );
     let runtime = tokio::runtime::Runtime::new()?;
     let mut runs = Vec::new();
     for &workers in &args.workers {
         eprintln!("{workers} worker(s), {} batches", args.batches);
         let seconds = runtime.block_on(prove_all(
+            &verity,
             &args.keys,
             &metadata.verifying_key_hash,
             &verifying_key,
@@ -104,9 +119,10 @@ impl Drop for Workers {
     }
 }
 
-/// Starts `count` workers on a fresh broker, queues every job once they are all pulling,
+/// Starts `count` `verity prover` workers on a fresh broker, queues every job once they are all pulling,
 /// and returns the seconds until every proof came back verified.
 async fn prove_all(
+    verity: &std::path::Path,
     keys: &std::path::Path,
     key_hash: &str,
     verifying_key: &ark_groth16::VerifyingKey<Bn254>,
@@ -123,15 +139,14 @@ async fn prove_all(
     };
     let mut layout = ensure_layout(&context, &config, &[slots]).await?;
 
-    let exe = std::env::current_exe()?;
     let mut workers = Workers(Vec::new());
     for core in 0..count {
         let mut command = if pinned {
             let mut taskset = Command::new("taskset");
-            taskset.args(["-c", &core.to_string()]).arg(&exe);
+            taskset.args(["-c", &core.to_string()]).arg(verity);
             taskset
         } else {
-            Command::new(&exe)
+            Command::new(verity)
         };
         command
             .args(["prover", "--nats", &server.url, "--keys"])

@@ -1,4 +1,4 @@
-//! `verity bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
+//! `verity-bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
 //! transfers at each size, split into proof verification, calldata and the rest (hashing,
 //! storage, events), and the L1 gas per transfer projected to 1,024 slots.
 
@@ -24,8 +24,9 @@ use verity_l1::deploy::{deploy, DeployConfig};
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
+use verity_sequencer::out;
 
-/// `verity bench gas` arguments.
+/// `verity-bench gas` arguments.
 #[derive(Debug, Args)]
 pub struct GasArgs {
     /// Batch sizes to measure (at least two, for the projection).
@@ -45,7 +46,7 @@ pub struct GasArgs {
 
 /// Starts anvil (`explicit`, else $VERITY_ANVIL, else verifier-contracts' pinned build,
 /// else `anvil` on the PATH) with a block gas limit that holds the largest batches.
-pub(super) fn spawn_anvil(explicit: Option<PathBuf>) -> anyhow::Result<AnvilInstance> {
+pub(crate) fn spawn_anvil(explicit: Option<PathBuf>) -> anyhow::Result<AnvilInstance> {
     Ok(Anvil::at(anvil_binary(explicit))
         .arg("--gas-limit")
         .arg("1000000000")
@@ -69,7 +70,7 @@ fn calldata_gas(data: &[u8]) -> u64 {
     data.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
 }
 
-/// Runs `verity bench gas`.
+/// Runs `verity-bench gas`.
 pub fn run(args: GasArgs) -> anyhow::Result<()> {
     ensure!(
         args.slots.len() >= 2,
@@ -217,7 +218,7 @@ async fn measure<P: Provider>(
 
 /// Executes batch `number` on a copy of `pre` with `fill` (the operator's fee account is
 /// account 0) and proves it: the state after, the batch and its proof.
-pub(super) fn prove_batch(
+pub(crate) fn prove_batch(
     prover: &BatchProver,
     pre: &State,
     fill: &dyn Fn(&mut BatchBuilder<'_>),
@@ -241,7 +242,7 @@ pub(super) fn prove_batch(
 
 /// One key per slot, each credited 1 ETH by a deposit `user` makes on L1: the keys and the
 /// deposits, in queue order.
-pub(super) async fn fund_slots<P: Provider>(
+pub(crate) async fn fund_slots<P: Provider>(
     rollup: &Rollup::RollupInstance<P>,
     slots: usize,
     user: Address,

@@ -1,4 +1,4 @@
-//! `verity bench ingest`: signed transfers acknowledged per second through the node's
+//! `verity-bench ingest`: signed transfers acknowledged per second through the node's
 //! JSON-RPC. An embedded L1 with the contracts, a node with local proving off (proving does
 //! not bound acknowledgement, and would take the same cores), funded senders, then every
 //! sender sends its pre-signed transfers one after another over HTTP, all senders at once.
@@ -27,9 +27,11 @@ use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 use verity_rpc_api::{AccountRef, VerityApiClient};
 
-use super::node::NodeOptions;
+use verity_sequencer::cli::init_tracing_at;
+use verity_sequencer::cli::node::NodeOptions;
+use verity_sequencer::out;
 
-/// `verity bench ingest` arguments.
+/// `verity-bench ingest` arguments.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Transfers to send.
@@ -53,9 +55,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// Runs `verity bench ingest`, printing JSON.
+/// Runs `verity-bench ingest`, printing JSON.
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
-    super::init_tracing_at("warn");
+    init_tracing_at("warn");
     if args.senders == 0 || args.txs < args.senders {
         bail!("need at least one transfer per sender");
     }

@@ -1,4 +1,4 @@
-//! `verity bench prove`: sets up a circuit, proves random valid batches with Verity's staged
+//! `verity-bench prove`: sets up a circuit, proves random valid batches with Verity's staged
 //! prover and with plain `ark-groth16` in the same run, verifies every proof, and reports
 //! time, throughput, where the time goes and peak memory.
 
@@ -6,44 +6,34 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use clap::Subcommand;
+use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::BatchWitness;
 use verity_prover::keys::KeyDirectory;
-use verity_prover::memory::{peak_rss_bytes, reset_peak_rss};
 use verity_prover::prover::{prove_baseline, setup};
 use verity_prover::{snarkjs, BatchProver, ProveTimings};
 
-use super::circuit::SizeArgs;
-use crate::workload::Workload;
+use verity_sequencer::cli::circuit::SizeArgs;
+use verity_sequencer::out;
+use verity_tests::workload::Workload;
 
-/// Benchmarks.
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Prove random batches with Verity's prover and plain ark-groth16 and compare.
-    Prove {
-        #[command(flatten)]
-        size: SizeArgs,
-        /// Batches to prove with each prover.
-        #[arg(long, default_value_t = 2)]
-        batches: usize,
-        /// Write the last proof as snarkjs proof.json and public.json, with
-        /// verification_key.json, into this directory.
-        #[arg(long)]
-        export: Option<PathBuf>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// L1 gas of submitBatch on anvil, split by part, and per transfer at 1,024 slots.
-    Gas(super::gas::GasArgs),
-    /// Signed transfers acknowledged per second through a node's JSON-RPC.
-    Ingest(super::ingest::IngestArgs),
-    /// Rebuilding the state from a local anvil's L1 data (batches and operations per second),
-    /// and the L1 gas of one exodus exit.
-    Reconstruct(super::reconstruct_bench::ReconstructBenchArgs),
-    /// Proving throughput of the prover fleet with 1, 2, … workers, one core each.
-    Fleet(super::fleet_bench::FleetBenchArgs),
+use crate::memory::{peak_rss_bytes, reset_peak_rss};
+
+/// `prove`'s arguments.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    #[command(flatten)]
+    size: SizeArgs,
+    /// Batches to prove with each prover.
+    #[arg(long, default_value_t = 2)]
+    batches: usize,
+    /// Write the last proof as snarkjs proof.json and public.json, with
+    /// verification_key.json, into this directory.
+    #[arg(long)]
+    export: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -88,23 +78,12 @@ fn prover_figures(
     })
 }
 
-/// Runs a benchmark.
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
-    match command {
-        BenchCommand::Prove {
-            size,
-            batches,
-            export,
-            json,
-        } => prove(size, batches, export, json),
-        BenchCommand::Gas(args) => super::gas::run(args),
-        BenchCommand::Ingest(args) => super::ingest::run(args),
-        BenchCommand::Reconstruct(args) => super::reconstruct_bench::run(args),
-        BenchCommand::Fleet(args) => super::fleet_bench::run(args),
-    }
+/// Runs `verity-bench prove`.
+pub fn run(args: ProveArgs) -> anyhow::Result<()> {
+    prove(args.size, args.batches, args.export, args.json)
 }
 
-/// `verity bench prove`.
+/// Sets up `size`, proves `batches` random batches with each prover and reports.
 fn prove(
     size: SizeArgs,
     batches: usize,

@@ -1,4 +1,4 @@
-//! `verity bench reconstruct`: on a local anvil, finalizes a chain of proven batches (one of
+//! `verity-bench reconstruct`: on a local anvil, finalizes a chain of proven batches (one of
 //! deposits, then full batches of transfers), rebuilds the state from L1 alone with
 //! [`Reconstructor`] and reports its speed; then lets the operator vanish, starts exodus and
 //! reports the L1 gas of one exit.
@@ -22,13 +22,15 @@ use verity_prover::prover::setup;
 use verity_prover::BatchProver;
 use verity_reconstruct::{ReconstructConfig, Reconstructor};
 
-use super::gas::{fund_slots, prove_batch, spawn_anvil};
+use verity_sequencer::out;
+
+use crate::gas::{fund_slots, prove_batch, spawn_anvil};
 
 const PRIORITY_WINDOW: u64 = 60;
 
-/// `verity bench reconstruct` arguments.
+/// `verity-bench reconstruct` arguments.
 #[derive(Debug, Args)]
-pub struct ReconstructBenchArgs {
+pub struct ReconstructArgs {
     /// Slots per batch (every slot is used).
     #[arg(long, default_value_t = 8)]
     slots: usize,
@@ -44,8 +46,8 @@ pub struct ReconstructBenchArgs {
     anvil: Option<PathBuf>,
 }
 
-/// Runs `verity bench reconstruct`; prints JSON.
-pub fn run(args: ReconstructBenchArgs) -> anyhow::Result<()> {
+/// Runs `verity-bench reconstruct`; prints JSON.
+pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
     ensure!(
         args.batches >= 2,
         "at least a deposit batch and a transfer batch"

@@ -6,7 +6,6 @@
 
 pub mod error;
 pub mod keys;
-pub mod memory;
 pub mod prover;
 pub mod snarkjs;
 pub mod solidity;

@@ -4,4 +4,3 @@
 //! interface, storage and wallet each live in a crate of their own.
 
 pub mod cli;
-pub mod workload;

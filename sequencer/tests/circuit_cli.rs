@@ -1,8 +1,6 @@
-//! `verity circuit-info`, `verity setup` and `verity bench prove` as operators run them;
-//! the exported proof verifies in snarkjs 0.7.6 and fails there with a changed input.
+//! `verity circuit-info` and `verity setup` as operators run them.
 
 use std::ffi::OsStr;
-use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -88,100 +86,4 @@ fn setup_writes_every_key_file_and_warns() {
         serde_json::from_slice(&std::fs::read(dir.join("keys.json")).unwrap()).unwrap();
     assert_eq!(on_disk, metadata);
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn snarkjs_verify(dir: &Path, public: &str) -> (bool, String) {
-    verity_tests::snarkjs(&[
-        OsStr::new("groth16"),
-        OsStr::new("verify"),
-        dir.join("verification_key.json").as_os_str(),
-        dir.join(public).as_os_str(),
-        dir.join("proof.json").as_os_str(),
-    ])
-}
-
-#[test]
-fn bench_prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
-    let dir = temp_dir("bench");
-    let mut words = args(&[
-        "bench",
-        "prove",
-        "--slots",
-        "2",
-        "--depth",
-        "2",
-        "--fee-slots",
-        "1",
-        "--batches",
-        "1",
-        "--json",
-        "--export",
-    ]);
-    words.push(dir.as_os_str());
-    let report = json(&verity(&words));
-    for prover in ["verity", "baseline_ark_groth16"] {
-        assert!(report[prover]["prove_seconds_median"].as_f64().unwrap() > 0.0);
-        assert!(report[prover]["constraints_per_second"].as_f64().unwrap() > 0.0);
-    }
-    assert!(report["verity_stages_median_seconds"]["msm_c_g1"]
-        .as_f64()
-        .is_some());
-    assert!(report["speedup_vs_baseline"].as_f64().is_some());
-
-    let (accepted, output) = snarkjs_verify(&dir, "public.json");
-    assert!(
-        accepted && output.contains("OK"),
-        "snarkjs refused the proof: {output}"
-    );
-    let public: Vec<String> =
-        serde_json::from_slice(&std::fs::read(dir.join("public.json")).unwrap()).unwrap();
-    let changed =
-        verity_circuits::field::parse_fr(&public[0]).unwrap() + verity_circuits::Fr::from(1u64);
-    let changed = vec![verity_circuits::field::fr_to_decimal(&changed)];
-    std::fs::write(
-        dir.join("public_changed.json"),
-        serde_json::to_vec(&changed).unwrap(),
-    )
-    .unwrap();
-    let (accepted, output) = snarkjs_verify(&dir, "public_changed.json");
-    assert!(
-        !accepted && output.contains("Invalid proof"),
-        "snarkjs accepted a changed input: {output}"
-    );
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-#[test]
-fn bench_gas_splits_submit_batch_gas_on_anvil() {
-    let anvil = verity_tests::anvil_path();
-    let mut words = args(&[
-        "bench", "gas", "--slots", "1,2", "--depth", "2", "--json", "--anvil",
-    ]);
-    words.push(anvil.as_os_str());
-    let report = json(&verity(&words));
-    let batches = report["batches"].as_array().unwrap();
-    assert_eq!(batches.len(), 2);
-    for batch in batches {
-        let total = batch["total"].as_u64().unwrap();
-        let parts = [
-            "base_transaction",
-            "calldata",
-            "proof_verification",
-            "hashing_storage_and_events",
-        ];
-        assert_eq!(
-            parts
-                .iter()
-                .map(|p| batch[p].as_u64().unwrap())
-                .sum::<u64>(),
-            total
-        );
-        assert!(batch["proof_verification"].as_u64().unwrap() > 181_000);
-    }
-    assert!(
-        report["projected_gas_per_transfer_at_1024_slots"]
-            .as_f64()
-            .unwrap()
-            > 0.0
-    );
 }

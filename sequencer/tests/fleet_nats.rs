@@ -22,13 +22,13 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use verity_fleet::metrics::FleetMetrics;
 use verity_fleet::queue::FleetProving;
-use verity_fleet::server::NatsServer;
 use verity_fleet::{job_consumer, JobMessage, QueueConfig, ResultMessage};
 use verity_l1::contracts::Rollup;
 use verity_node::Node;
 use verity_prover::keys::verifying_key_hash;
 use verity_prover::{BatchProver, KeyDirectory};
 use verity_rpc_api::VerityApiClient;
+use verity_tests::nats::NatsServer;
 
 use support::node::*;
 use support::*;

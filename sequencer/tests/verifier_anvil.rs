@@ -12,7 +12,7 @@ use verity_circuits::circuit::CircuitSize;
 use verity_l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
 use verity_prover::prover::setup;
 use verity_prover::BatchProver;
-use verity_sequencer::workload::Workload;
+use verity_tests::workload::Workload;
 
 const SIZE: CircuitSize = CircuitSize {
     slots: 2,

@@ -1,6 +1,10 @@
-//! Helpers for Verity's end-to-end tests: running the pinned JavaScript tools in
-//! `tests/js` (installed by `npm ci` from its lock file): scripts that read and print JSON,
-//! and the snarkjs command line.
+//! The test-support library of Verity's end-to-end tests and benchmarks: running the pinned
+//! JavaScript tools in `tests/js` (installed by `npm ci` from its lock file: scripts that read
+//! and print JSON, and the snarkjs command line), the pinned anvil, a local nats-server
+//! ([`nats`]) and synthetic workloads ([`workload`]). Never a dependency of a product crate.
+
+pub mod nats;
+pub mod workload;
 
 use std::io::Write;
 use std::path::PathBuf;

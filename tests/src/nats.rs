@@ -1,4 +1,4 @@
-//! A local nats-server with JetStream, for the fleet benchmark and tests: bound to 127.0.0.1
+//! A local nats-server with JetStream, for the fleet's tests and benchmark: bound to 127.0.0.1
 //! at a free port, its store in a fresh directory, killed and removed when dropped.
 
 use std::net::TcpListener;

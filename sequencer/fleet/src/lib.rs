@@ -24,7 +24,6 @@
 
 pub mod metrics;
 pub mod queue;
-pub mod server;
 pub mod worker;
 
 use std::time::Duration;

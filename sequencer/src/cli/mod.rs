@@ -2,24 +2,20 @@
 
 /// `println!` that returns an [`OutputError`] instead of panicking, so that a closed pipe
 /// (`verity … | head`) ends the command quietly ([`is_closed_pipe`]).
+#[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::write_line(format_args!($($arg)*))
     };
 }
 
-mod bench;
-mod circuit;
+pub mod circuit;
 mod deploy;
 mod devnet;
-mod fleet_bench;
-mod gas;
-mod ingest;
 mod inputs;
-mod node;
+pub mod node;
 mod prover;
 mod reconstruct;
-mod reconstruct_bench;
 mod wallet;
 mod wallet_exit;
 mod wallet_rpc;
@@ -71,9 +67,6 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Rebuild the layer-2 state from L1 data alone (and optionally serve it read-only).
     Reconstruct(reconstruct::ReconstructArgs),
-    /// Benchmarks.
-    #[command(subcommand)]
-    Bench(bench::BenchCommand),
 }
 
 /// Parses the process arguments and runs the command.
@@ -88,7 +81,6 @@ pub fn run() -> anyhow::Result<()> {
         Command::Prover(args) => prover::run(args),
         Command::Devnet(args) => devnet::run(args),
         Command::Reconstruct(args) => reconstruct::run(args),
-        Command::Bench(command) => bench::run(command),
     }
 }
 
@@ -127,7 +119,7 @@ fn init_tracing() {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `level`), never arkworks' `gr1cs` spans.
-fn init_tracing_at(level: &str) {
+pub fn init_tracing_at(level: &str) {
     // arkworks' gadgets open `gr1cs` spans whose fields Debug-format the whole constraint
     // system: enabled, they turn loading a prover's keys from seconds into minutes.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
