@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Verity test (after installing what is missing): formatting, clippy with
-# warnings as errors, and the whole workspace's tests, vectors and property tests included.
+# Runs every Verity test (after installing what is missing): formatting, the contracts'
+# artifacts, the dependency and module-cycle rules, clippy with warnings as errors, and the whole workspace's tests, vectors and property tests included.
 # Ends with one line totalling the tests cargo ran.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,6 +9,7 @@ scripts/setup.sh
 cargo fmt --all -- --check
 node verifier-contracts/build.mjs --check
 scripts/check-deps.sh
+node scripts/check-cycles.mjs sequencer/src sequencer/*/src circuits/src prover/src tests/src benches/src
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

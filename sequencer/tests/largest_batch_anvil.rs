@@ -5,6 +5,7 @@
 //! and the sealing estimate. Its own test binary: the 50-slot key setup and proofs need both
 //! cores, and other tests beside it would starve.
 
+#[path = "e2e/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

@@ -3,14 +3,12 @@
 //! with a Merkle proof against the last verified root (once), and an unconsumed deposit is
 //! refunded.
 
-mod support;
-
 use alloy::primitives::U256;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
 use verity_l1::contracts::{batch_data, proof_words, word};
 
-use support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
+use crate::support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
 
 const WINDOW: u64 = 600;
 

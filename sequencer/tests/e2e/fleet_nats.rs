@@ -4,8 +4,6 @@
 //! proven again; a node restarted with jobs in flight loses nothing, submits nothing twice
 //! and keeps L1 order.
 
-mod support;
-
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -30,8 +28,8 @@ use verity_prover::{BatchProver, KeyDirectory};
 use verity_rpc_api::VerityApiClient;
 use verity_tests::nats::NatsServer;
 
-use support::node::*;
-use support::*;
+use crate::support::node::*;
+use crate::support::*;
 
 /// anvil with Verity deployed for keys written to disk by `verity setup`, and a nats-server.
 struct Fleet {

@@ -3,8 +3,6 @@
 //! are JSON-RPC errors with stable codes that change nothing; a deposit dropped by a reorg
 //! is never credited.
 
-mod support;
-
 use std::sync::Arc;
 
 use alloy::primitives::{Address, U256};
@@ -16,8 +14,8 @@ use jsonrpsee::rpc_params;
 use verity_circuits::ops::{L2Tx, Transfer, Withdraw};
 use verity_rpc_api::VerityApiClient;
 
-use support::node::*;
-use support::*;
+use crate::support::node::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deposit_transfer_withdraw_end_to_end_on_anvil() {
@@ -213,7 +211,8 @@ async fn a_foreign_batch_under_the_nodes_number_stops_the_node() {
     let prover = Arc::new(prover());
     let chain = chain(&prover, 3600).await;
     // Someone else lands an empty batch 1 before the node's batch 1 (with a deposit).
-    let (_, foreign, proof) = support::Node::new(&chain.deployment, 0).prepare(&prover, |_| {});
+    let (_, foreign, proof) =
+        crate::support::Node::new(&chain.deployment, 0).prepare(&prover, |_| {});
     submit(&chain.rollup, &foreign, &proof).await;
     let owner = chain.anvil.addresses()[1];
     deposit(&chain.rollup, &eth_deposit(&key(1), owner, 1_000)).await;

@@ -2,8 +2,6 @@
 //! transaction is applied exactly once, the state root equals a native replay of what the
 //! node holds, and the batches still finalize on L1 in order.
 
-mod support;
-
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,8 +14,8 @@ use verity_circuits::state::{State, StateConfig};
 use verity_prover::KeyDirectory;
 use verity_rpc_api::{AccountRef, VerityApiClient};
 
-use support::node::key;
-use support::*;
+use crate::support::node::key;
+use crate::support::*;
 
 const SENDERS: u8 = 4;
 const PER_SENDER: u32 = 8;

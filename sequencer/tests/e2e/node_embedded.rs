@@ -2,8 +2,6 @@
 //! with the same code, and the same deposit → transfer → withdrawal → L1 payout flow as on
 //! anvil.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,8 +22,8 @@ use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::health::StageStatus;
 use verity_rpc_api::VerityApiClient;
 
-use support::node::*;
-use support::*;
+use crate::support::node::*;
+use crate::support::*;
 
 /// The embedded L1 with Verity deployed, and a node on it.
 struct Devnet {
@@ -87,7 +85,7 @@ async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
     let node = start_node_with(
         &deployment,
         submitter,
-        support::local(prover),
+        local(prover),
         &dir.path().join("node"),
         0,
         interval_ms,

@@ -5,8 +5,6 @@
 //! `verity wallet exit` from the rebuilt state or from a proof saved earlier, and their ETH
 //! arrives on L1; a second exit and an exit of a user who never had funds fail.
 
-mod support;
-
 use std::path::Path;
 use std::process::Output;
 use std::sync::Arc;
@@ -22,8 +20,8 @@ use verity_l1::contracts::exit_siblings;
 use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::{AccountProof, VerityApiClient};
 
-use support::node::*;
-use support::*;
+use crate::support::node::*;
+use crate::support::*;
 
 const WINDOW: u64 = 600;
 

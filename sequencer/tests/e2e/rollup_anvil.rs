@@ -7,8 +7,6 @@
 //! forced exits and on deposits (no more than the tree has leaves); batches must consume
 //! the queue once its oldest operation has waited half the window.
 
-mod support;
-
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::sol_types::SolCall;
@@ -23,7 +21,7 @@ use verity_l1::contracts::{
 };
 use verity_l1::deploy::RollupParams;
 
-use support::{
+use crate::support::{
     advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, Node,
 };
 
@@ -467,7 +465,7 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
     // `cap` forced exits may wait at once, not one more. Sent without waiting for each
     // receipt; anvil mines them in order, so the last one's receipt follows them all.
     for i in 0..cap - 1 {
-        let account = (i % (1 << support::SIZE.depth)) as u32;
+        let account = (i % (1 << crate::support::SIZE.depth)) as u32;
         let _sent = rollup.requestForcedExit(account, 0).send().await.unwrap();
     }
     mined(rollup.requestForcedExit(0, 0)).await;
@@ -523,7 +521,7 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
 
     // Only deposits open accounts, so the Rollup takes as many as the tree has leaves (forced
     // exits do not count) and refuses the next: no deposit ever waits for a free leaf.
-    let leaves = 1u32 << support::SIZE.depth;
+    let leaves = 1u32 << crate::support::SIZE.depth;
     let user = chain.anvil.addresses()[1];
     let keys: Vec<PrivateKey> = (0..=leaves)
         .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))

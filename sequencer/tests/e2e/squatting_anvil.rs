@@ -2,15 +2,13 @@
 //! own deposit, then forces the exit of the account it opened. The victim's deposit lands in
 //! an account of the victim's own, and the attacker's exit pays it only its own wei.
 
-mod support;
-
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 use verity_l1::contracts::Rollup;
 use verity_rpc_api::VerityApiClient;
 
-use support::node::*;
-use support::*;
+use crate::support::node::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_squatted_key_never_takes_the_victims_deposit() {
