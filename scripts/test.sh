@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Verity test (after installing what is missing): formatting, the contracts'
-# artifacts, the dependency and module-cycle rules, clippy with warnings as errors, and the whole workspace's tests, vectors and property tests included.
+# artifacts, the dependency and module-cycle rules, clippy with warnings as errors, and the
+# whole workspace's tests, vectors and property tests included.
 # Ends with one line totalling the tests cargo ran.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
