@@ -12,6 +12,8 @@ node verifier-contracts/build.mjs --check
 scripts/check-deps.sh
 node scripts/check-cycles.mjs sequencer/src sequencer/*/src circuits/src prover/src tests/src benches/src
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The crates that build the rules natively only (no R1CS) must build on their own.
+cargo check --locked -p verity-wallet -p verity-rpc-api -p verity-storage
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

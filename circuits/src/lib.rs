@@ -10,7 +10,7 @@
 pub mod babyjubjub;
 pub mod batch;
 pub mod circuit;
-#[cfg(test)]
+#[cfg(all(test, feature = "r1cs"))]
 mod determinism;
 pub mod eddsa;
 pub mod field;

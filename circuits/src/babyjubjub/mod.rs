@@ -5,6 +5,7 @@
 //! the two forms are isomorphic through `x_ark = √168700 · x`, so points cross that map on
 //! the way in and out and every coordinate this module shows is circomlib's.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use std::sync::OnceLock;

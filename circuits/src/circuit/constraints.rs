@@ -1,12 +1,5 @@
-//! The batch validity circuit for `(slots, fee_slots, depth)`: a proof that a batch moved
-//! the state root from `old_root` to `new_root` by valid operations only, consumed the
-//! priority queue in order, made exactly the listed payouts, and published exactly the
-//! pubdata, all bound by one public input, the batch commitment (see
-//! [`crate::batch::commitment`]), which the Rollup contract recomputes from calldata.
-
-mod leaf;
-mod slot;
-pub mod witness;
+//! The batch circuit's constraints: [`BatchCircuit`] synthesises a batch's statement (see
+//! [`super`]) over its slots and fee slots, and reports its constraint counts.
 
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_r1cs_std::alloc::AllocVar;
@@ -18,17 +11,15 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::uint8::UInt8;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-pub use slot::SlotCost;
-pub use witness::{BatchWitness, CircuitSize, WitnessError};
-
+use super::leaf::LeafVar;
+use super::slot::{rule, synthesize_slot, BatchContext, Running, SlotCost};
+use super::witness::{BatchWitness, CircuitSize};
 use crate::batch::BatchBuilder;
 use crate::field::constraints::{be_bits, canonical_bits_be, AmountVar};
 use crate::ops::Domain;
 use crate::state::account::constraints::AccountVar;
 use crate::state::{State, StateConfig};
 use crate::Fr;
-use leaf::LeafVar;
-use slot::{rule, synthesize_slot, BatchContext, Running};
 
 /// The batch circuit with its assignment.
 #[derive(Clone, Debug)]
@@ -227,6 +218,3 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         self.synthesize(cs).map(|_| ())
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -9,11 +9,14 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_ff::Field;
 
 use super::*;
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchBuilder};
 use crate::eddsa::PrivateKey;
+use crate::ops::Domain;
 use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, Payout, PriorityOp, Transfer, Withdraw};
 use crate::state::account::constraints::LeafFields;
 use crate::state::account::Account;
+use crate::state::{State, StateConfig};
+use crate::Fr;
 
 const DOMAIN: Domain = Domain {
     chain_id: 31337,

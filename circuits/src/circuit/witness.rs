@@ -58,19 +58,20 @@ pub struct LeafUpdate {
     pub proof: MerkleProof,
     /// Fields a dishonest prover claims for the leaf before in place of `before`'s: how the
     /// soundness tests assign aliased leaves.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "r1cs"))]
     #[serde(skip)]
     pub claimed_before: Option<crate::state::account::constraints::LeafFields>,
 }
 
 impl LeafUpdate {
     /// The fields the circuit is assigned for the leaf before (`None`: empty).
+    #[cfg(feature = "r1cs")]
     pub(crate) fn before_fields(&self) -> Option<crate::state::account::constraints::LeafFields> {
         let fields = self
             .before
             .as_ref()
             .map(crate::state::account::constraints::LeafFields::of);
-        #[cfg(test)]
+        #[cfg(all(test, feature = "r1cs"))]
         let fields = self.claimed_before.or(fields);
         fields
     }
@@ -223,7 +224,7 @@ impl Recorder {
             before,
             after,
             proof,
-            #[cfg(test)]
+            #[cfg(all(test, feature = "r1cs"))]
             claimed_before: None,
         })
     }

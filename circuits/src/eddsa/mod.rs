@@ -5,6 +5,7 @@
 //! `blake-hash` supplies BLAKE-512 (the SHA-3 finalist circomlibjs uses for key and nonce
 //! derivation, not BLAKE2).
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use std::fmt;

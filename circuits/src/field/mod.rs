@@ -1,6 +1,7 @@
 //! BN254 scalar-field helpers: parsing and printing field elements the way wallets and
 //! circomlibjs write them (decimal or `0x` hex), and exact conversions from integers.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use alloy_primitives::Address;

@@ -7,6 +7,7 @@
 //! Poseidon of four empty subtrees one level down. Only non-empty nodes are stored, so
 //! memory grows with the accounts present, not with `2^D`.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use std::collections::HashMap;

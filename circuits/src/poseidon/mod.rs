@@ -2,6 +2,7 @@
 //! rounds and constants), for 1 to 12 inputs. `light-poseidon` supplies the parameters (and is
 //! the reference the optimised native permutation is tested against).
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 pub mod optimized;
 pub mod solidity;

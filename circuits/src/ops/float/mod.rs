@@ -6,6 +6,7 @@
 //! no exact packed form is refused; wallets round before signing. The packed word is the
 //! exponent in the high bits followed by the mantissa.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 /// The shape of one packed float.

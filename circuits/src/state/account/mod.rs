@@ -1,6 +1,7 @@
 //! One account leaf: a key's balance of one token (one leaf per account and token, as in
 //! Hermez), and the leaf hash the tree stores.
 
+#[cfg(feature = "r1cs")]
 pub mod constraints;
 
 use alloy_primitives::Address;
