@@ -220,7 +220,7 @@ async fn ingest(
                 "p50": percentile(&latencies, 0.5) * 1e3,
                 "p99": percentile(&latencies, 0.99) * 1e3,
             },
-            "batches_sealed": status.map(|s| s.sealed),
+            "batches_sealed": status.map(|s| s.closed),
             "circuit": size,
         }))?
     )?;

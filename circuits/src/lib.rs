@@ -10,6 +10,8 @@
 pub mod babyjubjub;
 pub mod batch;
 pub mod circuit;
+#[cfg(test)]
+mod decoding_fuzz;
 #[cfg(all(test, feature = "r1cs"))]
 mod determinism;
 pub mod eddsa;

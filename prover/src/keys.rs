@@ -32,7 +32,7 @@ pub const SNARKJS_VERIFYING_KEY: &str = "verification_key.json";
 /// Solidity verifier file.
 pub const VERIFIER_SOL: &str = "Verifier.sol";
 /// The Solidity verifier implementation it imports.
-pub const GROTH16_VERIFIER_SOL: &str = "Groth16Verifier.sol";
+pub const GROTH16_VERIFIER_FILE: &str = "Groth16Verifier.sol";
 /// Metadata file.
 pub const METADATA: &str = "keys.json";
 
@@ -131,8 +131,8 @@ impl KeyDirectory {
                 solidity::verifier(&proving_key.vk).into_bytes(),
             ),
             (
-                GROTH16_VERIFIER_SOL,
-                solidity::GROTH16_VERIFIER_SOL.as_bytes().to_vec(),
+                GROTH16_VERIFIER_FILE,
+                solidity::GROTH16_VERIFIER_SOURCE.as_bytes().to_vec(),
             ),
             (
                 METADATA,

@@ -9,7 +9,7 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::VerifyingKey;
 
 /// The verifier implementation's source.
-pub const GROTH16_VERIFIER_SOL: &str =
+pub const GROTH16_VERIFIER_SOURCE: &str =
     include_str!("../../verifier-contracts/src/Groth16Verifier.sol");
 
 /// The constructor argument of `Groth16Verifier`: alpha (x, y); beta, gamma, delta (x1, x0,

@@ -263,8 +263,10 @@ pub fn decode_fee_entry(
     position: usize,
     entry: &[u8],
 ) -> Result<Option<AccountIndex>, PubdataError> {
-    let account = AccountIndex::from_be_bytes(entry[1..].try_into().expect("5-byte entry"));
-    match entry[0] {
+    let [flag, account @ ..] =
+        <[u8; FEE_ENTRY_BYTES]>::try_from(entry).map_err(|_| PubdataError::Length(entry.len()))?;
+    let account = AccountIndex::from_be_bytes(account);
+    match flag {
         0 if account == 0 => Ok(None),
         1 => Ok(Some(account)),
         _ => Err(PubdataError::FeeEntry(position)),

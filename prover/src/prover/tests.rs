@@ -123,7 +123,7 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
     let sol = std::fs::read_to_string(dir.join(crate::keys::VERIFIER_SOL)).unwrap();
     assert!(sol.contains("contract Verifier is Groth16Verifier"));
     let implementation =
-        std::fs::read_to_string(dir.join(crate::keys::GROTH16_VERIFIER_SOL)).unwrap();
+        std::fs::read_to_string(dir.join(crate::keys::GROTH16_VERIFIER_FILE)).unwrap();
     assert!(implementation.contains("function verifyProof"));
 
     let mut bytes = std::fs::read(dir.join(crate::keys::PROVING_KEY)).unwrap();

@@ -28,6 +28,9 @@ pub mod worker;
 
 use std::time::Duration;
 
+use ark_bn254::Bn254;
+use ark_groth16::Proof;
+use ark_serialize::CanonicalDeserialize;
 use async_nats::jetstream::{self, consumer, stream};
 use serde::{Deserialize, Serialize};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
@@ -116,6 +119,15 @@ pub struct ResultMessage {
     pub worker: String,
 }
 
+impl ResultMessage {
+    /// The proof, if it decodes (hex, then arkworks' compressed encoding with its points
+    /// checked on their curves and subgroups); `None` for anything else.
+    pub fn proof(&self) -> Option<Proof<Bn254>> {
+        let bytes = hex::decode(&self.proof).ok()?;
+        Proof::deserialize_compressed(bytes.as_slice()).ok()
+    }
+}
+
 /// A dead-lettered job: the job and why it was given up.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeadLetter {
@@ -137,9 +149,9 @@ pub enum FleetError {
     /// The node's database.
     #[error("database: {0}")]
     Store(#[from] verity_storage::StoreError),
-    /// A worker's keys.
-    #[error("keys: {0}")]
-    Keys(String),
+    /// A worker was given no proving keys.
+    #[error("no proving keys")]
+    NoProvingKeys,
 }
 
 /// Any JetStream error, as text (async-nats has one error type per call).
@@ -260,3 +272,6 @@ async fn dead_letter(
     tracing::error!(batch = number, %reason, "job dead-lettered");
     publish_json(context, dead_subject(number), &DeadLetter { reason, job }).await
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use ark_bn254::Bn254;
-use ark_groth16::{Proof, VerifyingKey};
-use ark_serialize::CanonicalDeserialize;
+use ark_groth16::VerifyingKey;
 use async_nats::jetstream::{self, stream};
 use futures::future::BoxFuture;
 use futures::StreamExt;
@@ -257,13 +256,10 @@ impl JobQueue {
         let Some((vk, hash)) = self.verifying_keys.get(&witness.size.slots) else {
             return Ok(());
         };
-        let proof = hex::decode(&result.proof)
-            .ok()
-            .and_then(|bytes| Proof::<Bn254>::deserialize_compressed(bytes.as_slice()).ok())
-            .filter(|proof| {
-                result.verifying_key_hash == *hash
-                    && verity_prover::prover::verify(vk, proof, witness.commitment)
-            });
+        let proof = result.proof().filter(|proof| {
+            result.verifying_key_hash == *hash
+                && verity_prover::prover::verify(vk, proof, witness.commitment)
+        });
         if let Some(proof) = proof {
             let record = proof_record(&proof, result.proving_seconds, result.worker.clone());
             self.store.put_proof(number, &record)?;

@@ -55,7 +55,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<u64, FleetError> {
     if provers.is_empty() {
-        return Err(FleetError::Keys("no proving keys".into()));
+        return Err(FleetError::NoProvingKeys);
     }
     let client = async_nats::connect(&config.url).await?;
     let context = jetstream::new(client.clone());

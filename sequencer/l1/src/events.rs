@@ -39,26 +39,41 @@ pub enum EventError {
     Contract(#[from] alloy::contract::Error),
     /// An event does not decode.
     #[error("L1 event: {0}")]
-    Event(String),
+    Decode(#[from] alloy::sol_types::Error),
+    /// A deposit's key is not a point of the curve.
+    #[error("L1 event: deposit key off the curve")]
+    KeyOffCurve,
+    /// A contract word is not below the field's modulus.
+    #[error("L1 event: value outside the field")]
+    OutsideField,
+    /// A queue index does not fit 64 bits.
+    #[error("L1 event: queue index beyond 2^64")]
+    IndexTooLarge,
+    /// A queued operation, as decoded, does not give the contract's rolling hash.
+    #[error("L1 event: queued operation {0} does not match the contract's rolling hash")]
+    QueueHashMismatch(u64),
+    /// The queue's operations do not follow each other.
+    #[error("L1 event: queue index {got} where {expected} was next")]
+    QueueGap {
+        /// The index read.
+        got: u64,
+        /// The index expected.
+        expected: u64,
+    },
 }
 
 /// Adds `log` to `events` if it is a token registration, deposit or forced exit; other logs
 /// are ignored.
 pub fn decode(log: &Log, events: &mut L1Events) -> Result<(), EventError> {
-    let bad = |e: alloy::sol_types::Error| EventError::Event(e.to_string());
     match log.topic0() {
         Some(&Rollup::TokenRegistered::SIGNATURE_HASH) => {
-            let event = log.log_decode::<Rollup::TokenRegistered>().map_err(bad)?;
+            let event = log.log_decode::<Rollup::TokenRegistered>()?;
             events.tokens.push((event.inner.id, event.inner.token));
         }
         Some(&Rollup::DepositQueued::SIGNATURE_HASH) => {
-            let event = log
-                .log_decode::<Rollup::DepositQueued>()
-                .map_err(bad)?
-                .inner
-                .data;
+            let event = log.log_decode::<Rollup::DepositQueued>()?.inner.data;
             let point = Point::new(field(event.pubkeyX)?, field(event.pubkeyY)?)
-                .map_err(|_| EventError::Event("deposit key off the curve".into()))?;
+                .map_err(|_| EventError::KeyOffCurve)?;
             let op = PriorityOp::Deposit(Deposit {
                 pubkey: PublicKey(point),
                 l1_address: event.depositor,
@@ -68,11 +83,7 @@ pub fn decode(log: &Log, events: &mut L1Events) -> Result<(), EventError> {
             events.ops.push((index(event.index)?, op));
         }
         Some(&Rollup::ForcedExitQueued::SIGNATURE_HASH) => {
-            let event = log
-                .log_decode::<Rollup::ForcedExitQueued>()
-                .map_err(bad)?
-                .inner
-                .data;
+            let event = log.log_decode::<Rollup::ForcedExitQueued>()?.inner.data;
             let op = PriorityOp::ForcedExit(ForcedExit {
                 account: event.account,
                 token: event.token,
@@ -87,12 +98,11 @@ pub fn decode(log: &Log, events: &mut L1Events) -> Result<(), EventError> {
 
 /// A contract word as a field element, refused when it is not below the modulus.
 pub fn field(value: U256) -> Result<Fr, EventError> {
-    fr_from_be_bytes(&value.to_be_bytes())
-        .ok_or_else(|| EventError::Event("value outside the field".into()))
+    fr_from_be_bytes(&value.to_be_bytes()).ok_or(EventError::OutsideField)
 }
 
 fn index(value: U256) -> Result<u64, EventError> {
-    u64::try_from(value).map_err(|_| EventError::Event("queue index beyond 2^64".into()))
+    u64::try_from(value).map_err(|_| EventError::IndexTooLarge)
 }
 
 /// Refuses a batch of operations whose rolling hash differs from the contract's at `block`.
@@ -120,9 +130,7 @@ pub async fn check_queue_hashes(
             .await?;
         hash = word(&op.chain(field(hash)?));
         if hash != expected {
-            return Err(EventError::Event(format!(
-                "queued operation {index} does not match the contract's rolling hash"
-            )));
+            return Err(EventError::QueueHashMismatch(*index));
         }
     }
     Ok(())

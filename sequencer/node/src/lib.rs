@@ -32,6 +32,7 @@ use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use verity_circuits::circuit::CircuitSize;
+use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
 use verity_l1::contracts::{word, Rollup};
@@ -80,9 +81,41 @@ pub enum NodeError {
     /// The sequencer.
     #[error(transparent)]
     Sequencer(#[from] SequencerError),
-    /// The configuration does not match the deployment.
-    #[error("configuration: {0}")]
-    Config(String),
+    /// Keys for another tree depth or number of fee slots than the deployment's.
+    #[error("configuration: keys for {size:?} do not match the deployment's depth {depth} and fee slots {fee_slots}")]
+    KeysDoNotMatchDeployment {
+        /// The keys' circuit size.
+        size: CircuitSize,
+        /// The deployment's depth.
+        depth: u8,
+        /// The deployment's fee slots.
+        fee_slots: usize,
+    },
+    /// The deployment has no verifier for these keys.
+    #[error("configuration: the deployment has no verifier for the {slots}-slot keys (verifying key {verifying_key_hash})")]
+    NoVerifierForKeys {
+        /// The keys' batch slots.
+        slots: usize,
+        /// Their verifying key's hash.
+        verifying_key_hash: String,
+    },
+    /// No keys at all.
+    #[error("configuration: no proving keys")]
+    NoProvingKeys,
+    /// The Rollup's payout cap could not be read.
+    #[error("configuration: reading the Rollup's maxPayouts: {0}")]
+    PayoutCap(#[source] alloy::contract::Error),
+    /// The data directory holds a state rebuilt by `verity reconstruct`.
+    #[error(
+        "configuration: {0} holds a state rebuilt by `verity reconstruct`, not a node's database"
+    )]
+    RebuiltDirectory(PathBuf),
+    /// The stored finalized accounts cannot form a tree of the deployment's depth.
+    #[error("configuration: the finalized accounts: {0}")]
+    Depth(#[from] BadDepth),
+    /// The stored finalized accounts do not give the stored finalized root.
+    #[error("configuration: stored finalized accounts do not give the finalized root")]
+    FinalizedRootMismatch,
     /// The data directory could not be created.
     #[error("data directory {path}: {source}")]
     DataDir {
@@ -164,23 +197,24 @@ fn check_keys(
     for (size, vk) in keys {
         let size = *size;
         if size.depth != deployment.depth || size.fee_slots != deployment.fee_slots {
-            return Err(NodeError::Config(format!(
-                "keys for {size:?} do not match the deployment's depth {} and fee slots {}",
-                deployment.depth, deployment.fee_slots
-            )));
+            return Err(NodeError::KeysDoNotMatchDeployment {
+                size,
+                depth: deployment.depth,
+                fee_slots: deployment.fee_slots,
+            });
         }
         let hash = verifying_key_hash(vk);
         let deployed = deployment.verifiers.iter().find(|v| v.slots == size.slots);
         if deployed.is_none_or(|v| v.verifying_key_hash != hash) {
-            return Err(NodeError::Config(format!(
-                "the deployment has no verifier for the {}-slot keys (verifying key {hash})",
-                size.slots
-            )));
+            return Err(NodeError::NoVerifierForKeys {
+                slots: size.slots,
+                verifying_key_hash: hash,
+            });
         }
         sizes.push(size);
     }
     if sizes.is_empty() {
-        return Err(NodeError::Config("no proving keys".into()));
+        return Err(NodeError::NoProvingKeys);
     }
     sizes.sort_by_key(|size| size.slots);
     Ok(sizes)
@@ -200,7 +234,7 @@ impl Node {
             .maxPayouts()
             .call()
             .await
-            .map_err(|e| NodeError::Config(format!("reading the Rollup's maxPayouts: {e}")))?;
+            .map_err(NodeError::PayoutCap)?;
         let limits = &mut config.sequencer.limits;
         limits.max_payouts = limits
             .max_payouts
@@ -211,22 +245,16 @@ impl Node {
         })?;
         let store = Store::open(&config.data_dir)?;
         if store.reconstructed_meta()?.is_some() {
-            return Err(NodeError::Config(format!(
-                "{} holds a state rebuilt by `verity reconstruct`, not a node's database",
-                config.data_dir.display()
-            )));
+            return Err(NodeError::RebuiltDirectory(config.data_dir.clone()));
         }
         let state_config = StateConfig {
             depth: config.deployment.depth,
             domain: config.deployment.domain(),
         };
-        let finalized_state = State::restore(state_config, 1, store.finalized_accounts()?)
-            .map_err(|e| NodeError::Config(e.to_string()))?;
+        let finalized_state = State::restore(state_config, 1, store.finalized_accounts()?)?;
         let finalized_root = store.finalized_meta()?.root;
         if store.finalized_meta()?.batch > 0 && finalized_state.root() != finalized_root {
-            return Err(NodeError::Config(
-                "stored finalized accounts do not give the finalized root".into(),
-            ));
+            return Err(NodeError::FinalizedRootMismatch);
         }
         let finalized_state = Arc::new(RwLock::new(finalized_state));
         let (events, _) = broadcast::channel(1024);

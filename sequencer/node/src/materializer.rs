@@ -186,7 +186,7 @@ pub fn run(
     events: broadcast::Sender<BatchEvent>,
 ) -> Result<(), MaterializeError> {
     loop {
-        let next = store.materialized()? + 1;
+        let next = store.executed()? + 1;
         let Some(record) = store.contents(next)? else {
             match wake.recv_timeout(Duration::from_millis(500)) {
                 Ok(()) | Err(RecvTimeoutError::Timeout) => continue,
@@ -206,8 +206,8 @@ pub fn run(
                 writer.account(index, account);
             }
         }
-        writer.sealed(&batch, &witness);
-        writer.materialized(next);
+        writer.executed_batch(&batch, &witness);
+        writer.executed(next);
         writer.commit(true)?;
         let ops = record.contents.ops.len();
         tracing::info!(

@@ -1,9 +1,12 @@
-//! Admission rules of the mempool and the refusals a sender sees. Every refusal has a stable
+//! Admission rules of the mempool (its limits on transactions waiting for L1 finality, counted
+//! in [`Pending`]) and the refusals a sender sees. Every refusal has a stable
 //! JSON-RPC error code from [`verity_rpc_api::codes`] and a message naming the rule; the
 //! README lists them.
 
+use std::collections::HashMap;
+
 use verity_circuits::batch::BatchError;
-use verity_circuits::ops::{AccountIndex, TokenId};
+use verity_circuits::ops::{AccountIndex, L2Tx, TokenId};
 use verity_circuits::state::TxError;
 use verity_rpc_api::codes;
 
@@ -22,6 +25,52 @@ impl Default for MempoolConfig {
             max_pending: 200_000,
             max_per_account: 4_096,
         }
+    }
+}
+
+/// Acknowledged transactions waiting for L1 finality, counted per sending account.
+#[derive(Debug, Default)]
+pub struct Pending {
+    total: usize,
+    by_account: HashMap<AccountIndex, usize>,
+}
+
+impl Pending {
+    /// Counts one more transaction from `account`.
+    pub fn add(&mut self, account: AccountIndex) {
+        self.total += 1;
+        *self.by_account.entry(account).or_default() += 1;
+    }
+
+    /// Forgets one transaction from `account` (its batch is final).
+    pub fn remove(&mut self, account: AccountIndex) {
+        if let Some(count) = self.by_account.get_mut(&account) {
+            self.total -= 1;
+            *count -= 1;
+            if *count == 0 {
+                self.by_account.remove(&account);
+            }
+        }
+    }
+
+    /// Transactions waiting, across all accounts.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Whether `config` lets `tx`'s sender have one more transaction waiting.
+    pub fn admit(&self, config: &MempoolConfig, tx: &L2Tx) -> Result<(), Refusal> {
+        if self.total >= config.max_pending {
+            return Err(Refusal::MempoolFull(self.total));
+        }
+        let pending = self.by_account.get(&tx.from()).copied().unwrap_or(0);
+        if pending >= config.max_per_account {
+            return Err(Refusal::AccountLimit {
+                account: tx.from(),
+                pending,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -97,3 +146,6 @@ impl Refusal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

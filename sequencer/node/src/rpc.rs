@@ -57,7 +57,7 @@ fn unavailable() -> ErrorObjectOwned {
 
 impl RpcContext {
     fn status_of(&self, number: u64) -> Result<(BatchStatus, Option<B256>), ErrorObjectOwned> {
-        if number > self.store.materialized().map_err(internal)? {
+        if number > self.store.executed().map_err(internal)? {
             return Ok((BatchStatus::Pending, None));
         }
         if let Some(record) = self.store.l1_record(number).map_err(internal)? {
@@ -177,7 +177,7 @@ impl VerityApiServer for RpcContext {
                 let meta = self.store.sequencer_meta().map_err(internal)?;
                 let meta = meta.unwrap_or_default();
                 SequencerStatus {
-                    sealed: meta.sealed,
+                    closed: meta.closed,
                     open: 0,
                     pending: 0,
                     tokens: meta.tokens,
@@ -192,7 +192,7 @@ impl VerityApiServer for RpcContext {
         } else {
             finalized.root
         };
-        let executed = self.store.materialized().map_err(internal)?;
+        let executed = self.store.executed().map_err(internal)?;
         let executed_root = match self.store.batch(executed).map_err(internal)? {
             Some(record) => record.batch.header.new_root,
             None => self.deployment.genesis_root,
@@ -211,7 +211,7 @@ impl VerityApiServer for RpcContext {
                 })
                 .collect(),
             depth: self.deployment.depth,
-            latest_closed: status.sealed,
+            latest_closed: status.closed,
             latest_executed: executed,
             latest_proven: self.latest_proven(finalized.batch, executed)?,
             latest_finalized: finalized.batch,

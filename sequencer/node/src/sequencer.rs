@@ -15,7 +15,7 @@
 //! payout cap ([`crate::gas`]): a withdrawal that does not fit waits for the next batch, and
 //! priority operations stop being taken, in queue order, at the first that does not fit.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -26,6 +26,7 @@ use tokio::sync::{broadcast, oneshot};
 use verity_circuits::batch::{BatchBuilder, BatchError};
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PublicKey;
+use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, TokenId};
 use verity_circuits::state::{Account, SignedTx, State, StateConfig, TxError};
 use verity_l1::contracts::word;
@@ -40,7 +41,7 @@ use verity_storage::{
 use crate::gas::{BatchGas, BatchLimits};
 use crate::health::Health;
 use crate::materializer::{self, MaterializeError};
-use crate::mempool::{MempoolConfig, Refusal};
+use crate::mempool::{MempoolConfig, Pending, Refusal};
 use crate::tx_hash;
 
 /// What the sequencer is configured with.
@@ -66,9 +67,18 @@ pub enum SequencerError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The stored state does not restore.
+    /// The stored accounts cannot form a tree of the deployment's depth.
     #[error("cannot restore the state: {0}")]
-    Restore(String),
+    Restore(#[from] BadDepth),
+    /// A closed batch not yet final is missing from the database.
+    #[error("cannot restore the state: closed batch {0} missing")]
+    MissingClosedBatch(u64),
+    /// The open batch's log names a queued operation the database does not hold.
+    #[error("cannot restore the state: open batch log: queued operation {0} missing")]
+    MissingQueuedOperation(u64),
+    /// An operation of the open batch's log no longer applies.
+    #[error("cannot restore the state: open batch log: {0}")]
+    OpenLogDiverged(#[source] BatchError),
     /// A closed batch could not be sealed.
     #[error(transparent)]
     Materialize(#[from] MaterializeError),
@@ -81,7 +91,7 @@ pub enum SequencerError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SequencerStatus {
     /// The last closed batch.
-    pub sealed: u64,
+    pub closed: u64,
     /// Operations in the open batch.
     pub open: usize,
     /// Acknowledged transactions not final on L1.
@@ -182,37 +192,13 @@ impl SequencerHandle {
     }
 }
 
-/// Accounts' transactions waiting for L1 finality.
-#[derive(Default)]
-struct Waiting {
-    total: usize,
-    by_account: HashMap<AccountIndex, usize>,
-}
-
-impl Waiting {
-    fn add(&mut self, account: AccountIndex) {
-        self.total += 1;
-        *self.by_account.entry(account).or_default() += 1;
-    }
-
-    fn remove(&mut self, account: AccountIndex) {
-        self.total = self.total.saturating_sub(1);
-        if let Some(count) = self.by_account.get_mut(&account) {
-            *count -= 1;
-            if *count == 0 {
-                self.by_account.remove(&account);
-            }
-        }
-    }
-}
-
 /// The part of the sequencer that outlives each batch.
 struct Sequencer {
     config: SequencerConfig,
     store: Store,
     domain: Domain,
     meta: SequencerMeta,
-    waiting: Waiting,
+    pending: Pending,
     /// The open batch's transactions, in order.
     open_txs: Vec<(L2Tx, B256)>,
     /// Priority operations the open batch consumed.
@@ -247,24 +233,23 @@ pub fn spawn(
         tokens: vec![Address::ZERO],
         ..SequencerMeta::default()
     });
-    let full = State::restore(state_config, meta.tokens.len() as u32, store.accounts()?)
-        .map_err(|e| SequencerError::Restore(e.to_string()))?;
+    let full = State::restore(state_config, meta.tokens.len() as u32, store.accounts()?)?;
     let mut state = full.clone().accounts_only();
-    let mut waiting = Waiting::default();
+    let mut pending = Pending::default();
     let finalized = store.finalized_meta()?.batch;
-    let materialized = store.materialized()?;
-    for number in finalized.min(materialized) + 1..=meta.sealed {
+    let executed = store.executed()?;
+    for number in finalized.min(executed) + 1..=meta.closed {
         let record = store
             .contents(number)?
-            .ok_or_else(|| SequencerError::Restore(format!("batch {number} missing")))?;
+            .ok_or(SequencerError::MissingClosedBatch(number))?;
         if number > finalized {
             for op in &record.contents.ops {
                 if let ExecutedOp::L2 { tx } = op {
-                    waiting.add(tx.from());
+                    pending.add(tx.from());
                 }
             }
         }
-        if number > materialized {
+        if number > executed {
             materializer::register_tokens(&mut state, &record);
             let pre = state.clone();
             materializer::execute(&mut state, &pre, &record)?.finish();
@@ -292,7 +277,7 @@ pub fn spawn(
         config,
         store,
         meta,
-        waiting,
+        pending,
         open_txs: Vec::new(),
         open_priority: 0,
         open_payouts: 0,
@@ -370,7 +355,7 @@ impl Sequencer {
             let mut builder = BatchBuilder::new(
                 &mut state,
                 self.largest().batch_params(),
-                self.meta.sealed + 1,
+                self.meta.closed + 1,
                 self.meta.priority_hash,
                 fee_accounts.clone(),
             );
@@ -415,12 +400,13 @@ impl Sequencer {
         builder: &mut BatchBuilder<'_>,
         entry: OpenEntry,
     ) -> Result<(), SequencerError> {
-        let diverged = |what: String| SequencerError::Restore(format!("open batch log: {what}"));
         match entry {
             OpenEntry::L2 { tx } => {
-                builder.push_l2(&tx).map_err(|e| diverged(format!("{e}")))?;
+                builder
+                    .push_l2(&tx)
+                    .map_err(SequencerError::OpenLogDiverged)?;
                 self.open_payouts += usize::from(pays_out_l2(&tx));
-                self.waiting.add(tx.from());
+                self.pending.add(tx.from());
                 self.open_txs.push((tx, tx_hash(&tx, &self.domain)));
             }
             OpenEntry::Priority { index } => {
@@ -430,11 +416,11 @@ impl Sequencer {
                     .into_iter()
                     .next()
                     .filter(|(found, _)| *found == index)
-                    .ok_or_else(|| diverged(format!("queued operation {index} missing")))?;
+                    .ok_or(SequencerError::MissingQueuedOperation(index))?;
                 debug_assert_eq!(found, index);
                 builder
                     .push_priority(&op)
-                    .map_err(|e| diverged(format!("{e}")))?;
+                    .map_err(SequencerError::OpenLogDiverged)?;
                 self.open_priority += 1;
                 self.open_payouts += usize::from(pays_out(&op));
             }
@@ -566,7 +552,7 @@ impl Sequencer {
                         return Ok(Outcome::Done);
                     }
                 };
-                if let Err(refusal) = self.admit(&tx) {
+                if let Err(refusal) = self.pending.admit(&self.config.mempool, &tx) {
                     replies.push((reply, Err(refusal)));
                     return Ok(Outcome::Done);
                 }
@@ -586,7 +572,7 @@ impl Sequencer {
                         writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
                         writer.tx(&hash, &TxRecord { tx, batch: None });
                         self.meta.next_open += 1;
-                        self.waiting.add(tx.from());
+                        self.pending.add(tx.from());
                         self.open_txs.push((tx, hash));
                         self.opened_at.get_or_insert_with(Instant::now);
                         replies.push((reply, Ok(hash)));
@@ -607,9 +593,9 @@ impl Sequencer {
             Command::Finalized(number) => self.finalized(number)?,
             Command::Status(reply) => {
                 let _ = reply.send(SequencerStatus {
-                    sealed: self.meta.sealed,
+                    closed: self.meta.closed,
                     open: builder.len(),
-                    pending: self.waiting.total,
+                    pending: self.pending.total(),
                     tokens: self.meta.tokens.clone(),
                     l1_scanned: self.meta.l1_scanned,
                 });
@@ -618,27 +604,6 @@ impl Sequencer {
             Command::Stop => self.stopping = true,
         }
         Ok(Outcome::Done)
-    }
-
-    /// The mempool's limits.
-    fn admit(&self, tx: &L2Tx) -> Result<(), Refusal> {
-        let limits = self.config.mempool;
-        if self.waiting.total >= limits.max_pending {
-            return Err(Refusal::MempoolFull(self.waiting.total));
-        }
-        let pending = self
-            .waiting
-            .by_account
-            .get(&tx.from())
-            .copied()
-            .unwrap_or(0);
-        if pending >= limits.max_per_account {
-            return Err(Refusal::AccountLimit {
-                account: tx.from(),
-                pending,
-            });
-        }
-        Ok(())
     }
 
     fn take_l1(&mut self, builder: &mut BatchBuilder<'_>, events: L1Events, writer: &mut Writer) {
@@ -713,7 +678,7 @@ impl Sequencer {
         if let Some(record) = self.store.batch(number)? {
             for op in &record.batch.ops {
                 if let ExecutedOp::L2 { tx } = op {
-                    self.waiting.remove(tx.from());
+                    self.pending.remove(tx.from());
                 }
             }
         }
@@ -734,7 +699,7 @@ impl Sequencer {
             );
         }
         writer.contents(&record);
-        self.meta.sealed = number;
+        self.meta.closed = number;
         self.meta.priority_consumed += self.open_priority;
         self.meta.priority_hash = record.contents.priority_after;
         writer.clear_open(self.meta.next_open);
@@ -806,8 +771,8 @@ mod tests {
     async fn closed(store: &Store, batches: u64) -> Vec<Vec<ExecutedOp>> {
         for _ in 0..100 {
             let meta = store.sequencer_meta().unwrap().unwrap_or_default();
-            if meta.sealed >= batches {
-                return (1..=meta.sealed)
+            if meta.closed >= batches {
+                return (1..=meta.closed)
                     .map(|n| store.contents(n).unwrap().unwrap().contents.ops)
                     .collect();
             }
@@ -895,6 +860,6 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(health.failure(), None, "every batch materialized");
-        assert_eq!(store.materialized().unwrap(), 5);
+        assert_eq!(store.executed().unwrap(), 5);
     }
 }

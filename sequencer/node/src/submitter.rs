@@ -36,14 +36,33 @@ pub struct SubmitterConfig {
     pub receipt_timeout: Duration,
 }
 
+/// L1's batch under this node's next number, and this node's, differ.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "batch {number} on L1 (transaction {tx_hash}) is not this node's: L1 has commitment {:#x} \
+     and new root {:#x}, this node's batch has commitment {:#x} and new root {:#x}. Another \
+     party submitted batch {number}; this node's state no longer follows L1 and it stops. \
+     Rebuild the state from L1 (`verity reconstruct`) before running a node again",
+    l1[0], l1[1], local[0], local[1]
+)]
+pub struct Divergence {
+    /// The batch.
+    pub number: u64,
+    /// The L1 transaction that finalized the other batch.
+    pub tx_hash: B256,
+    /// L1's commitment and new root.
+    pub l1: [U256; 2],
+    /// This node's commitment and new root.
+    pub local: [U256; 2],
+}
+
 /// A submission failed; it is retried, except [`SubmitError::Diverged`].
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
     /// L1 finalized a batch under this node's next number that is not this node's batch:
-    /// the node's state no longer follows L1. Fatal: the node stops. The message names the
-    /// batch, the L1 transaction and both sides' commitment and new root.
-    #[error("{0}")]
-    Diverged(String),
+    /// the node's state no longer follows L1. Fatal: the node stops.
+    #[error(transparent)]
+    Diverged(Box<Divergence>),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -56,9 +75,40 @@ pub enum SubmitError {
     /// The sent transaction failed.
     #[error("L1 transaction: {0}")]
     Pending(#[from] alloy::providers::PendingTransactionError),
-    /// Stored data is inconsistent.
-    #[error("{0}")]
-    Inconsistent(String),
+    /// `submitBatch` was mined and reverted.
+    #[error("batch {number}: submitBatch reverted in {tx_hash}")]
+    Reverted {
+        /// The batch.
+        number: u64,
+        /// The transaction.
+        tx_hash: B256,
+    },
+    /// L1 has no `BatchFinalized` event of the batch where it must have one.
+    #[error("no BatchFinalized event of batch {0}")]
+    NoFinalizedEvent(u64),
+    /// The batch's `BatchFinalized` event does not decode.
+    #[error("BatchFinalized({number}): {source}")]
+    BadEvent {
+        /// The batch.
+        number: u64,
+        /// Why.
+        source: alloy::sol_types::Error,
+    },
+    /// The batch's `BatchFinalized` event names no transaction.
+    #[error("BatchFinalized({0}) without a transaction")]
+    EventWithoutTransaction(u64),
+    /// A proven batch's record is missing from the database.
+    #[error("batch {0} is proven but missing")]
+    MissingBatch(u64),
+    /// A batch being finalized has no proving job left (the account updates come from it).
+    #[error("the job of batch {0} is missing")]
+    MissingJob(u64),
+    /// Applying a finalized batch's updates does not give its new root.
+    #[error("the finalized state diverged at batch {0}")]
+    FinalizedStateDiverged(u64),
+    /// A stored proof is not the eight words `submitBatch` takes.
+    #[error("the stored proof of batch {0} is not eight words")]
+    BadStoredProof(u64),
 }
 
 /// The submitter and what it shares.
@@ -126,7 +176,10 @@ impl Submitter {
                     self.finalize(next, tx_hash)?;
                     return Ok(true);
                 }
-                let error = format!("batch {next}: submitBatch reverted in {}", record.tx_hash);
+                let error = SubmitError::Reverted {
+                    number: next,
+                    tx_hash: record.tx_hash,
+                };
                 let failures = self.health.retrying(Stage::Submitter, &error);
                 tracing::warn!(%error, failures, "sending again");
             }
@@ -134,16 +187,15 @@ impl Submitter {
         let record = self
             .store
             .batch(next)?
-            .ok_or_else(|| SubmitError::Inconsistent(format!("proven batch {next} missing")))?;
-        let words: Vec<U256> = proof
+            .ok_or(SubmitError::MissingBatch(next))?;
+        let words: [U256; 8] = proof
             .words
             .iter()
             .map(|w| w.parse::<U256>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| SubmitError::Inconsistent(format!("stored proof: {e}")))?;
-        let words: [U256; 8] = words
-            .try_into()
-            .map_err(|_| SubmitError::Inconsistent("stored proof is not 8 words".into()))?;
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .and_then(|words| words.try_into().ok())
+            .ok_or(SubmitError::BadStoredProof(next))?;
         let pending = rollup
             .submitBatch(batch_data(&record.batch), words)
             .send()
@@ -162,9 +214,10 @@ impl Submitter {
             .get_receipt()
             .await?;
         if !receipt.status() {
-            return Err(SubmitError::Inconsistent(format!(
-                "batch {next}: submitBatch reverted in {tx_hash}"
-            )));
+            return Err(SubmitError::Reverted {
+                number: next,
+                tx_hash,
+            });
         }
         let log = Self::receipt_log(next, receipt.inner.logs())?;
         let tx_hash = self.check_finalized(next, &log)?;
@@ -180,11 +233,7 @@ impl Submitter {
                     && log.topics().get(1) == Some(&B256::from(U256::from(number)))
             })
             .cloned()
-            .ok_or_else(|| {
-                SubmitError::Inconsistent(format!(
-                    "the receipt of batch {number} has no BatchFinalized event"
-                ))
-            })
+            .ok_or(SubmitError::NoFinalizedEvent(number))
     }
 
     /// Checks that L1's `BatchFinalized` event of batch `number` carries this node's
@@ -192,27 +241,20 @@ impl Submitter {
     fn check_finalized(&self, number: u64, log: &Log) -> Result<B256, SubmitError> {
         let event = log
             .log_decode::<Rollup::BatchFinalized>()
-            .map_err(|e| SubmitError::Inconsistent(format!("BatchFinalized({number}): {e}")))?;
-        let tx_hash = log.transaction_hash.ok_or_else(|| {
-            SubmitError::Inconsistent(format!("BatchFinalized({number}) without a transaction"))
-        })?;
+            .map_err(|source| SubmitError::BadEvent { number, source })?;
+        let tx_hash = log
+            .transaction_hash
+            .ok_or(SubmitError::EventWithoutTransaction(number))?;
         let record = self
             .store
             .batch(number)?
-            .ok_or_else(|| SubmitError::Inconsistent(format!("batch {number} missing")))?;
-        let local_commitment = word(&record.batch.commitment);
-        let local_root = word(&record.batch.header.new_root);
-        let (l1_commitment, l1_root) = (event.inner.data.commitment, event.inner.data.newRoot);
-        if l1_commitment != local_commitment || l1_root != local_root {
-            return Err(SubmitError::Diverged(format!(
-                "batch {number} on L1 (transaction {tx_hash}) is not this node's: L1 has \
-                 commitment {l1_commitment:#x} and new root {l1_root:#x}, this node's batch \
-                 has commitment {local_commitment:#x} and new root {local_root:#x}. Another \
-                 party submitted batch {number}; this node's state no longer follows L1 and it \
-                 stops. Rebuild the state from L1 (`verity reconstruct`) before running a node \
-                 again"
-            )));
-        }
+            .ok_or(SubmitError::MissingBatch(number))?;
+        let l1 = [event.inner.data.commitment, event.inner.data.newRoot];
+        let local = [
+            word(&record.batch.commitment),
+            word(&record.batch.header.new_root),
+        ];
+        same_batch(number, tx_hash, l1, local)?;
         Ok(tx_hash)
     }
 
@@ -228,9 +270,7 @@ impl Submitter {
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| {
-                SubmitError::Inconsistent(format!("no BatchFinalized event for {number}"))
-            })
+            .ok_or(SubmitError::NoFinalizedEvent(number))
     }
 
     /// Records batch `number` as final and moves the finalized state on.
@@ -238,7 +278,7 @@ impl Submitter {
         let job = self
             .store
             .job(number)?
-            .ok_or_else(|| SubmitError::Inconsistent(format!("job of batch {number} missing")))?;
+            .ok_or(SubmitError::MissingJob(number))?;
         let mut writer = self.store.writer();
         {
             let mut state = self.finalized_state.write().expect("state lock");
@@ -258,9 +298,7 @@ impl Submitter {
                 }
             }
             if state.root() != job.header.new_root {
-                return Err(SubmitError::Inconsistent(format!(
-                    "finalized state diverged at batch {number}"
-                )));
+                return Err(SubmitError::FinalizedStateDiverged(number));
             }
         }
         writer.finalized_meta(&FinalizedMeta {
@@ -288,3 +326,25 @@ impl Submitter {
         Ok(())
     }
 }
+
+/// Whether L1's batch `number` (its commitment and new root, finalized in `tx_hash`) is this
+/// node's: anything else is [`SubmitError::Diverged`].
+fn same_batch(
+    number: u64,
+    tx_hash: B256,
+    l1: [U256; 2],
+    local: [U256; 2],
+) -> Result<(), SubmitError> {
+    if l1 == local {
+        return Ok(());
+    }
+    Err(SubmitError::Diverged(Box::new(Divergence {
+        number,
+        tx_hash,
+        l1,
+        local,
+    })))
+}
+
+#[cfg(test)]
+mod tests;

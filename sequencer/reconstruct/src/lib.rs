@@ -14,7 +14,7 @@
 pub mod rpc;
 
 use std::collections::{BTreeSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -29,6 +29,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use verity_circuits::batch::replay::{replay, ReplayError};
 use verity_circuits::batch::BatchParams;
+use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{Payout, PriorityOp};
 use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_ENTRY_BYTES};
 use verity_circuits::state::{State, StateConfig};
@@ -75,9 +76,33 @@ pub enum ReconstructError {
     /// The database failed.
     #[error("database: {0}")]
     Store(#[from] StoreError),
-    /// The directory holds something else than this deployment's reconstruction.
-    #[error("{0}")]
-    Directory(String),
+    /// The directory cannot be created.
+    #[error("{path}: {source}")]
+    CreateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The directory holds an operator node's database.
+    #[error("{0} is an operator node's database; reconstruct into another directory")]
+    NodeDatabase(PathBuf),
+    /// The directory holds another deployment's reconstruction.
+    #[error("{path} reconstructs rollup {rollup} on chain {chain_id}, not this deployment")]
+    OtherDeployment {
+        /// The directory.
+        path: PathBuf,
+        /// The Rollup it holds.
+        rollup: Address,
+        /// Its chain.
+        chain_id: u64,
+    },
+    /// The stored accounts cannot form a tree of the deployment's depth.
+    #[error("the stored accounts: {0}")]
+    Depth(#[from] BadDepth),
+    /// The stored accounts do not give the stored root.
+    #[error("the stored accounts do not give the stored root")]
+    StoredRootMismatch,
     /// A batch's L1 data is not what the reconstruction can read.
     #[error("batch {batch}: {reason}")]
     Calldata {
@@ -171,23 +196,21 @@ impl Reconstructor {
         deployment: Deployment,
         dir: &Path,
     ) -> Result<Reconstructor, ReconstructError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ReconstructError::Directory(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| ReconstructError::CreateDirectory {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let store = Store::open(dir)?;
         if store.sequencer_meta()?.is_some() {
-            return Err(ReconstructError::Directory(format!(
-                "{} is an operator node's database; reconstruct into another directory",
-                dir.display()
-            )));
+            return Err(ReconstructError::NodeDatabase(dir.to_path_buf()));
         }
         let (view, queue) = load(&store, &deployment)?;
         if (view.meta.chain_id, view.meta.rollup) != (deployment.chain_id, deployment.rollup) {
-            return Err(ReconstructError::Directory(format!(
-                "{} reconstructs rollup {} on chain {}, not this deployment",
-                dir.display(),
-                view.meta.rollup,
-                view.meta.chain_id
-            )));
+            return Err(ReconstructError::OtherDeployment {
+                path: dir.to_path_buf(),
+                rollup: view.meta.rollup,
+                chain_id: view.meta.chain_id,
+            });
         }
         let (events, _) = broadcast::channel(1024);
         Ok(Reconstructor {
@@ -325,10 +348,10 @@ impl Reconstructor {
             }
             for (index, op) in queued.ops {
                 if index != view.meta.priority_received {
-                    return Err(EventError::Event(format!(
-                        "queue index {index} where {} was next",
-                        view.meta.priority_received
-                    ))
+                    return Err(EventError::QueueGap {
+                        got: index,
+                        expected: view.meta.priority_received,
+                    }
                     .into());
                 }
                 writer.queued(index, &op);
@@ -361,7 +384,7 @@ impl Reconstructor {
     async fn read_batch(&self, log: &Log) -> Result<FinalizedBatch, ReconstructError> {
         let event = log
             .log_decode::<Rollup::BatchFinalized>()
-            .map_err(|e| EventError::Event(e.to_string()))?
+            .map_err(EventError::Decode)?
             .inner
             .data;
         let batch = event.number;
@@ -550,8 +573,7 @@ pub fn restore_state(
         domain: deployment.domain(),
     };
     let tokens = u32::try_from(meta.tokens.len()).unwrap_or(u32::MAX);
-    let state = State::restore(config, tokens, store.finalized_accounts()?)
-        .map_err(|e| ReconstructError::Directory(e.to_string()))?;
+    let state = State::restore(config, tokens, store.finalized_accounts()?)?;
     let finalized = store.finalized_meta()?;
     let expected: Fr = if finalized.batch == 0 {
         deployment.genesis_root
@@ -559,9 +581,7 @@ pub fn restore_state(
         finalized.root
     };
     if state.root() != expected {
-        return Err(ReconstructError::Directory(
-            "the stored accounts do not give the stored root".into(),
-        ));
+        return Err(ReconstructError::StoredRootMismatch);
     }
     Ok((state, finalized.batch))
 }

@@ -135,3 +135,6 @@ pub async fn forward_events(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

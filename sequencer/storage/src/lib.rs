@@ -50,7 +50,8 @@ const FAMILIES: [&str; 11] = [
 ];
 const SEQUENCER_META: &[u8] = b"sequencer";
 const FINALIZED_META: &[u8] = b"finalized";
-const MATERIALIZED_META: &[u8] = b"materialized";
+/// The position of the last executed batch (named before the word "executed" was settled on).
+const EXECUTED_META: &[u8] = b"materialized";
 const RECONSTRUCTED_META: &[u8] = b"reconstructed";
 
 /// A database failure.
@@ -72,8 +73,9 @@ pub enum StoreError {
 /// The sequencer's position, written with every change of the state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequencerMeta {
-    /// The last closed batch (0 before the first).
-    pub sealed: u64,
+    /// The last closed batch (0 before the first). Stored as `sealed`, its earlier name.
+    #[serde(rename = "sealed")]
+    pub closed: u64,
     /// L1 priority operations consumed by closed batches.
     pub priority_consumed: u64,
     /// The queue's rolling hash after them.
@@ -344,9 +346,9 @@ impl Store {
         self.get(CONTENTS, &number_key(number))
     }
 
-    /// The last materialized (sealed, with its job) batch.
-    pub fn materialized(&self) -> Result<u64, StoreError> {
-        Ok(self.get(META, MATERIALIZED_META)?.unwrap_or(0))
+    /// The last executed batch (sealed: roots, pubdata and commitment, with its proving job).
+    pub fn executed(&self) -> Result<u64, StoreError> {
+        Ok(self.get(META, EXECUTED_META)?.unwrap_or(0))
     }
 
     /// A sealed batch.
@@ -459,13 +461,13 @@ impl Writer {
         self.put(CONTENTS, &number_key(record.contents.number), record);
     }
 
-    /// Sets the last materialized batch.
-    pub fn materialized(&mut self, number: u64) {
-        self.put(META, MATERIALIZED_META, &number);
+    /// Sets the last executed batch.
+    pub fn executed(&mut self, number: u64) {
+        self.put(META, EXECUTED_META, &number);
     }
 
-    /// Stores a sealed batch and its proving job.
-    pub fn sealed(&mut self, record: &BatchRecord, job: &BatchWitness) {
+    /// Stores an executed batch and its proving job.
+    pub fn executed_batch(&mut self, record: &BatchRecord, job: &BatchWitness) {
         let key = number_key(record.batch.header.number);
         self.put(BATCHES, &key, record);
         self.put(JOBS, &key, job);
@@ -495,3 +497,6 @@ impl Writer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -88,7 +88,7 @@ async fn a_batch_the_materializer_cannot_seal_stops_the_node_with_its_error() {
             tokens: 1,
         });
         writer.sequencer_meta(&SequencerMeta {
-            sealed: 1,
+            closed: 1,
             priority_hash: corrupted,
             tokens: vec![Address::ZERO],
             ..SequencerMeta::default()
