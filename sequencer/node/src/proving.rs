@@ -78,20 +78,19 @@ impl ProvingBackend for LocalProving {
         self: Box<Self>,
         context: ProvingContext,
     ) -> BoxFuture<'static, Result<(), ProvingError>> {
-        Box::pin(async move {
-            if self.parallel == 0 {
-                context.health.off(Stage::Prover);
-                return Ok(());
-            }
-            Ok(run(*self, context).await?)
-        })
+        if self.parallel == 0 {
+            // Off from the moment the node starts, not from the task's first poll.
+            context.health.off(Stage::Prover);
+            return Box::pin(std::future::ready(Ok(())));
+        }
+        Box::pin(async move { Ok(run(*self, context).await?) })
     }
 }
 
-/// Attempts at proving one batch before the pipeline gives up on it.
+/// Attempts at proving one batch before local proving gives up on it.
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// Why the pipeline stopped: the node stops.
+/// Why local proving stopped: the node stops.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalProvingError {
     /// The database failed.
