@@ -305,7 +305,7 @@ impl<'s> BatchBuilder<'s> {
     /// Credits the collected fees and returns what was executed, without pubdata, roots or
     /// commitment: how a sequencer on an accounts-only state closes a batch, leaving the
     /// sealing to whoever holds the tree.
-    pub fn finish(mut self) -> BatchContents {
+    pub fn close(mut self) -> BatchContents {
         self.credit_fees();
         BatchContents {
             number: self.number,

@@ -118,7 +118,7 @@ fn an_accounts_only_state_executes_the_same_batch_without_hashing() {
     for tx in &txs {
         builder.push_l2(tx).unwrap();
     }
-    let contents = builder.finish();
+    let contents = builder.close();
     let mut builder = BatchBuilder::new(&mut state, PARAMS, 1, Fr::from(0u64), fee_accounts);
     for tx in &txs {
         builder.push_l2(tx).unwrap();

@@ -88,7 +88,7 @@ fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, St
 }
 
 /// Re-executes a closed batch on `state` (`pre`: the state before it) and returns the
-/// builder, ready to seal or finish. Signatures are verified in parallel, each under its
+/// builder, ready to seal or close. Signatures are verified in parallel, each under its
 /// sender's key at its point of the batch: the key in `pre`, or that of the deposit earlier in
 /// the batch that created the sender's account.
 pub fn execute<'s>(
@@ -336,7 +336,7 @@ mod tests {
         builder
             .push_l2(&L2Tx::sign_withdraw(withdraw, &alice, &domain()))
             .unwrap();
-        let record = record(builder.finish());
+        let record = record(builder.close());
 
         let mut state = pre.clone();
         let (batch, _) = materialize(&mut state, &record).expect("the batch materializes");

@@ -252,7 +252,7 @@ pub fn spawn(
         if number > executed {
             materializer::register_tokens(&mut state, &record);
             let pre = state.clone();
-            materializer::execute(&mut state, &pre, &record)?.finish();
+            materializer::execute(&mut state, &pre, &record)?.close();
         }
     }
     let (wake, wakeup) = std::sync::mpsc::channel();
@@ -376,7 +376,7 @@ impl Sequencer {
             let record = ContentsRecord {
                 size,
                 priority_before: self.meta.priority_hash,
-                contents: builder.finish(),
+                contents: builder.close(),
                 fee_accounts,
                 tokens,
             };
