@@ -9,8 +9,9 @@
 #   - storage knows no runtime, L1 or RPC; the L1 bindings no storage or RPC server;
 #   - the embedded L1 uses no Verity crate; the node never the fleet, reconstruction, the
 #     embedded L1 or the command line; reconstruction never the node or the fleet;
-#   - the `verity` binary ships no benchmark or test harness (test support, criterion,
-#     alloy's anvil launcher).
+#   - the `verity` binary ships no benchmark or test harness (test support, criterion). It
+#     does turn on alloy's `node-bindings` feature, uncalled, so that its build reuses the
+#     tests' dependency artifacts (see sequencer/Cargo.toml).
 # Run by scripts/test.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +37,6 @@ rule verity-l1 'librocksdb-sys|rocksdb|jsonrpsee|async-nats|verity-storage|verit
 rule verity-devchain 'verity-.*'
 rule verity-node 'async-nats|clap|anyhow|verity-fleet|verity-reconstruct|verity-devchain|verity-sequencer'
 rule verity-reconstruct 'async-nats|verity-node|verity-fleet|verity-devchain'
-rule verity-sequencer 'verity-tests|verity-benches|criterion|proptest|alloy-node-bindings'
+rule verity-sequencer 'verity-tests|verity-benches|criterion|proptest'
 [ "$status" -eq 0 ] && echo "check-deps: every crate keeps its layering rules"
 exit "$status"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Verity test (after installing what is missing): formatting, the contracts'
 # artifacts, the dependency and module-cycle rules, clippy with warnings as errors, and the
-# whole workspace's tests, vectors and property tests included.
+# whole workspace's tests, vectors and property tests included, then a check that the binaries
+# scripts/verity builds reuse the tests' dependency artifacts.
 # Ends with one line totalling the tests cargo ran.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,5 +18,6 @@ cargo check --locked -p verity-wallet -p verity-rpc-api -p verity-storage
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+scripts/check-one-build.sh
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' \
   "$log"
