@@ -1,8 +1,10 @@
 //! Contract bindings and calldata conversions.
 
 use alloy::primitives::{Bytes, U256};
+#[cfg(feature = "prover")]
 use ark_bn254::Bn254;
 use ark_ff::{BigInteger, PrimeField};
+#[cfg(feature = "prover")]
 use ark_groth16::{Proof, VerifyingKey};
 use verity_circuits::batch::Batch;
 use verity_circuits::merkle::MerkleProof;
@@ -77,11 +79,13 @@ pub fn word<F: PrimeField>(element: &F) -> U256 {
 }
 
 /// The `Groth16Verifier` constructor argument for `vk`.
+#[cfg(feature = "prover")]
 pub fn verifier_key_words(vk: &VerifyingKey<Bn254>) -> [U256; 18] {
     verity_prover::solidity::verifying_key_words(vk).map(|bytes| U256::from_be_bytes(bytes))
 }
 
 /// A proof as `verifyProof` takes it: A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y.
+#[cfg(feature = "prover")]
 pub fn proof_words(proof: &Proof<Bn254>) -> [U256; 8] {
     [
         word(&proof.a.x),

@@ -1,17 +1,17 @@
 //! Deploying Verity to an L1: the Poseidon contracts, one verifier per circuit size and the
-//! Rollup, recorded in a deployment document (`deployment.json`).
+//! Rollup, recorded in a deployment document ([`Deployment`], `deployment.json`).
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
-use serde::{Deserialize, Serialize};
 use verity_circuits::ops::Domain;
 use verity_circuits::state::{State, StateConfig};
 
-use super::contracts::{
+use crate::contracts::{
     verifier_key_words, word, Groth16Verifier, PoseidonT3, PoseidonT5, PoseidonT6, Rollup,
 };
+use crate::deployment::{DeployedVerifier, Deployment};
 
 /// The floor of the priority window outside development deployments (the contract's
 /// `MIN_PRIORITY_WINDOW`).
@@ -77,69 +77,6 @@ impl RollupParams {
             inactivity_interval_seconds: 3600,
             forced_exit_fee: 0,
             ..RollupParams::production()
-        }
-    }
-}
-
-/// One verifier of a deployment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeployedVerifier {
-    /// Batch slots it verifies.
-    pub slots: usize,
-    /// Its address.
-    pub address: Address,
-    /// SHA-256 of the verifying key, as `keys.json` records it.
-    pub verifying_key_hash: String,
-}
-
-/// `deployment.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
-    /// L1 chain id.
-    pub chain_id: u64,
-    /// The Rollup contract.
-    pub rollup: Address,
-    /// Verifiers by circuit size.
-    pub verifiers: Vec<DeployedVerifier>,
-    /// Poseidon contracts of 2, 4 and 5 inputs.
-    pub poseidon: [Address; 3],
-    /// Binary tree depth.
-    pub depth: u8,
-    /// Fee slots of every circuit.
-    pub fee_slots: usize,
-    /// Seconds before an overdue queued operation allows exodus.
-    pub priority_window_seconds: u64,
-    /// The block the Rollup was deployed in (where L1 watchers start).
-    pub deployment_block: u64,
-    /// The empty tree's root.
-    #[serde(with = "verity_circuits::field::serde_fr")]
-    pub genesis_root: verity_circuits::Fr,
-    /// Whether this is a development deployment (short priority windows allowed).
-    #[serde(default)]
-    pub development: bool,
-    /// Who appoints and removes operators.
-    #[serde(default)]
-    pub governor: Address,
-    /// The operators appointed at deployment (the governor may change them since).
-    #[serde(default)]
-    pub operators: Vec<Address>,
-    /// Seconds without a finalized batch after which anyone may submit.
-    #[serde(default)]
-    pub inactivity_interval_seconds: u64,
-    /// Wei every forced-exit request pays.
-    #[serde(default)]
-    pub forced_exit_fee: u128,
-    /// Most payouts a batch may carry (0: not recorded; read `maxPayouts()`).
-    #[serde(default)]
-    pub max_payouts: u64,
-}
-
-impl Deployment {
-    /// The domain signatures bind on this deployment.
-    pub fn domain(&self) -> Domain {
-        Domain {
-            chain_id: self.chain_id,
-            rollup_address: self.rollup,
         }
     }
 }

@@ -14,7 +14,7 @@ use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp, TokenId};
 use verity_circuits::Fr;
 
 use crate::contracts::{word, Rollup};
-use crate::deploy::Deployment;
+use crate::deployment::Deployment;
 
 /// The Rollup's queue events of a block range: what the node's watcher hands the sequencer and
 /// what reconstruction replays.

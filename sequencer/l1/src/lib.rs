@@ -1,13 +1,17 @@
 //! Layer 1: Rust bindings to Verity's contracts, generated with alloy's `sol!` from the
-//! committed artifacts in `verifier-contracts/artifacts`, conversions from the prover's
-//! types to their calldata, deployment (`deployment.json`), and the Rollup's events decoded.
+//! committed artifacts in `verifier-contracts/artifacts`, conversions to their calldata, the
+//! deployment document (`deployment.json`), and the Rollup's events decoded. With the
+//! `prover` feature, also proofs and verifying keys as calldata and deployment itself.
 //!
-//! Depends on the rules (`verity-circuits`), the prover's types (for calldata and verifying
-//! keys) and alloy. Never on storage, the node or a JSON-RPC server: every stage that talks
-//! to L1 (node, reconstruction, wallet, deployment) shares this crate.
+//! Depends on the rules (`verity-circuits`, natively) and alloy, and with `prover` on the
+//! prover's Groth16 types. Never on storage, the node or a JSON-RPC server: every stage that
+//! talks to L1 (node, reconstruction, wallet, deployment) shares this crate, and a wallet
+//! takes it without `prover`, so without R1CS.
 
 pub mod contracts;
+#[cfg(feature = "prover")]
 pub mod deploy;
+pub mod deployment;
 pub mod events;
 
 use alloy::network::EthereumWallet;

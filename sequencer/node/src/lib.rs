@@ -36,7 +36,7 @@ use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
 use verity_l1::contracts::{word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_prover::keys::verifying_key_hash;
 use verity_rpc_api::events::BatchEvent;
 use verity_rpc_api::health::Stage;

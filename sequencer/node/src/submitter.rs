@@ -18,7 +18,7 @@ use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
 use verity_circuits::state::{Effect, State};
 use verity_l1::contracts::{batch_data, word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::health::Stage;
 use verity_storage::{FinalizedMeta, L1Record, Store, StoreError};

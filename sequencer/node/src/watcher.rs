@@ -12,7 +12,7 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 use verity_l1::contracts::Rollup;
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_l1::events::{check_queue_hashes, decode, EventError, L1Events};
 use verity_rpc_api::health::Stage;
 

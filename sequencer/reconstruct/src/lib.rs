@@ -35,7 +35,7 @@ use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_E
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
 use verity_l1::contracts::{word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_l1::events::{decode, EventError, L1Events};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_storage::{FinalizedMeta, ReconstructedMeta, Store, StoreError};

@@ -11,7 +11,7 @@ use jsonrpsee::PendingSubscriptionSink;
 use tokio::sync::broadcast;
 use verity_circuits::field::fr_to_hex;
 use verity_circuits::ops::{AccountIndex, L2Tx};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_rpc_api::codes;
 use verity_rpc_api::convert::{
     account_proof, account_query, error, forward_events, found_accounts, token_infos,

@@ -9,7 +9,7 @@ use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use verity_circuits::eddsa::PrivateKey;
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_prover::{BatchProver, KeyDirectory};
 
 /// Loads a prover per key directory.

@@ -10,7 +10,7 @@ use verity_circuits::circuit::CircuitSize;
 use verity_fleet::metrics::FleetMetrics;
 use verity_fleet::queue::FleetProving;
 use verity_fleet::QueueConfig;
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_node::gas::{BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
 use verity_node::mempool::MempoolConfig;
 use verity_node::proving::{LocalProving, ProvingBackend};

@@ -14,7 +14,7 @@ use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::{AccountIndex, TokenId};
 use verity_circuits::state::Account;
 use verity_l1::contracts::{exit_siblings, word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_reconstruct::restore_state;
 use verity_rpc_api::AccountProof;
 use verity_storage::Store;

@@ -6,7 +6,7 @@ use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
 use verity_l1::contracts::{word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_prover::KeyDirectory;
 
 #[tokio::test(flavor = "multi_thread")]

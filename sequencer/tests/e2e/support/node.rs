@@ -7,7 +7,7 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, L2Tx, Transfer, Withdraw};
 use verity_l1::contracts::{word, Rollup};
-use verity_l1::deploy::Deployment;
+use verity_l1::deployment::Deployment;
 use verity_node::Node;
 use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::{AccountRef, VerityApiClient};
