@@ -4,8 +4,9 @@
 # rules checked here are the ones that keep heavy or far-reaching things out:
 #   - the rules and the prover are pure computation: no async runtime, storage, networking
 #     or L1 client;
-#   - a wallet speaks the RPC interface without linking RocksDB, the node or the prover, and
-#     with storage builds the rules natively only (no R1CS: verity-circuits without `r1cs`);
+#   - a wallet speaks the RPC interface and the L1 bindings without linking RocksDB, the
+#     node, reconstruction or the prover, and with storage and the RPC types builds the rules
+#     natively only (no R1CS: verity-circuits without `r1cs`, verity-l1 without `prover`);
 #   - storage knows no runtime, L1 or RPC; the L1 bindings no storage or RPC server;
 #   - the embedded L1 uses no Verity crate; the node never the fleet, reconstruction, the
 #     embedded L1 or the command line; reconstruction never the node or the fleet;
@@ -31,7 +32,7 @@ rule verity-circuits "$compute"
 rule verity-prover "$compute"
 r1cs='ark-relations|ark-r1cs-std|ark-crypto-primitives'
 rule verity-rpc-api "librocksdb-sys|rocksdb|revm|alloy|async-nats|verity-prover|verity-storage|verity-l1|verity-node|$r1cs"
-rule verity-wallet "librocksdb-sys|rocksdb|revm|async-nats|verity-storage|verity-node|verity-prover|verity-l1|$r1cs"
+rule verity-wallet "librocksdb-sys|rocksdb|revm|async-nats|verity-storage|verity-node|verity-prover|verity-reconstruct|$r1cs"
 rule verity-storage "tokio|alloy|jsonrpsee|async-nats|revm|verity-prover|verity-l1|verity-rpc-api|verity-node|$r1cs"
 rule verity-l1 'librocksdb-sys|rocksdb|jsonrpsee|async-nats|verity-storage|verity-rpc-api|verity-node'
 rule verity-devchain 'verity-.*'

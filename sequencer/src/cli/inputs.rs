@@ -1,14 +1,12 @@
 //! What several commands are given and read the same way: key directories, `deployment.json`,
-//! an L1 endpoint with its signing key, an L2 private key.
+//! an L1 endpoint with its signing key.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use alloy::providers::DynProvider;
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
-use verity_circuits::eddsa::PrivateKey;
 use verity_l1::deployment::Deployment;
 use verity_prover::{BatchProver, KeyDirectory};
 
@@ -34,16 +32,7 @@ pub fn read_deployment(path: &Path) -> anyhow::Result<Deployment> {
 
 /// An L1 provider whose wallet is `private_key`.
 pub fn l1_provider(url: &str, private_key: &str) -> anyhow::Result<DynProvider> {
-    let signer: PrivateKeySigner = private_key.trim().parse().context("L1 private key")?;
+    let signer = verity_wallet::parse_l1_signer(private_key)?;
     let url = url.parse().context("L1 RPC URL")?;
     Ok(verity_l1::sending_provider(url, signer))
-}
-
-/// Parses a 32-byte L2 private key from hex.
-pub fn parse_private_key(text: &str) -> anyhow::Result<PrivateKey> {
-    let bytes = hex::decode(text.trim().trim_start_matches("0x")).context("private key hex")?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| anyhow::anyhow!("a private key has 32 bytes, got {}", b.len()))?;
-    Ok(PrivateKey::from_bytes(bytes))
 }

@@ -20,7 +20,7 @@ use verity_node::watcher::WatcherConfig;
 use verity_node::{Node, NodeConfig};
 use verity_prover::KeyDirectory;
 
-use super::inputs::{l1_provider, load_provers, parse_private_key, read_deployment};
+use super::inputs::{l1_provider, load_provers, read_deployment};
 
 /// What every node takes, whichever L1 it runs on.
 #[derive(Debug, Args)]
@@ -106,7 +106,7 @@ impl NodeOptions {
         poll: Duration,
     ) -> anyhow::Result<NodeConfig> {
         let operator = match &self.operator_key {
-            Some(text) => Some(parse_private_key(text)?.public_key()),
+            Some(text) => Some(verity_wallet::parse_private_key(text)?.public_key()),
             None => None,
         };
         Ok(NodeConfig {

@@ -6,9 +6,8 @@ use clap::{Args, Subcommand};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
 use verity_rpc_api::AccountRef;
-use verity_wallet::{KeygenOutput, SignedTxOutput};
+use verity_wallet::{parse_private_key, KeygenOutput, SignedTxOutput};
 
-use super::inputs::parse_private_key;
 use super::{wallet_exit, wallet_rpc};
 
 /// The wallet subcommands.

@@ -1,19 +1,16 @@
 //! `verity wallet` commands that talk to a node's RPC (transfer, withdraw, balance, status)
-//! or to the L1 (deposit, claim). Each prints JSON.
+//! or to the L1 (deposit, claim), through [`verity_wallet`]'s clients. Each prints JSON.
 
 use std::path::PathBuf;
 
-use alloy::primitives::{Address, B256, U256};
-use anyhow::{bail, Context};
+use alloy::primitives::{Address, B256};
 use clap::Args;
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use serde_json::json;
-use verity_circuits::eddsa::PrivateKey;
-use verity_circuits::ops::{AccountIndex, Domain, L2Tx, TokenId, Transfer, Withdraw};
-use verity_l1::contracts::{word, Rollup, TestToken};
-use verity_rpc_api::{AccountRef, VerityApiClient};
+use verity_circuits::ops::{AccountIndex, TokenId, Transfer, Withdraw};
+use verity_rpc_api::AccountRef;
+use verity_wallet::{parse_private_key, L1Wallet, NodeClient, Payment};
 
-use super::inputs::{l1_provider, parse_private_key, read_deployment};
+use super::inputs::read_deployment;
 
 /// A node's RPC.
 #[derive(Debug, Args)]
@@ -62,10 +59,15 @@ pub struct L1Args {
     l1_key: String,
 }
 
-fn client(rpc: &RpcArgs) -> anyhow::Result<HttpClient> {
-    HttpClientBuilder::default()
-        .build(&rpc.rpc)
-        .with_context(|| format!("node RPC {}", rpc.rpc))
+impl L1Args {
+    fn wallet(&self) -> anyhow::Result<L1Wallet> {
+        let deployment = read_deployment(&self.deployment)?;
+        Ok(L1Wallet::connect(
+            &self.l1_rpc,
+            &self.l1_key,
+            deployment.rollup,
+        )?)
+    }
 }
 
 fn print(value: serde_json::Value) -> anyhow::Result<()> {
@@ -73,93 +75,52 @@ fn print(value: serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn domain(client: &HttpClient) -> anyhow::Result<Domain> {
-    let info = client.chain_info().await.context("verity_chainInfo")?;
-    Ok(Domain {
-        chain_id: info.chain_id,
-        rollup_address: info.rollup,
-    })
-}
-
-async fn next_nonce(client: &HttpClient, from: AccountIndex) -> anyhow::Result<u32> {
-    let accounts = client
-        .get_account(AccountRef::Index(from))
-        .await
-        .context("verity_getAccount")?;
-    Ok(accounts.first().map_or(0, |a| a.nonce))
-}
-
 impl SendArgs {
-    async fn send(&self, make: impl FnOnce(u32) -> L2TxDraft) -> anyhow::Result<()> {
-        let client = client(&self.rpc)?;
+    async fn send(&self, payment: Payment) -> anyhow::Result<()> {
+        let client = NodeClient::connect(&self.rpc.rpc)?;
         let key = parse_private_key(&self.private_key)?;
-        let domain = domain(&client).await?;
-        let nonce = match self.nonce {
-            Some(nonce) => nonce,
-            None => next_nonce(&client, self.from).await?,
-        };
-        let tx = make(nonce).sign(&key, &domain);
-        let hash = client.send_transaction(tx).await?;
+        let (hash, tx) = client.send(payment, &key, self.nonce).await?;
         print(json!({ "hash": hash, "tx": tx }))
-    }
-}
-
-/// A transaction before signing.
-enum L2TxDraft {
-    Transfer(Transfer),
-    Withdraw(Withdraw),
-}
-
-impl L2TxDraft {
-    fn sign(self, key: &PrivateKey, domain: &Domain) -> L2Tx {
-        match self {
-            L2TxDraft::Transfer(tx) => L2Tx::sign_transfer(tx, key, domain),
-            L2TxDraft::Withdraw(tx) => L2Tx::sign_withdraw(tx, key, domain),
-        }
     }
 }
 
 /// `verity wallet transfer`.
 pub async fn transfer(args: SendArgs, to: AccountIndex) -> anyhow::Result<()> {
-    args.send(|nonce| {
-        L2TxDraft::Transfer(Transfer {
-            from: args.from,
-            to,
-            token: args.token,
-            amount: args.amount,
-            fee: args.fee,
-            nonce,
-        })
-    })
-    .await
+    let payment = Payment::Transfer(Transfer {
+        from: args.from,
+        to,
+        token: args.token,
+        amount: args.amount,
+        fee: args.fee,
+        nonce: 0, // filled in by `send`
+    });
+    args.send(payment).await
 }
 
 /// `verity wallet withdraw`.
 pub async fn withdraw(args: SendArgs, l1_recipient: Address) -> anyhow::Result<()> {
-    args.send(|nonce| {
-        L2TxDraft::Withdraw(Withdraw {
-            from: args.from,
-            token: args.token,
-            amount: args.amount,
-            fee: args.fee,
-            nonce,
-            to: l1_recipient,
-        })
-    })
-    .await
+    let payment = Payment::Withdraw(Withdraw {
+        from: args.from,
+        token: args.token,
+        amount: args.amount,
+        fee: args.fee,
+        nonce: 0, // filled in by `send`
+        to: l1_recipient,
+    });
+    args.send(payment).await
 }
 
 /// `verity wallet balance`.
 pub async fn balance(rpc: RpcArgs, account: AccountRef) -> anyhow::Result<()> {
-    let accounts = client(&rpc)?.get_account(account).await?;
+    let accounts = NodeClient::connect(&rpc.rpc)?.accounts(account).await?;
     print(serde_json::to_value(accounts)?)
 }
 
 /// `verity wallet status`.
 pub async fn status(rpc: RpcArgs, tx: Option<B256>) -> anyhow::Result<()> {
-    let client = client(&rpc)?;
+    let client = NodeClient::connect(&rpc.rpc)?;
     match tx {
-        Some(hash) => print(serde_json::to_value(client.get_transaction(hash).await?)?),
+        Some(hash) => print(serde_json::to_value(client.transaction(hash).await?)?),
         None => print(serde_json::to_value(client.chain_info().await?)?),
     }
 }
@@ -171,31 +132,11 @@ pub async fn deposit(
     token: TokenId,
     amount: u128,
 ) -> anyhow::Result<()> {
-    let deployment = read_deployment(&l1.deployment)?;
-    let provider = l1_provider(&l1.l1_rpc, &l1.l1_key)?;
-    let rollup = Rollup::new(deployment.rollup, provider.clone());
-    let key = parse_private_key(&private_key)?.public_key();
-    if token != 0 {
-        let address = rollup.tokens(U256::from(token)).call().await?;
-        let erc20 = TestToken::new(address, provider.clone());
-        let approve = erc20.approve(deployment.rollup, U256::from(amount));
-        if !approve.send().await?.get_receipt().await?.status() {
-            bail!("approve reverted");
-        }
-    }
-    let call = rollup.deposit(token, word(&key.0.x()), word(&key.0.y()), amount);
-    let call = if token == 0 {
-        call.value(U256::from(amount))
-    } else {
-        call
-    };
-    let receipt = call.send().await?.get_receipt().await?;
-    if !receipt.status() {
-        bail!("deposit reverted in {}", receipt.transaction_hash);
-    }
+    let owner = parse_private_key(&private_key)?.public_key();
+    let deposited = l1.wallet()?.deposit(&owner, token, amount).await?;
     print(json!({
-        "l1_tx_hash": receipt.transaction_hash,
-        "block": receipt.block_number,
+        "l1_tx_hash": deposited.tx_hash,
+        "block": deposited.block,
         "token": token,
         "amount": amount.to_string(),
     }))
@@ -203,15 +144,9 @@ pub async fn deposit(
 
 /// `verity wallet claim`: pays out on L1 what finalized withdrawals left pending.
 pub async fn claim(l1: L1Args, token: TokenId) -> anyhow::Result<()> {
-    let deployment = read_deployment(&l1.deployment)?;
-    let provider = l1_provider(&l1.l1_rpc, &l1.l1_key)?;
-    let rollup = Rollup::new(deployment.rollup, provider);
-    let receipt = rollup.withdraw(token).send().await?.get_receipt().await?;
-    if !receipt.status() {
-        bail!("withdraw reverted in {}", receipt.transaction_hash);
-    }
+    let tx_hash = l1.wallet()?.claim(token).await?;
     print(json!({
-        "l1_tx_hash": receipt.transaction_hash,
+        "l1_tx_hash": tx_hash,
         "token": token,
     }))
 }

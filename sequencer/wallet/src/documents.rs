@@ -1,8 +1,5 @@
-//! What the wallet commands print, as typed JSON documents, so scripts and tests read the
-//! same shapes the README documents.
-//!
-//! Depends on the rules (`verity-circuits`) and the RPC wire types only: never on storage,
-//! the node or an L1 client, so a wallet links neither RocksDB nor the prover.
+//! What the offline wallet commands print, as typed JSON documents, so scripts and tests read
+//! the same shapes the README documents.
 
 use serde::{Deserialize, Serialize};
 use verity_circuits::eddsa::PrivateKey;
