@@ -5,9 +5,6 @@
 //! and the sealing estimate. Its own test binary: the 50-slot key setup and proofs need both
 //! cores, and other tests beside it would starve.
 
-#[path = "e2e/support/mod.rs"]
-mod support;
-
 use std::sync::Arc;
 
 use alloy::primitives::Address;
@@ -22,8 +19,8 @@ use verity_prover::BatchProver;
 use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::VerityApiClient;
 
-use support::node::{balance_of, client, key, Owner};
-use support::{chain, eventually, node_config};
+use verity_tests::fixture::node::{balance_of, client, key, Owner};
+use verity_tests::fixture::{chain, eventually, node_config};
 
 /// Room for the deposit, the capped withdrawals and one more operation, at the smallest depth.
 const SIZE: CircuitSize = CircuitSize {
@@ -50,7 +47,7 @@ async fn the_largest_batch_the_node_seals_at_the_default_limits_fits_on_l1() {
     let mut config = node_config(&chain.deployment, dir.path(), 0, 60_000);
     config.sequencer.mempool.max_per_account = 2 * DEFAULT_MAX_PAYOUTS;
     assert_eq!(config.sequencer.limits, BatchLimits::default());
-    let node = Node::start(config, support::local(prover), chain.provider.clone())
+    let node = Node::start(config, verity_tests::fixture::local(prover), chain.provider.clone())
         .await
         .unwrap();
     let rpc = client(&node);

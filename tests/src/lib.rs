@@ -1,8 +1,11 @@
 //! The test-support library of Verity's end-to-end tests and benchmarks: running the pinned
 //! JavaScript tools in `tests/js` (installed by `npm ci` from its lock file: scripts that read
 //! and print JSON, and the snarkjs command line), the pinned anvil, a local nats-server
-//! ([`nats`]) and synthetic workloads ([`workload`]). Never a dependency of a product crate.
+//! ([`nats`]), synthetic workloads ([`workload`]), and the fixtures every end-to-end test
+//! shares: anvil with Verity deployed, a node, deposits ([`fixture`]). Never a dependency of
+//! a product crate.
 
+pub mod fixture;
 pub mod nats;
 pub mod workload;
 

@@ -143,9 +143,13 @@ pub enum FleetError {
     /// Connecting to NATS.
     #[error("NATS connect: {0}")]
     Connect(#[from] async_nats::ConnectError),
-    /// A JetStream request failed.
+    /// A JetStream request failed (async-nats has one error type per call: kept as its
+    /// source, boxed).
     #[error("JetStream: {0}")]
-    JetStream(String),
+    JetStream(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The results stream ended while the node waited on it.
+    #[error("JetStream: the results stream ended")]
+    ResultsEnded,
     /// The node's database.
     #[error("database: {0}")]
     Store(#[from] verity_storage::StoreError),
@@ -154,9 +158,9 @@ pub enum FleetError {
     NoProvingKeys,
 }
 
-/// Any JetStream error, as text (async-nats has one error type per call).
-fn js<E: std::fmt::Display>(error: E) -> FleetError {
-    FleetError::JetStream(error.to_string())
+/// Any JetStream error, its source kept (async-nats has one error type per call).
+fn js<E: std::error::Error + Send + Sync + 'static>(error: E) -> FleetError {
+    FleetError::JetStream(Box::new(error))
 }
 
 /// The jobs consumer configuration for `slots`.

@@ -151,7 +151,7 @@ impl JobQueue {
                 message = messages.next() => match message {
                     Some(Ok(message)) => self.take(&context, message).await?,
                     Some(Err(error)) => return Err(js(error)),
-                    None => return Err(FleetError::JetStream("results stream ended".into())),
+                    None => return Err(FleetError::ResultsEnded),
                 },
             }
         }

@@ -5,6 +5,7 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
+use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::Domain;
 use verity_circuits::state::{State, StateConfig};
 
@@ -93,9 +94,21 @@ pub enum DeployError {
     /// The node could not be reached or refused a request.
     #[error("transport: {0}")]
     Transport(#[from] alloy::transports::TransportError),
-    /// The configuration cannot be deployed.
-    #[error("{0}")]
-    Config(String),
+    /// A priority window below the 14-day floor outside a development deployment.
+    #[error(
+        "a priority window of {0} s is below the 14-day floor; only a development deployment \
+         may use it"
+    )]
+    PriorityWindowTooShort(u64),
+    /// The tree depth cannot be.
+    #[error("the tree depth: {0}")]
+    Depth(#[from] BadDepth),
+    /// No verifying key was given.
+    #[error("no verifying key to deploy")]
+    NoVerifier,
+    /// A deployment transaction created no contract.
+    #[error("the {0} deployment created no contract")]
+    NoContract(&'static str),
 }
 
 /// Deploys every contract with the provider's default sender, as a development deployment
@@ -114,11 +127,9 @@ pub async fn deploy_with<P: Provider>(
     params: &RollupParams,
 ) -> Result<Deployment, DeployError> {
     if !params.development && config.priority_window_seconds < MIN_PRIORITY_WINDOW_SECONDS {
-        return Err(DeployError::Config(format!(
-            "a priority window of {} s is below the 14-day floor; only a development \
-             deployment may use it",
-            config.priority_window_seconds
-        )));
+        return Err(DeployError::PriorityWindowTooShort(
+            config.priority_window_seconds,
+        ));
     }
     let genesis_root = State::new(StateConfig {
         depth: config.depth,
@@ -127,10 +138,10 @@ pub async fn deploy_with<P: Provider>(
             rollup_address: Address::ZERO,
         },
     })
-    .map_err(|e| DeployError::Config(e.to_string()))?
+?
     .root();
     if config.verifiers.is_empty() {
-        return Err(DeployError::Config("no verifying key to deploy".into()));
+        return Err(DeployError::NoVerifier);
     }
     let first = PoseidonT3::deploy_builder(provider)
         .send()
@@ -139,9 +150,9 @@ pub async fn deploy_with<P: Provider>(
         .await?;
     let deployer = first.from;
     let poseidon = [
-        first.contract_address.ok_or_else(|| {
-            DeployError::Config("the PoseidonT3 deployment created no contract".into())
-        })?,
+        first
+            .contract_address
+            .ok_or(DeployError::NoContract("PoseidonT3"))?,
         *PoseidonT5::deploy(provider).await?.address(),
         *PoseidonT6::deploy(provider).await?.address(),
     ];
@@ -181,7 +192,7 @@ pub async fn deploy_with<P: Provider>(
     let receipt = rollup.send().await?.get_receipt().await?;
     let address = receipt
         .contract_address
-        .ok_or_else(|| DeployError::Config("the Rollup deployment created no contract".into()))?;
+        .ok_or(DeployError::NoContract("Rollup"))?;
     Ok(Deployment {
         chain_id: provider.get_chain_id().await?,
         rollup: address,

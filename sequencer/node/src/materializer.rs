@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use tokio::sync::broadcast;
 use verity_circuits::batch::{BatchBuilder, BatchError};
 use verity_circuits::circuit::{BatchWitness, WitnessError};
-use verity_circuits::ops::{ExecutedOp, PriorityOp};
-use verity_circuits::state::{State, StateConfig};
+use verity_circuits::merkle::BadDepth;
+use verity_circuits::ops::{AccountIndex, ExecutedOp, PriorityOp};
+use verity_circuits::state::{State, StateConfig, TxError};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_storage::{BatchRecord, ContentsRecord, Store, StoreError};
 
@@ -32,17 +33,57 @@ pub enum MaterializeError {
         /// The batch.
         batch: u64,
         /// What differs.
-        reason: String,
+        #[source]
+        reason: ReexecutionError,
     },
     /// The materializer thread panicked.
     #[error("materializer {0}")]
     Panicked(String),
 }
 
-fn diverged(batch: u64, reason: impl ToString) -> MaterializeError {
+/// What differs when a closed batch re-executes.
+#[derive(Debug, thiserror::Error)]
+pub enum ReexecutionError {
+    /// The accounts-only state for the accounts the batch's deposits create cannot be made.
+    #[error("the accounts its deposits create: {0}")]
+    Depth(#[from] BadDepth),
+    /// A deposit that creates an account is refused.
+    #[error("deposit to account {account}: {source}")]
+    Deposit {
+        /// The account.
+        account: AccountIndex,
+        /// Why.
+        source: TxError,
+    },
+    /// A signature does not verify under the sender's key at its point of the batch.
+    #[error("signature: {0}")]
+    Signature(TxError),
+    /// An operation is refused.
+    #[error(transparent)]
+    Operation(#[from] BatchError),
+    /// A record holds what no closed batch holds.
+    #[error("unexpected {0:?}")]
+    Unexpected(Box<ExecutedOp>),
+    /// An operation executes otherwise than recorded.
+    #[error("{recorded:?} executed as {executed:?}")]
+    Executed {
+        /// As the sequencer recorded it.
+        recorded: Box<ExecutedOp>,
+        /// As it executes now.
+        executed: Box<ExecutedOp>,
+    },
+    /// The sealed batch's fee slots or queue position differ from the record.
+    #[error("fees or priority queue differ")]
+    FeesOrQueue,
+    /// The witness cannot be built.
+    #[error("witness: {0}")]
+    Witness(#[from] WitnessError),
+}
+
+fn diverged(batch: u64, reason: impl Into<ReexecutionError>) -> MaterializeError {
     MaterializeError::Diverged {
         batch,
-        reason: reason.to_string(),
+        reason: reason.into(),
     }
 }
 
@@ -55,7 +96,7 @@ fn diverged(batch: u64, reason: impl ToString) -> MaterializeError {
 /// account earlier in the batch: accounts only appear in a batch through deposits. A
 /// transaction that names an account created only later in the batch verifies here but is
 /// refused when it is applied (the account does not exist yet), as it must be.
-fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, String> {
+fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, ReexecutionError> {
     let unknown_sender = ops.iter().any(|op| match op {
         ExecutedOp::L2 { tx } => pre.account(tx.from()).is_none(),
         _ => false,
@@ -67,9 +108,7 @@ fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, St
         depth: pre.depth(),
         domain: *pre.domain(),
     };
-    let mut created = State::new(config)
-        .map_err(|e| e.to_string())?
-        .accounts_only();
+    let mut created = State::new(config)?.accounts_only();
     while created.token_count() < pre.token_count() {
         created.register_token();
     }
@@ -79,7 +118,10 @@ fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, St
                 // An empty leaf: the deposit creates the account with its key.
                 let effect = created
                     .check_deposit(*account, deposit)
-                    .map_err(|e| format!("deposit to account {account}: {e}"))?;
+                    .map_err(|source| ReexecutionError::Deposit {
+                        account: *account,
+                        source,
+                    })?;
                 created.commit(&effect);
             }
         }
@@ -123,7 +165,7 @@ pub fn execute<'s>(
     for (op, signature) in contents.ops.iter().zip(signatures) {
         let pushed: Result<ExecutedOp, BatchError> = match (op, signature) {
             (ExecutedOp::L2 { tx }, Some(signed)) => {
-                let signed = signed.map_err(|e| diverged(number, e))?;
+                let signed = signed.map_err(|e| diverged(number, ReexecutionError::Signature(e)))?;
                 builder
                     .push_signed(&signed)
                     .map(|_| ExecutedOp::L2 { tx: *tx })
@@ -134,11 +176,18 @@ pub fn execute<'s>(
             (ExecutedOp::ForcedExit { exit, .. }, _) => {
                 builder.push_priority(&PriorityOp::ForcedExit(*exit))
             }
-            (other, _) => return Err(diverged(number, format!("unexpected {other:?}"))),
+            (other, _) => {
+                let other = Box::new(*other);
+                return Err(diverged(number, ReexecutionError::Unexpected(other)));
+            }
         };
         let executed = pushed.map_err(|e| diverged(number, e))?;
         if executed != *op {
-            return Err(diverged(number, format!("{op:?} executed as {executed:?}")));
+            let reason = ReexecutionError::Executed {
+                recorded: Box::new(*op),
+                executed: Box::new(executed),
+            };
+            return Err(diverged(number, reason));
         }
     }
     Ok(builder)
@@ -164,7 +213,7 @@ pub fn materialize(
     if batch.fee_slots != record.contents.fee_slots
         || batch.header.priority_after != record.contents.priority_after
     {
-        return Err(diverged(number, "fees or priority queue differ"));
+        return Err(diverged(number, ReexecutionError::FeesOrQueue));
     }
     let witness = BatchWitness::build(&pre_state, &batch, record.size)
         .map_err(|e: WitnessError| diverged(number, e))?;
@@ -365,7 +414,7 @@ mod tests {
             ],
         );
         assert!(
-            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("account")),
+            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason: ReexecutionError::Operation(_) })),
             "{error:?}"
         );
     }
@@ -391,7 +440,7 @@ mod tests {
             ],
         );
         assert!(
-            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason }) if reason.contains("signature")),
+            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason: ReexecutionError::Signature(_) })),
             "{error:?}"
         );
     }

@@ -61,6 +61,46 @@ impl Default for ReconstructConfig {
     }
 }
 
+/// Why a finalized batch's L1 data cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CalldataError {
+    /// The L1 node gave the `BatchFinalized` event no transaction hash.
+    #[error("the L1 node gave its event no transaction hash")]
+    NoTransactionHash,
+    /// The L1 node does not know the event's transaction.
+    #[error("the L1 node does not know transaction {0}")]
+    UnknownTransaction(B256),
+    /// The transaction called another contract (a relayer, a wrapper): only direct
+    /// `submitBatch` calls are read.
+    #[error("transaction {0} called another contract; only direct submitBatch calls are read")]
+    OtherContract(B256),
+    /// The transaction's input is not a `submitBatch` call.
+    #[error("transaction {tx} is not a submitBatch call: {source}")]
+    NotSubmitBatch {
+        /// The transaction.
+        tx: B256,
+        /// The ABI decoder's error.
+        source: alloy::sol_types::Error,
+    },
+    /// The call's number, new root or priority count is not the event's.
+    #[error("transaction {0}'s calldata does not match its event")]
+    EventMismatch(B256),
+    /// The event's priority-operation count does not fit 64 bits.
+    #[error("priority operation count beyond 2^64")]
+    PriorityOpsOverflow,
+    /// The batch does not follow the last one reconstructed.
+    #[error("follows batch {0} in L1 order")]
+    OutOfOrder(u64),
+    /// Replaying consumed another number of priority operations than the contract did.
+    #[error("replay consumed {consumed} priority operations, the contract {recorded}")]
+    PriorityOpsDiffer {
+        /// Consumed by the replay.
+        consumed: u64,
+        /// Consumed according to the contract.
+        recorded: u64,
+    },
+}
+
 /// The reconstruction failed; the database keeps the last complete block range.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconstructError {
@@ -109,7 +149,8 @@ pub enum ReconstructError {
         /// The batch.
         batch: u64,
         /// Why.
-        reason: String,
+        #[source]
+        reason: CalldataError,
     },
     /// A finalized batch does not replay onto the reconstructed state.
     #[error("batch {batch} does not replay: {source}")]
@@ -388,33 +429,29 @@ impl Reconstructor {
             .inner
             .data;
         let batch = event.number;
-        let bad = |reason: String| ReconstructError::Calldata { batch, reason };
+        let bad = |reason: CalldataError| ReconstructError::Calldata { batch, reason };
         let hash: B256 = log
             .transaction_hash
-            .ok_or_else(|| bad("the L1 node gave its event no transaction hash".into()))?;
+            .ok_or_else(|| bad(CalldataError::NoTransactionHash))?;
         let tx = self
             .provider
             .get_transaction_by_hash(hash)
             .await?
-            .ok_or_else(|| bad(format!("the L1 node does not know transaction {hash}")))?;
+            .ok_or_else(|| bad(CalldataError::UnknownTransaction(hash)))?;
         if tx.to() != Some(self.deployment.rollup) {
-            return Err(bad(format!(
-                "transaction {hash} called another contract; only direct submitBatch calls are read"
-            )));
+            return Err(bad(CalldataError::OtherContract(hash)));
         }
         let call = Rollup::submitBatchCall::abi_decode(tx.input())
-            .map_err(|e| bad(format!("transaction {hash} is not a submitBatch call: {e}")))?
+            .map_err(|source| bad(CalldataError::NotSubmitBatch { tx: hash, source }))?
             .batch;
         if call.number != batch
             || call.newRoot != event.newRoot
             || call.priorityOps != event.priorityOps
         {
-            return Err(bad(format!(
-                "transaction {hash}'s calldata does not match its event"
-            )));
+            return Err(bad(CalldataError::EventMismatch(hash)));
         }
         let priority_ops = u64::try_from(event.priorityOps)
-            .map_err(|_| bad("priority operation count beyond 2^64".into()))?;
+            .map_err(|_| bad(CalldataError::PriorityOpsOverflow))?;
         Ok(FinalizedBatch {
             number: batch,
             new_root: event.newRoot,
@@ -445,7 +482,7 @@ impl Reconstructor {
         if number != view.batch + 1 {
             return Err(ReconstructError::Calldata {
                 batch: number,
-                reason: format!("follows batch {} in L1 order", view.batch),
+                reason: CalldataError::OutOfOrder(view.batch),
             });
         }
         let layout = PubdataLayout {
@@ -478,10 +515,10 @@ impl Reconstructor {
         if consumed != batch.priority_ops {
             return Err(ReconstructError::Calldata {
                 batch: number,
-                reason: format!(
-                    "replay consumed {consumed} priority operations, the contract {}",
-                    batch.priority_ops
-                ),
+                reason: CalldataError::PriorityOpsDiffer {
+                    consumed,
+                    recorded: batch.priority_ops,
+                },
             });
         }
         let root = word(&view.state.root());
