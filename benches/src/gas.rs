@@ -16,13 +16,13 @@ use serde_json::json;
 use verity_circuits::batch::{Batch, BatchBuilder};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::contracts::{batch_data, proof_words, word, Groth16Verifier, Rollup};
+use verity_l1::contracts::{batch_data, proof_words, Groth16Verifier, Rollup};
 use verity_l1::deploy::{deploy, DeployConfig};
-use verity_prover::keys::verifying_key_hash;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_sequencer::out;
 
@@ -132,13 +132,7 @@ async fn measure<P: Provider>(
     user: Address,
 ) -> anyhow::Result<serde_json::Value> {
     let size = prover.size();
-    let vk = prover.verifying_key();
-    let config = DeployConfig {
-        depth: size.depth,
-        fee_slots: size.fee_slots,
-        priority_window_seconds: 3600,
-        verifiers: vec![(size.slots, vk.clone(), verifying_key_hash(vk))],
-    };
+    let config = DeployConfig::single(size, prover.verifying_key(), 3600);
     let deployment = deploy(provider, &config).await?;
     let rollup = Rollup::new(deployment.rollup, provider);
     let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
@@ -198,7 +192,7 @@ async fn measure<P: Provider>(
     ensure!(receipt.status(), "the transfer batch reverted");
 
     let verifier = Groth16Verifier::new(deployment.verifiers[0].address, provider);
-    let verify_call = verifier.verifyProof(proof_words(&proof), word(&batch.commitment));
+    let verify_call = verifier.verifyProof(proof_words(&proof), fr_to_u256(&batch.commitment));
     let verify_total = verify_call.estimate_gas().await?;
     let verification = verify_total - 21_000 - calldata_gas(verify_call.calldata());
     let total = receipt.gas_used;
@@ -261,7 +255,12 @@ pub(crate) async fn fund_slots<P: Provider>(
         .collect();
     for d in &deposits {
         rollup
-            .deposit(0, word(&d.pubkey.0.x()), word(&d.pubkey.0.y()), d.amount)
+            .deposit(
+                0,
+                fr_to_u256(&d.pubkey.0.x()),
+                fr_to_u256(&d.pubkey.0.y()),
+                d.amount,
+            )
             .from(user)
             .value(U256::from(d.amount))
             .send()

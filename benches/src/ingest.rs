@@ -16,14 +16,14 @@ use rayon::prelude::*;
 use serde_json::json;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{L2Tx, Transfer};
 use verity_devchain::{EmbeddedConfig, EmbeddedL1};
-use verity_l1::contracts::{word, Rollup};
+use verity_l1::contracts::Rollup;
 use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use verity_node::proving::LocalProving;
 use verity_node::Node;
-use verity_prover::keys::verifying_key_hash;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_rpc_api::{AccountRef, VerityApiClient};
 
@@ -99,16 +99,7 @@ async fn ingest(
     let deployer = provider(0)?;
     let deployment = deploy_with(
         &deployer,
-        &DeployConfig {
-            depth: size.depth,
-            fee_slots: size.fee_slots,
-            priority_window_seconds: 3600,
-            verifiers: vec![(
-                size.slots,
-                prover.verifying_key().clone(),
-                verifying_key_hash(prover.verifying_key()),
-            )],
-        },
+        &DeployConfig::single(size, prover.verifying_key(), 3600),
         // The node submits from the second dev account.
         &RollupParams {
             operators: vec![l1.dev_keys[1].address()],
@@ -144,8 +135,8 @@ async fn ingest(
         rollup
             .deposit(
                 0,
-                word(&public.0.x()),
-                word(&public.0.y()),
+                fr_to_u256(&public.0.x()),
+                fr_to_u256(&public.0.y()),
                 1_000_000_000_000,
             )
             .value(U256::from(1_000_000_000_000u64))

@@ -10,7 +10,7 @@ use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::BatchWitness;
 use verity_prover::keys::KeyDirectory;
-use verity_prover::prover::{prove_baseline, setup};
+use verity_prover::{prove_baseline, setup};
 use verity_prover::{snarkjs, BatchProver, ProveTimings};
 
 use verity_sequencer::cli::circuit::SizeArgs;

@@ -12,13 +12,13 @@ use anyhow::{ensure, Context};
 use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::CircuitSize;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::contracts::{batch_data, exit_siblings, proof_words, word, Rollup};
+use verity_l1::contracts::{batch_data, exit_siblings, proof_words, Rollup};
 use verity_l1::deploy::{deploy, DeployConfig};
-use verity_prover::keys::verifying_key_hash;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_reconstruct::{ReconstructConfig, Reconstructor};
 
@@ -68,16 +68,8 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
             .erased();
         let user = anvil.addresses()[1];
         let vk = prover.verifying_key();
-        let deployment = deploy(
-            &provider,
-            &DeployConfig {
-                depth: size.depth,
-                fee_slots: size.fee_slots,
-                priority_window_seconds: PRIORITY_WINDOW,
-                verifiers: vec![(size.slots, vk.clone(), verifying_key_hash(vk))],
-            },
-        )
-        .await?;
+        let deployment =
+            deploy(&provider, &DeployConfig::single(size, vk, PRIORITY_WINDOW)).await?;
         let rollup = Rollup::new(deployment.rollup, provider.clone());
         let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
 
@@ -137,7 +129,7 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
         )?;
         let reconstruction = reconstructor.sync().await?;
         ensure!(
-            reconstruction.root == format!("{:#066x}", word(&state.root())),
+            reconstruction.root == format!("{:#066x}", fr_to_u256(&state.root())),
             "the rebuilt root differs from the operator's"
         );
 
@@ -189,7 +181,10 @@ async fn exodus_exit_gas(
     let receipt = rollup
         .exit(
             0,
-            [word(&account.pubkey.0.x()), word(&account.pubkey.0.y())],
+            [
+                fr_to_u256(&account.pubkey.0.x()),
+                fr_to_u256(&account.pubkey.0.y()),
+            ],
             account.l1_address,
             account.token,
             account.balance,

@@ -5,11 +5,11 @@
 //! Solidity verifier exports that L1 and other tools consume.
 
 pub mod error;
+mod groth16;
 pub mod keys;
-pub mod prover;
 pub mod snarkjs;
 pub mod solidity;
 
 pub use error::ProverError;
+pub use groth16::{prove_baseline, setup, verify, BatchProver, ProveTimings};
 pub use keys::{KeyDirectory, KeyMetadata};
-pub use prover::{BatchProver, ProveTimings};

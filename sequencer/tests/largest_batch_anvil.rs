@@ -14,7 +14,7 @@ use verity_circuits::circuit::CircuitSize;
 use verity_circuits::ops::{L2Tx, Withdraw};
 use verity_node::gas::{BatchGas, BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
 use verity_node::Node;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::VerityApiClient;
@@ -47,9 +47,13 @@ async fn the_largest_batch_the_node_seals_at_the_default_limits_fits_on_l1() {
     let mut config = node_config(&chain.deployment, dir.path(), 0, 60_000);
     config.sequencer.mempool.max_per_account = 2 * DEFAULT_MAX_PAYOUTS;
     assert_eq!(config.sequencer.limits, BatchLimits::default());
-    let node = Node::start(config, verity_tests::fixture::local(prover), chain.provider.clone())
-        .await
-        .unwrap();
+    let node = Node::start(
+        config,
+        verity_tests::fixture::local(prover),
+        chain.provider.clone(),
+    )
+    .await
+    .unwrap();
     let rpc = client(&node);
 
     let alice = key(1);

@@ -63,6 +63,11 @@ pub fn fr_from_be_bytes(bytes: &[u8; 32]) -> Option<Fr> {
     fr_from_biguint(&BigUint::from_bytes_be(bytes))
 }
 
+/// The canonical integer as a 256-bit word (how L1 contracts take a field element).
+pub fn fr_to_u256(value: &Fr) -> alloy_primitives::U256 {
+    alloy_primitives::U256::from_be_bytes(fr_to_be_bytes(value))
+}
+
 /// `0x` followed by 64 hex digits of the canonical integer.
 pub fn fr_to_hex(value: &Fr) -> String {
     format!("0x{}", hex::encode(fr_to_be_bytes(value)))

@@ -207,6 +207,11 @@ impl L2Tx {
         self.message(domain)
     }
 
+    /// [`L2Tx::hash`] as the RPC names a transaction: a 32-byte word.
+    pub fn tx_hash(&self, domain: &Domain) -> alloy_primitives::B256 {
+        alloy_primitives::B256::from(crate::field::fr_to_u256(&self.hash(domain)))
+    }
+
     /// The signature.
     pub fn signature(&self) -> &Signature {
         match self {

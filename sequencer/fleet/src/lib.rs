@@ -159,8 +159,8 @@ pub enum FleetError {
 }
 
 /// Any JetStream error, its source kept (async-nats has one error type per call).
-fn js<E: std::error::Error + Send + Sync + 'static>(error: E) -> FleetError {
-    FleetError::JetStream(Box::new(error))
+fn js<E: Into<Box<dyn std::error::Error + Send + Sync>>>(error: E) -> FleetError {
+    FleetError::JetStream(error.into())
 }
 
 /// The jobs consumer configuration for `slots`.

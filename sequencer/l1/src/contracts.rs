@@ -3,10 +3,12 @@
 use alloy::primitives::{Bytes, U256};
 #[cfg(feature = "prover")]
 use ark_bn254::Bn254;
+#[cfg(feature = "prover")]
 use ark_ff::{BigInteger, PrimeField};
 #[cfg(feature = "prover")]
 use ark_groth16::{Proof, VerifyingKey};
 use verity_circuits::batch::Batch;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::ExecutedOp;
 
@@ -73,8 +75,9 @@ mod bindings {
     );
 }
 
-/// A field element as a 256-bit word.
-pub fn word<F: PrimeField>(element: &F) -> U256 {
+/// A base-field coordinate of a proof point as a 256-bit word.
+#[cfg(feature = "prover")]
+fn fq_word(element: &ark_bn254::Fq) -> U256 {
     U256::from_be_slice(&element.into_bigint().to_bytes_be())
 }
 
@@ -88,14 +91,14 @@ pub fn verifier_key_words(vk: &VerifyingKey<Bn254>) -> [U256; 18] {
 #[cfg(feature = "prover")]
 pub fn proof_words(proof: &Proof<Bn254>) -> [U256; 8] {
     [
-        word(&proof.a.x),
-        word(&proof.a.y),
-        word(&proof.b.x.c1),
-        word(&proof.b.x.c0),
-        word(&proof.b.y.c1),
-        word(&proof.b.y.c0),
-        word(&proof.c.x),
-        word(&proof.c.y),
+        fq_word(&proof.a.x),
+        fq_word(&proof.a.y),
+        fq_word(&proof.b.x.c1),
+        fq_word(&proof.b.x.c0),
+        fq_word(&proof.b.y.c1),
+        fq_word(&proof.b.y.c0),
+        fq_word(&proof.c.x),
+        fq_word(&proof.c.y),
     ]
 }
 
@@ -113,8 +116,8 @@ pub fn batch_data(batch: &Batch) -> Rollup::BatchData {
         .count();
     Rollup::BatchData {
         number: batch.header.number,
-        oldRoot: word(&batch.header.old_root),
-        newRoot: word(&batch.header.new_root),
+        oldRoot: fr_to_u256(&batch.header.old_root),
+        newRoot: fr_to_u256(&batch.header.new_root),
         priorityOps: U256::from(priority_ops),
         pubdata: Bytes::from(batch.pubdata.clone()),
         payouts: batch
@@ -134,6 +137,6 @@ pub fn exit_siblings(proof: &MerkleProof) -> Vec<[U256; 3]> {
     proof
         .siblings
         .iter()
-        .map(|row| row.map(|s| word(&s.0)))
+        .map(|row| row.map(|s| fr_to_u256(&s.0)))
         .collect()
 }

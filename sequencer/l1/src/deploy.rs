@@ -5,13 +5,17 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
+use verity_circuits::circuit::CircuitSize;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::Domain;
 use verity_circuits::state::{State, StateConfig};
 
 use crate::contracts::{
-    verifier_key_words, word, Groth16Verifier, PoseidonT3, PoseidonT5, PoseidonT6, Rollup,
+    verifier_key_words, Groth16Verifier, PoseidonT3, PoseidonT5, PoseidonT6, Rollup,
 };
+use verity_prover::keys::verifying_key_hash;
+
 use crate::deployment::{DeployedVerifier, Deployment};
 
 /// The floor of the priority window outside development deployments (the contract's
@@ -35,6 +39,22 @@ pub struct DeployConfig {
     pub priority_window_seconds: u64,
     /// Per circuit size: slots, verifying key and its hash (from `keys.json`).
     pub verifiers: Vec<(usize, VerifyingKey<Bn254>, String)>,
+}
+
+impl DeployConfig {
+    /// A deployment of one verifier: `size`'s circuit with verifying key `vk`.
+    pub fn single(
+        size: CircuitSize,
+        vk: &VerifyingKey<Bn254>,
+        priority_window_seconds: u64,
+    ) -> DeployConfig {
+        DeployConfig {
+            depth: size.depth,
+            fee_slots: size.fee_slots,
+            priority_window_seconds,
+            verifiers: vec![(size.slots, vk.clone(), verifying_key_hash(vk))],
+        }
+    }
 }
 
 /// Who may submit, and the anti-spam parameters, of a deployment.
@@ -137,8 +157,7 @@ pub async fn deploy_with<P: Provider>(
             chain_id: 0,
             rollup_address: Address::ZERO,
         },
-    })
-?
+    })?
     .root();
     if config.verifiers.is_empty() {
         return Err(DeployError::NoVerifier);
@@ -183,7 +202,7 @@ pub async fn deploy_with<P: Provider>(
             forcedExitFee: U256::from(params.forced_exit_fee),
             maxPayouts: U256::from(params.max_payouts),
         },
-        word(&genesis_root),
+        fr_to_u256(&genesis_root),
         poseidon,
         verifiers.iter().map(|v| U256::from(v.slots)).collect(),
         verifiers.iter().map(|v| v.address).collect(),

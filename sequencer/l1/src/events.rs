@@ -10,10 +10,11 @@ use alloy::sol_types::SolEvent;
 use verity_circuits::babyjubjub::Point;
 use verity_circuits::eddsa::PublicKey;
 use verity_circuits::field::fr_from_be_bytes;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp, TokenId};
 use verity_circuits::Fr;
 
-use crate::contracts::{word, Rollup};
+use crate::contracts::Rollup;
 use crate::deployment::Deployment;
 
 /// The Rollup's queue events of a block range: what the node's watcher hands the sequencer and
@@ -128,7 +129,7 @@ pub async fn check_queue_hashes(
             .block(at)
             .call()
             .await?;
-        hash = word(&op.chain(field(hash)?));
+        hash = fr_to_u256(&op.chain(field(hash)?));
         if hash != expected {
             return Err(EventError::QueueHashMismatch(*index));
         }

@@ -24,7 +24,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy::providers::DynProvider;
-use alloy_primitives::B256;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use futures::FutureExt;
@@ -33,9 +32,8 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::merkle::BadDepth;
-use verity_circuits::ops::{Domain, L2Tx};
 use verity_circuits::state::{State, StateConfig};
-use verity_l1::contracts::{word, Rollup};
+use verity_l1::contracts::Rollup;
 use verity_l1::deployment::Deployment;
 use verity_prover::keys::verifying_key_hash;
 use verity_rpc_api::events::BatchEvent;
@@ -147,11 +145,6 @@ pub struct Node {
     server: ServerHandle,
     tasks: Vec<JoinHandle<()>>,
     sequencer_thread: Option<std::thread::JoinHandle<Result<(), SequencerError>>>,
-}
-
-/// A transaction's hash as the RPC names it: the signed message as a 32-byte word.
-pub fn tx_hash(tx: &L2Tx, domain: &Domain) -> B256 {
-    B256::from(word(&tx.hash(domain)))
 }
 
 /// What a panic carried, as text.

@@ -116,12 +116,12 @@ fn created_accounts(pre: &State, ops: &[ExecutedOp]) -> Result<Option<State>, Re
         if let ExecutedOp::Deposit { account, deposit } = op {
             if pre.account(*account).is_none() && created.account(*account).is_none() {
                 // An empty leaf: the deposit creates the account with its key.
-                let effect = created
-                    .check_deposit(*account, deposit)
-                    .map_err(|source| ReexecutionError::Deposit {
+                let effect = created.check_deposit(*account, deposit).map_err(|source| {
+                    ReexecutionError::Deposit {
                         account: *account,
                         source,
-                    })?;
+                    }
+                })?;
                 created.commit(&effect);
             }
         }
@@ -165,7 +165,8 @@ pub fn execute<'s>(
     for (op, signature) in contents.ops.iter().zip(signatures) {
         let pushed: Result<ExecutedOp, BatchError> = match (op, signature) {
             (ExecutedOp::L2 { tx }, Some(signed)) => {
-                let signed = signed.map_err(|e| diverged(number, ReexecutionError::Signature(e)))?;
+                let signed =
+                    signed.map_err(|e| diverged(number, ReexecutionError::Signature(e)))?;
                 builder
                     .push_signed(&signed)
                     .map(|_| ExecutedOp::L2 { tx: *tx })
@@ -414,7 +415,13 @@ mod tests {
             ],
         );
         assert!(
-            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason: ReexecutionError::Operation(_) })),
+            matches!(
+                &error,
+                Some(MaterializeError::Diverged {
+                    batch: 1,
+                    reason: ReexecutionError::Operation(_)
+                })
+            ),
             "{error:?}"
         );
     }
@@ -440,7 +447,13 @@ mod tests {
             ],
         );
         assert!(
-            matches!(&error, Some(MaterializeError::Diverged { batch: 1, reason: ReexecutionError::Signature(_) })),
+            matches!(
+                &error,
+                Some(MaterializeError::Diverged {
+                    batch: 1,
+                    reason: ReexecutionError::Signature(_)
+                })
+            ),
             "{error:?}"
         );
     }

@@ -26,10 +26,10 @@ use tokio::sync::{broadcast, oneshot};
 use verity_circuits::batch::{BatchBuilder, BatchError};
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::eddsa::PublicKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{AccountIndex, Domain, ExecutedOp, L2Tx, PriorityOp, TokenId};
 use verity_circuits::state::{Account, SignedTx, State, StateConfig, TxError};
-use verity_l1::contracts::word;
 use verity_l1::events::L1Events;
 use verity_rpc_api::convert::AccountQuery;
 use verity_rpc_api::events::BatchEvent;
@@ -42,7 +42,6 @@ use crate::gas::{BatchGas, BatchLimits};
 use crate::health::Health;
 use crate::materializer::{self, MaterializeError};
 use crate::mempool::{MempoolConfig, Pending, Refusal};
-use crate::tx_hash;
 
 /// What the sequencer is configured with.
 #[derive(Clone, Debug)]
@@ -407,7 +406,7 @@ impl Sequencer {
                     .map_err(SequencerError::OpenLogDiverged)?;
                 self.open_payouts += usize::from(pays_out_l2(&tx));
                 self.pending.add(tx.from());
-                self.open_txs.push((tx, tx_hash(&tx, &self.domain)));
+                self.open_txs.push((tx, tx.tx_hash(&self.domain)));
             }
             OpenEntry::Priority { index } => {
                 let (found, op) = self
@@ -568,7 +567,7 @@ impl Sequencer {
                 match builder.push_signed(&signed) {
                     Ok(_) => {
                         self.open_payouts += usize::from(payout);
-                        let hash = B256::from(word(&signed.message()));
+                        let hash = B256::from(fr_to_u256(&signed.message()));
                         writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
                         writer.tx(&hash, &TxRecord { tx, batch: None });
                         self.meta.next_open += 1;

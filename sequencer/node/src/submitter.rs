@@ -16,8 +16,9 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::state::{Effect, State};
-use verity_l1::contracts::{batch_data, word, Rollup};
+use verity_l1::contracts::{batch_data, Rollup};
 use verity_l1::deployment::Deployment;
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::health::Stage;
@@ -251,8 +252,8 @@ impl Submitter {
             .ok_or(SubmitError::MissingBatch(number))?;
         let l1 = [event.inner.data.commitment, event.inner.data.newRoot];
         let local = [
-            word(&record.batch.commitment),
-            word(&record.batch.header.new_root),
+            fr_to_u256(&record.batch.commitment),
+            fr_to_u256(&record.batch.header.new_root),
         ];
         same_batch(number, tx_hash, l1, local)?;
         Ok(tx_hash)

@@ -29,12 +29,13 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use verity_circuits::batch::replay::{replay, ReplayError};
 use verity_circuits::batch::BatchParams;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{Payout, PriorityOp};
 use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_ENTRY_BYTES};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::contracts::{word, Rollup};
+use verity_l1::contracts::Rollup;
 use verity_l1::deployment::Deployment;
 use verity_l1::events::{decode, EventError, L1Events};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
@@ -79,8 +80,8 @@ pub enum CalldataError {
     NotSubmitBatch {
         /// The transaction.
         tx: B256,
-        /// The ABI decoder's error.
-        source: alloy::sol_types::Error,
+        /// The ABI decoder's error (boxed: it is large).
+        source: Box<alloy::sol_types::Error>,
     },
     /// The call's number, new root or priority count is not the event's.
     #[error("transaction {0}'s calldata does not match its event")]
@@ -303,7 +304,7 @@ impl Reconstructor {
         // Only this reconstructor writes the view, so it cannot change across the await.
         let l1_block = self.view.read().expect("view lock").meta.l1_scanned;
         let contract_root = if l1_block < self.deployment.deployment_block {
-            word(&self.deployment.genesis_root)
+            fr_to_u256(&self.deployment.genesis_root)
         } else {
             Rollup::new(self.deployment.rollup, self.provider.clone())
                 .stateRoot()
@@ -312,7 +313,7 @@ impl Reconstructor {
                 .await?
         };
         let view = self.view.read().expect("view lock");
-        let root = word(&view.state.root());
+        let root = fr_to_u256(&view.state.root());
         if root != contract_root {
             return Err(ReconstructError::RootMismatch {
                 batch: view.batch,
@@ -442,7 +443,12 @@ impl Reconstructor {
             return Err(bad(CalldataError::OtherContract(hash)));
         }
         let call = Rollup::submitBatchCall::abi_decode(tx.input())
-            .map_err(|source| bad(CalldataError::NotSubmitBatch { tx: hash, source }))?
+            .map_err(|e| {
+                bad(CalldataError::NotSubmitBatch {
+                    tx: hash,
+                    source: Box::new(e),
+                })
+            })?
             .batch;
         if call.number != batch
             || call.newRoot != event.newRoot
@@ -521,7 +527,7 @@ impl Reconstructor {
                 },
             });
         }
-        let root = word(&view.state.root());
+        let root = fr_to_u256(&view.state.root());
         if root != batch.new_root {
             return Err(ReconstructError::RootMismatch {
                 batch: number,

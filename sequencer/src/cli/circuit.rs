@@ -40,7 +40,7 @@ pub fn setup(size: SizeArgs, out: PathBuf) -> anyhow::Result<()> {
     let size = size.size()?;
     eprintln!("WARNING: {SINGLE_PARTY_WARNING}");
     let started = Instant::now();
-    let key = verity_prover::prover::setup(size, &mut rand::rngs::OsRng)?;
+    let key = verity_prover::setup(size, &mut rand::rngs::OsRng)?;
     let constraints = BatchCircuit::constraint_report(size)?.total;
     let metadata = KeyDirectory::new(&out).write(size, constraints, &key)?;
     eprintln!(

@@ -8,7 +8,9 @@ use alloy::providers::ProviderBuilder;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{ensure, Context};
 use clap::Args;
-use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams, DEFAULT_MAX_PAYOUTS, MIN_PRIORITY_WINDOW_SECONDS};
+use verity_l1::deploy::{
+    deploy_with, DeployConfig, RollupParams, DEFAULT_MAX_PAYOUTS, MIN_PRIORITY_WINDOW_SECONDS,
+};
 use verity_prover::KeyDirectory;
 
 /// `verity deploy` arguments.

@@ -18,15 +18,16 @@ use serde_json::json;
 use tokio::sync::broadcast;
 use verity_circuits::circuit::{BatchCircuit, CircuitSize};
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Domain, ExecutedOp, L2Tx, Transfer};
 use verity_devchain::{EmbeddedConfig, EmbeddedL1};
-use verity_l1::contracts::{word, Rollup};
+use verity_l1::contracts::Rollup;
 use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use verity_l1::deployment::Deployment;
 use verity_node::proving::LocalProving;
-use verity_node::{tx_hash, Node};
+use verity_node::Node;
 use verity_prover::keys::verifying_key_hash;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::{BatchProver, KeyDirectory};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::{AccountRef, VerityApiClient};
@@ -116,7 +117,12 @@ async fn deposit_eth(
     let rollup = Rollup::new(deployment.rollup, provider.clone());
     let public = key.public_key();
     let receipt = rollup
-        .deposit(0, word(&public.0.x()), word(&public.0.y()), amount)
+        .deposit(
+            0,
+            fr_to_u256(&public.0.x()),
+            fr_to_u256(&public.0.y()),
+            amount,
+        )
         .value(U256::from(amount))
         .send()
         .await?
@@ -224,7 +230,7 @@ async fn show_progress(
                     let acks = acks.lock().expect("acks");
                     for op in &batch.operations {
                         if let ExecutedOp::L2 { tx } = op {
-                            if let Some(at) = acks.get(&tx_hash(tx, &domain)) {
+                            if let Some(at) = acks.get(&tx.tx_hash(&domain)) {
                                 waits.push((now - *at).as_secs_f64());
                             }
                         }

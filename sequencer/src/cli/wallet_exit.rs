@@ -9,8 +9,8 @@ use alloy::primitives::Address;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{AccountIndex, TokenId};
-use verity_l1::contracts::word;
 use verity_l1::deployment::Deployment;
 use verity_reconstruct::restore_state;
 use verity_rpc_api::AccountProof;
@@ -105,7 +105,7 @@ fn from_state(
         )
     })?;
     let (state, batch) = restore_state(&store, deployment, &meta)?;
-    if batch != verified.batch || word(&state.root()) != verified.root {
+    if batch != verified.batch || fr_to_u256(&state.root()) != verified.root {
         anyhow::bail!(
             "the rebuilt state is at batch {batch}, the contract's last verified batch is {}: \
              run `verity reconstruct` again",

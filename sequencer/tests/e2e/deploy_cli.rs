@@ -1,11 +1,12 @@
 //! `verity deploy` against anvil: every contract is on chain, wired as deployment.json says.
 
 use std::process::Command;
+use verity_circuits::field::fr_to_u256;
 
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
-use verity_l1::contracts::{word, Rollup};
+use verity_l1::contracts::Rollup;
 use verity_l1::deployment::Deployment;
 use verity_prover::KeyDirectory;
 
@@ -82,11 +83,11 @@ async fn deploy_writes_a_deployment_that_matches_the_chain() {
     let rollup = Rollup::new(deployment.rollup, &provider);
     assert_eq!(
         rollup.domain().call().await.unwrap(),
-        word(&deployment.domain().hash())
+        fr_to_u256(&deployment.domain().hash())
     );
     assert_eq!(
         rollup.stateRoot().call().await.unwrap(),
-        word(&deployment.genesis_root)
+        fr_to_u256(&deployment.genesis_root)
     );
     assert_eq!(
         rollup.verifiers(U256::from(1u64)).call().await.unwrap(),

@@ -5,8 +5,9 @@
 
 use alloy::primitives::U256;
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
-use verity_l1::contracts::{batch_data, proof_words, word};
+use verity_l1::contracts::{batch_data, proof_words};
 
 use crate::support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
 
@@ -105,9 +106,12 @@ async fn forced_exit_then_exodus_without_the_operator() {
         .unwrap()
         .siblings
         .iter()
-        .map(|row| row.map(|s| word(&s.0)))
+        .map(|row| row.map(|s| fr_to_u256(&s.0)))
         .collect();
-    let pubkey = [word(&account.pubkey.0.x()), word(&account.pubkey.0.y())];
+    let pubkey = [
+        fr_to_u256(&account.pubkey.0.x()),
+        fr_to_u256(&account.pubkey.0.y()),
+    ];
     let exit_call = |balance: u128| {
         rollup.exit(
             1,

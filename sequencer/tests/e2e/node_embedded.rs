@@ -16,8 +16,7 @@ use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use verity_l1::deployment::Deployment;
 use verity_l1::sending_provider;
 use verity_node::Node;
-use verity_prover::keys::verifying_key_hash;
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_rpc_api::events::BatchStatus;
 use verity_rpc_api::health::StageStatus;
@@ -54,16 +53,7 @@ async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
     let url = l1.url();
     let operator = Owner::new(&url, l1.dev_keys[0].clone());
     assert_eq!(operator.provider.get_chain_id().await.unwrap(), 1337);
-    let config = DeployConfig {
-        depth: size.depth,
-        fee_slots: size.fee_slots,
-        priority_window_seconds: 3600,
-        verifiers: vec![(
-            size.slots,
-            prover.verifying_key().clone(),
-            verifying_key_hash(prover.verifying_key()),
-        )],
-    };
+    let config = DeployConfig::single(size, prover.verifying_key(), 3600);
     // The node submits from the second dev account: the deployer appoints it operator.
     let params = RollupParams {
         operators: vec![l1.dev_keys[1].address()],

@@ -13,7 +13,6 @@ use verity_circuits::circuit::CircuitSize;
 use verity_circuits::Fr;
 use verity_devchain::{EmbeddedConfig, EmbeddedL1};
 use verity_l1::deploy::{deploy, DeployConfig};
-use verity_prover::keys::verifying_key_hash;
 use verity_prover::KeyDirectory;
 use verity_storage::{ContentsRecord, SequencerMeta, Store};
 
@@ -54,12 +53,7 @@ async fn a_batch_the_materializer_cannot_seal_stops_the_node_with_its_error() {
         .connect_http(l1.url().parse().unwrap())
         .erased();
     let vk = KeyDirectory::new(&keys).verifying_key().unwrap();
-    let config = DeployConfig {
-        depth: SIZE.depth,
-        fee_slots: SIZE.fee_slots,
-        priority_window_seconds: 3600,
-        verifiers: vec![(SIZE.slots, vk.clone(), verifying_key_hash(&vk))],
-    };
+    let config = DeployConfig::single(SIZE, &vk, 3600);
     let deployment = deploy(&deployer, &config).await.unwrap();
     assert!(deployer.get_block_number().await.unwrap() > 0);
     let deployment_file = dir.path().join("deployment.json");

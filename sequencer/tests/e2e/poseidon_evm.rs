@@ -4,9 +4,10 @@
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::ProviderBuilder;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::poseidon::poseidon;
 use verity_circuits::Fr;
-use verity_l1::contracts::{word, PoseidonT3, PoseidonT5, PoseidonT6};
+use verity_l1::contracts::{PoseidonT3, PoseidonT5, PoseidonT6};
 
 fn inputs<const N: usize>(seed: u64) -> [Fr; N] {
     std::array::from_fn(|i| {
@@ -28,27 +29,27 @@ async fn evm_poseidon_equals_native() {
     for seed in 0..4u64 {
         let a = inputs::<2>(seed);
         assert_eq!(
-            t3.hash(a.map(|x| word(&x))).call().await.unwrap(),
-            word(&poseidon(&a))
+            t3.hash(a.map(|x| fr_to_u256(&x))).call().await.unwrap(),
+            fr_to_u256(&poseidon(&a))
         );
         let b = inputs::<4>(seed);
         assert_eq!(
-            t5.hash(b.map(|x| word(&x))).call().await.unwrap(),
-            word(&poseidon(&b))
+            t5.hash(b.map(|x| fr_to_u256(&x))).call().await.unwrap(),
+            fr_to_u256(&poseidon(&b))
         );
         let c = inputs::<5>(seed);
         assert_eq!(
-            t6.hash(c.map(|x| word(&x))).call().await.unwrap(),
-            word(&poseidon(&c))
+            t6.hash(c.map(|x| fr_to_u256(&x))).call().await.unwrap(),
+            fr_to_u256(&poseidon(&c))
         );
     }
     let edge = [-Fr::from(1u64), Fr::from(0u64)];
     assert_eq!(
-        t3.hash(edge.map(|x| word(&x))).call().await.unwrap(),
-        word(&poseidon(&edge))
+        t3.hash(edge.map(|x| fr_to_u256(&x))).call().await.unwrap(),
+        fr_to_u256(&poseidon(&edge))
     );
 
-    let modulus = word(&-Fr::from(1u64)) + U256::from(1u64);
+    let modulus = fr_to_u256(&-Fr::from(1u64)) + U256::from(1u64);
     let refused = t3
         .hash([modulus, U256::ZERO])
         .call()
@@ -68,5 +69,5 @@ async fn evm_poseidon_equals_native() {
 }
 
 fn a_words<const N: usize>() -> [U256; N] {
-    inputs::<N>(9).map(|x| word(&x))
+    inputs::<N>(9).map(|x| fr_to_u256(&x))
 }

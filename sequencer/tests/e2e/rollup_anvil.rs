@@ -14,10 +14,11 @@ use ark_bn254::Bn254;
 use ark_ff::Field;
 use ark_groth16::Groth16;
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::Fr;
 use verity_l1::contracts::{
-    batch_data, proof_words, word, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
+    batch_data, proof_words, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
 };
 use verity_l1::deploy::RollupParams;
 
@@ -32,7 +33,10 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     let (provider, rollup) = (&chain.provider, &chain.rollup);
     let user = chain.anvil.addresses()[1];
     let domain = chain.deployment.domain();
-    assert_eq!(rollup.domain().call().await.unwrap(), word(&domain.hash()));
+    assert_eq!(
+        rollup.domain().call().await.unwrap(),
+        fr_to_u256(&domain.hash())
+    );
 
     let token = TestToken::deploy(provider).await.unwrap();
     mined(token.mint(user, U256::from(10u128.pow(21)))).await;
@@ -123,7 +127,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     );
     assert_eq!(
         rollup.stateRoot().call().await.unwrap(),
-        word(&batch.header.new_root)
+        fr_to_u256(&batch.header.new_root)
     );
     assert_eq!(
         rollup.priorityHead().call().await.unwrap(),
@@ -261,7 +265,7 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
     // Small-order keys are refused: the identity, the order-2 point, an order-4 and an
     // order-8 point.
     let order4_x = Fr::from(168_700u64).inverse().unwrap().sqrt().unwrap();
-    let minus_one = word(&-Fr::from(1u64));
+    let minus_one = fr_to_u256(&-Fr::from(1u64));
     let order8: [U256; 2] = [
         "4342719913949491028786768530115087822524712248835451589697801404893164183326",
         "17061719626832259898845741003733890968968767993363194771977168648564009544074",
@@ -270,7 +274,7 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
     for (x, y) in [
         (U256::ZERO, U256::from(1u64)),
         (U256::ZERO, minus_one),
-        (word(&order4_x), U256::ZERO),
+        (fr_to_u256(&order4_x), U256::ZERO),
         (order8[0], order8[1]),
     ] {
         let call = rollup
@@ -538,7 +542,12 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
     let last = to(&keys[leaves as usize]);
     assert_reverts(
         rollup
-            .deposit(0, word(&last.pubkey.0.x()), word(&last.pubkey.0.y()), 1)
+            .deposit(
+                0,
+                fr_to_u256(&last.pubkey.0.x()),
+                fr_to_u256(&last.pubkey.0.y()),
+                1,
+            )
             .from(user)
             .value(U256::from(1u64))
             .call()

@@ -9,8 +9,9 @@ use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_groth16::{Groth16, Proof};
 use verity_circuits::circuit::CircuitSize;
+use verity_circuits::field::fr_to_u256;
 use verity_l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
-use verity_prover::prover::setup;
+use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_tests::workload::Workload;
 
@@ -37,11 +38,6 @@ async fn solidity_and_rust_verifiers_agree() {
         .await
         .expect("deploys");
 
-    let word = |f: Fr| {
-        U256::from_be_slice(&ark_ff::BigInteger::to_bytes_be(
-            &ark_ff::PrimeField::into_bigint(f),
-        ))
-    };
     let rerandomized =
         Groth16::<Bn254>::rerandomize_proof(prover.verifying_key(), &proof, &mut rand::rngs::OsRng);
     let shifted = Proof {
@@ -72,14 +68,14 @@ async fn solidity_and_rust_verifiers_agree() {
             "Rust verifier, {name}"
         );
         let on_chain = verifier
-            .verifyProof(proof_words(&case), word(input))
+            .verifyProof(proof_words(&case), fr_to_u256(&input))
             .call()
             .await
             .unwrap();
         assert_eq!(on_chain, expected, "Solidity verifier, {name}");
     }
     let gas = verifier
-        .verifyProof(proof_words(&proof), word(commitment))
+        .verifyProof(proof_words(&proof), fr_to_u256(&commitment))
         .estimate_gas()
         .await
         .unwrap();
@@ -104,20 +100,20 @@ async fn solidity_and_rust_verifiers_agree() {
         "PublicInputNotInField()",
     );
     reverts(
-        call(proof_words(&proof), word(commitment) + r).await,
+        call(proof_words(&proof), fr_to_u256(&commitment) + r).await,
         "PublicInputNotInField()",
     );
     let mut out_of_field = proof_words(&proof);
     out_of_field[0] = q;
     reverts(
-        call(out_of_field, word(commitment)).await,
+        call(out_of_field, fr_to_u256(&commitment)).await,
         "CoordinateNotInField()",
     );
     let mut off_curve = proof_words(&proof);
     off_curve[0] = U256::from(1u64);
     off_curve[1] = U256::from(3u64);
     reverts(
-        call(off_curve, word(commitment)).await,
+        call(off_curve, fr_to_u256(&commitment)).await,
         "PrecompileFailed()",
     );
 }

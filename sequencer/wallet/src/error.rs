@@ -36,8 +36,8 @@ pub enum WalletError {
     Contract {
         /// The contract function.
         call: &'static str,
-        /// alloy's error.
-        source: alloy::contract::Error,
+        /// alloy's error (boxed: it is large).
+        source: Box<alloy::contract::Error>,
     },
     /// An L1 transaction was sent but its receipt never came.
     #[error("{call}: {source}")]
@@ -115,7 +115,10 @@ impl WalletError {
 
     /// A closure mapping a contract error of `call`.
     pub(crate) fn contract(call: &'static str) -> impl FnOnce(alloy::contract::Error) -> Self {
-        move |source| WalletError::Contract { call, source }
+        move |source| WalletError::Contract {
+            call,
+            source: Box::new(source),
+        }
     }
 
     /// A closure mapping a pending-transaction error of `call`.

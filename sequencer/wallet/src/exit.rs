@@ -2,10 +2,11 @@
 //! `verity_getAccountProof`, checked against the contract's last verified root.
 
 use alloy::primitives::{Address, U256};
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::{AccountIndex, TokenId};
 use verity_circuits::state::Account;
-use verity_l1::contracts::{exit_siblings, word};
+use verity_l1::contracts::exit_siblings;
 use verity_rpc_api::AccountProof;
 
 use crate::WalletError;
@@ -43,7 +44,10 @@ impl ExitLeaf {
     pub fn new(index: AccountIndex, account: &Account, proof: &MerkleProof) -> ExitLeaf {
         ExitLeaf {
             index,
-            pubkey: [word(&account.pubkey.0.x()), word(&account.pubkey.0.y())],
+            pubkey: [
+                fr_to_u256(&account.pubkey.0.x()),
+                fr_to_u256(&account.pubkey.0.y()),
+            ],
             owner: account.l1_address,
             token: account.token,
             balance: account.balance,
@@ -81,10 +85,13 @@ impl ExitLeaf {
             ],
             owner: account.l1_address,
             token: account.token,
-            balance: account.balance.parse().map_err(|_| WalletError::ProofNumber {
-                field: "balance",
-                value: account.balance.clone(),
-            })?,
+            balance: account
+                .balance
+                .parse()
+                .map_err(|_| WalletError::ProofNumber {
+                    field: "balance",
+                    value: account.balance.clone(),
+                })?,
             nonce: account.nonce,
             siblings: exit_siblings(&saved.proof),
         })

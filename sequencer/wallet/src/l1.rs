@@ -4,8 +4,9 @@
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::DynProvider;
 use verity_circuits::eddsa::PublicKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::TokenId;
-use verity_l1::contracts::{word, Rollup, TestToken};
+use verity_l1::contracts::{Rollup, TestToken};
 
 use crate::exit::{ExitLeaf, Verified};
 use crate::{parse_l1_signer, WalletError};
@@ -73,8 +74,8 @@ impl L1Wallet {
         }
         let call = self.rollup.deposit(
             token,
-            word(&owner_key.0.x()),
-            word(&owner_key.0.y()),
+            fr_to_u256(&owner_key.0.x()),
+            fr_to_u256(&owner_key.0.y()),
             amount,
         );
         let call = if token == 0 {
@@ -97,7 +98,11 @@ impl L1Wallet {
 
     /// Claims the sender's pending balance of `token` when it has one.
     pub async fn claim_if_pending(&self, token: TokenId) -> Result<Option<B256>, WalletError> {
-        let pending = self.rollup.pendingWithdrawals(self.sender, token).call().await;
+        let pending = self
+            .rollup
+            .pendingWithdrawals(self.sender, token)
+            .call()
+            .await;
         if pending.map_err(WalletError::contract("pendingWithdrawals"))? == U256::ZERO {
             return Ok(None);
         }

@@ -91,7 +91,10 @@ impl NodeClient {
         };
         let tx = payment.sign(nonce, key, &domain);
         let hash = self.client.send_transaction(tx).await;
-        Ok((hash.map_err(WalletError::rpc("verity_sendTransaction"))?, tx))
+        Ok((
+            hash.map_err(WalletError::rpc("verity_sendTransaction"))?,
+            tx,
+        ))
     }
 
     /// Accounts by index or public key (`verity_getAccount`).

@@ -4,9 +4,9 @@
 
 use alloy::primitives::{Address, U256};
 use verity_circuits::eddsa::PrivateKey;
+use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, Domain};
 use verity_circuits::state::{State, StateConfig};
-use verity_l1::contracts::word;
 use verity_rpc_api::convert::account_proof;
 
 use super::*;
@@ -34,7 +34,7 @@ fn funded_state() -> State {
 fn verified(state: &State) -> Verified {
     Verified {
         batch: 12,
-        root: word(&state.root()),
+        root: fr_to_u256(&state.root()),
     }
 }
 
@@ -88,7 +88,10 @@ fn a_malformed_number_in_a_saved_proof_is_named() {
     saved.account.as_mut().unwrap().balance = "1e3".into();
     assert!(matches!(
         ExitLeaf::from_saved(&saved, 0, &verified(&state)),
-        Err(WalletError::ProofNumber { field: "balance", .. })
+        Err(WalletError::ProofNumber {
+            field: "balance",
+            ..
+        })
     ));
     saved.root = "root".into();
     assert!(matches!(
