@@ -27,14 +27,10 @@ impl Payment {
         }
     }
 
-    fn sign(mut self, nonce: u32, key: &PrivateKey, domain: &Domain) -> L2Tx {
-        match &mut self {
-            Payment::Transfer(tx) => tx.nonce = nonce,
-            Payment::Withdraw(tx) => tx.nonce = nonce,
-        }
+    fn sign(self, nonce: u32, key: &PrivateKey, domain: &Domain) -> L2Tx {
         match self {
-            Payment::Transfer(tx) => L2Tx::sign_transfer(tx, key, domain),
-            Payment::Withdraw(tx) => L2Tx::sign_withdraw(tx, key, domain),
+            Payment::Transfer(tx) => L2Tx::sign_transfer(Transfer { nonce, ..tx }, key, domain),
+            Payment::Withdraw(tx) => L2Tx::sign_withdraw(Withdraw { nonce, ..tx }, key, domain),
         }
     }
 }
