@@ -57,6 +57,8 @@ fn median_timings(all: &[ProveTimings]) -> serde_json::Value {
         "msm_b_g1": field(|t| t.msm_b_g1),
         "msm_b_g2": field(|t| t.msm_b_g2),
         "msm_c_g1": field(|t| t.msm_c),
+        "msm_h_g1": field(|t| t.msm_h),
+        "msm_l_g1": field(|t| t.msm_l),
         "total": field(|t| t.total),
     })
 }
@@ -116,6 +118,8 @@ fn prove(
         .map(|_| workload.next_batch(size).map(|(_, witness)| witness))
         .collect::<Result<_, _>>()?;
 
+    let witness_profile = prover.witness_profile(witnesses[0].clone())?;
+
     reset_peak_rss();
     let mut ours = Vec::with_capacity(batches);
     let mut timings = Vec::with_capacity(batches);
@@ -173,6 +177,8 @@ fn prove(
         "proving_key_load_seconds": key_load_seconds,
         "verity": prover_figures(&ours, constraints, size.slots, ours_peak),
         "verity_stages_median_seconds": median_timings(&timings),
+        "matrices": prover.matrix_profile(),
+        "witness_magnitudes": witness_profile,
         "baseline_ark_groth16": prover_figures(&baseline, constraints, size.slots, baseline_peak),
         "speedup_vs_baseline": median(baseline.clone()) / median(ours.clone()),
         "threads": rayon::current_num_threads(),

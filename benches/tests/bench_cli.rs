@@ -60,9 +60,24 @@ fn prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
         assert!(report[prover]["prove_seconds_median"].as_f64().unwrap() > 0.0);
         assert!(report[prover]["constraints_per_second"].as_f64().unwrap() > 0.0);
     }
-    assert!(report["verity_stages_median_seconds"]["msm_c_g1"]
-        .as_f64()
-        .is_some());
+    let stages = &report["verity_stages_median_seconds"];
+    let (c, h, l) = (
+        stages["msm_c_g1"].as_f64().unwrap(),
+        stages["msm_h_g1"].as_f64().unwrap(),
+        stages["msm_l_g1"].as_f64().unwrap(),
+    );
+    assert!((c - (h + l)).abs() < 1e-6, "msm_c_g1 is the h and l MSMs");
+    let matrices = &report["matrices"];
+    assert_eq!(matrices["constraints"], report["constraints"]);
+    assert!(matrices["nonzeros_a"].as_u64().unwrap() > 0);
+    assert!(matrices["domain_size"].as_u64().unwrap() > report["constraints"].as_u64().unwrap());
+    let counted: u64 = report["witness_magnitudes"]["magnitude_bits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted + 1, matrices["variables"].as_u64().unwrap());
     assert!(report["speedup_vs_baseline"].as_f64().is_some());
 
     let (accepted, output) = snarkjs_verify(&dir, "public.json");

@@ -58,6 +58,9 @@ pub enum ProverError {
         /// Allocated.
         found: usize,
     },
+    /// The constraint system is not the shape the prover handles (it names what it expected).
+    #[error("the constraint system does not have {0}")]
+    Shape(&'static str),
     /// A witness that does not satisfy the circuit (a bug upstream: the node proves only
     /// batches it executed).
     #[error("the witness does not satisfy the circuit")]

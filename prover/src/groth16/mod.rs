@@ -1,28 +1,29 @@
 //! The staged batch prover. Plain `ark-groth16` synthesises the whole constraint system,
-//! matrices included, for every proof; this prover builds the matrices once, then per proof
-//! only computes the assignment, the QAP witness map and the multi-scalar multiplications,
-//! timing each stage. `ark-groth16` keeps its assignment-level prover private, so the MSM
-//! stage is written here, mirroring it. A proof made from a witness that breaks a rule does
-//! not verify, so callers check every proof with [`BatchProver::verify`] before using it.
+//! matrices included, for every proof; this prover compresses A and B once (see
+//! [`crate::qap`]), then per proof only computes the assignment (one copy), the QAP witness
+//! map and the multi-scalar multiplications with Verity's batch-affine MSM
+//! ([`crate::msm`]), timing each stage. `ark-groth16` keeps its assignment-level prover
+//! private, so the proof's assembly from the MSMs is written here, mirroring it. A proof made
+//! from a witness that breaks a rule does not verify, so callers check every proof with
+//! [`BatchProver::verify`] before using it.
 
 use std::time::{Duration, Instant};
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand};
-use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+use ark_bn254::{Bn254, Fr};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::UniformRand;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
-use ark_poly::GeneralEvaluationDomain;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
 };
-use ark_relations::utils::matrix::Matrix;
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::Serialize;
 use verity_circuits::circuit::{BatchCircuit, BatchWitness, CircuitSize};
 
+use crate::msm::{msm, Scalars};
+use crate::qap::{MatrixProfile, Qap};
 use crate::ProverError;
 
 /// Where one proof's time went.
@@ -31,7 +32,7 @@ pub struct ProveTimings {
     /// Witness generation: synthesising the assignment.
     #[serde(with = "seconds")]
     pub synthesis: Duration,
-    /// The QAP witness map (three inverse and three forward FFTs).
+    /// The QAP witness map (three inverse and four forward or inverse coset FFTs).
     #[serde(with = "seconds")]
     pub witness_map: Duration,
     /// MSM for A (G1).
@@ -43,12 +44,27 @@ pub struct ProveTimings {
     /// MSM for B in G2.
     #[serde(with = "seconds")]
     pub msm_b_g2: Duration,
-    /// MSMs for C (the h and l queries).
+    /// MSMs for C: `msm_h` and `msm_l` together.
     #[serde(with = "seconds")]
     pub msm_c: Duration,
+    /// MSM of the h query (the quotient's coefficients: random-looking scalars).
+    #[serde(with = "seconds")]
+    pub msm_h: Duration,
+    /// MSM of the l query (the witness).
+    #[serde(with = "seconds")]
+    pub msm_l: Duration,
     /// End to end.
     #[serde(with = "seconds")]
     pub total: Duration,
+}
+
+/// A batch assignment's values by magnitude (see [`BatchProver::witness_profile`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct WitnessProfile {
+    /// Counts for magnitudes of 0, 1, ≤ 8, ≤ 16, ≤ 32, ≤ 64, ≤ 128 and more bits.
+    pub magnitude_bits: [usize; 8],
+    /// Values counted by their negation.
+    pub negated: usize,
 }
 
 mod seconds {
@@ -59,15 +75,14 @@ mod seconds {
     }
 }
 
-/// Keys, matrices and prepared verifying key for one circuit size.
+/// Keys, compact constraint matrices and prepared verifying key for one circuit size.
 pub struct BatchProver {
     size: CircuitSize,
     proving_key: ProvingKey<Bn254>,
     verifying_key: PreparedVerifyingKey<Bn254>,
-    matrices: Vec<Matrix<Fr>>,
+    qap: Qap,
     instance_variables: usize,
     witness_variables: usize,
-    constraints: usize,
 }
 
 /// Keys for `size` from a single-party setup (see [`crate::keys::SINGLE_PARTY_WARNING`]).
@@ -94,14 +109,6 @@ pub fn prove_baseline<R: RngCore + CryptoRng>(
     )?)
 }
 
-fn msm_g1(bases: &[G1Affine], scalars: &[<Fr as PrimeField>::BigInt]) -> G1Projective {
-    G1Projective::msm_bigint(bases, scalars)
-}
-
-fn msm_g2(bases: &[G2Affine], scalars: &[<Fr as PrimeField>::BigInt]) -> G2Projective {
-    G2Projective::msm_bigint(bases, scalars)
-}
-
 impl BatchProver {
     /// A prover for `size` with `proving_key`; synthesises the circuit once for its matrices.
     pub fn new(
@@ -113,10 +120,7 @@ impl BatchProver {
         cs.set_mode(SynthesisMode::Setup);
         BatchCircuit::blank(size).generate_constraints(cs.clone())?;
         cs.finalize();
-        let matrices = cs
-            .to_matrices()?
-            .remove(R1CS_PREDICATE_LABEL)
-            .expect("R1CS matrices");
+        let instance_variables = cs.num_instance_variables();
         let witness_variables = cs.num_witness_variables();
         if proving_key.l_query.len() != witness_variables {
             return Err(ProverError::WitnessShape {
@@ -124,13 +128,29 @@ impl BatchProver {
                 found: witness_variables,
             });
         }
+        let qap = {
+            let matrices = cs
+                .to_matrices()?
+                .remove(R1CS_PREDICATE_LABEL)
+                .ok_or(ProverError::Shape("R1CS constraints"))?;
+            drop(cs);
+            Qap::new(
+                &matrices,
+                instance_variables,
+                instance_variables + witness_variables,
+            )?
+        };
+        if proving_key.h_query.len() + 1 != qap.profile().domain_size {
+            return Err(ProverError::Shape(
+                "the domain the proving key was made for",
+            ));
+        }
         Ok(BatchProver {
             size,
             verifying_key: ark_groth16::prepare_verifying_key(&proving_key.vk),
-            instance_variables: cs.num_instance_variables(),
-            constraints: cs.num_constraints(),
+            instance_variables,
             witness_variables,
-            matrices,
+            qap,
             proving_key,
         })
     }
@@ -142,7 +162,12 @@ impl BatchProver {
 
     /// Constraints of the circuit.
     pub fn constraints(&self) -> usize {
-        self.constraints
+        self.qap.profile().constraints
+    }
+
+    /// Sizes of the constraint matrices.
+    pub fn matrix_profile(&self) -> MatrixProfile {
+        self.qap.profile()
     }
 
     /// The verifying key.
@@ -155,6 +180,54 @@ impl BatchProver {
         &self.proving_key
     }
 
+    /// The full assignment (the constant one, the public input, the witness) of a batch.
+    fn assignment(&self, witness: BatchWitness) -> Result<Vec<Fr>, ProverError> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: false,
+            generate_lc_assignments: false,
+        });
+        BatchCircuit { witness }.generate_constraints(cs.clone())?;
+        let system = cs.into_inner().ok_or(ProverError::Shape(
+            "no reference left to the constraint system",
+        ))?;
+        let instance = system.assignments.instance_assignment;
+        let mut full = system.assignments.witness_assignment;
+        if full.len() != self.witness_variables || instance.len() != self.instance_variables {
+            return Err(ProverError::WitnessShape {
+                expected: self.witness_variables,
+                found: full.len(),
+            });
+        }
+        // In place: the witness is by far the larger part.
+        full.splice(0..0, instance);
+        Ok(full)
+    }
+
+    /// How many of a batch's assignment values (the constant one excluded) have each
+    /// magnitude, a value `k` above `r / 2` counted as `r − k`: `[zero, one bit, up to 8, 16,
+    /// 32, 64, 128, more]`, and how many were such negations.
+    pub fn witness_profile(&self, witness: BatchWitness) -> Result<WitnessProfile, ProverError> {
+        let full = self.assignment(witness)?;
+        let mut profile = WitnessProfile::default();
+        for (bits, negated) in Scalars::new(&full[1..]).magnitudes() {
+            let class = match bits {
+                0 => 0,
+                1 => 1,
+                2..=8 => 2,
+                9..=16 => 3,
+                17..=32 => 4,
+                33..=64 => 5,
+                65..=128 => 6,
+                _ => 7,
+            };
+            profile.magnitude_bits[class] += 1;
+            profile.negated += usize::from(negated);
+        }
+        Ok(profile)
+    }
+
     /// Proves one batch.
     pub fn prove<R: RngCore + CryptoRng>(
         &self,
@@ -163,78 +236,51 @@ impl BatchProver {
     ) -> Result<(Proof<Bn254>, ProveTimings), ProverError> {
         let started = Instant::now();
         let mut timings = ProveTimings::default();
-
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: false,
-            generate_lc_assignments: false,
-        });
-        BatchCircuit { witness }.generate_constraints(cs.clone())?;
-        let (instance, aux) = {
-            let system = cs.borrow().expect("a live constraint system");
-            let assignment = (
-                system.instance_assignment()?.to_vec(),
-                system.witness_assignment()?.to_vec(),
-            );
-            assignment
-        };
-        if aux.len() != self.witness_variables || instance.len() != self.instance_variables {
-            return Err(ProverError::WitnessShape {
-                expected: self.witness_variables,
-                found: aux.len(),
-            });
-        }
+        let full = self.assignment(witness)?;
         timings.synthesis = started.elapsed();
 
         let stage = Instant::now();
-        let full: Vec<Fr> = [instance.as_slice(), aux.as_slice()].concat();
-        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.matrices,
-            self.instance_variables,
-            self.constraints,
-            &full,
-        )?;
+        let (a, b) = self.qap.evaluations(&full);
+        // Every variable but the constant one, in query order; the l query takes the witness.
+        // Made before the FFTs so that the assignment is freed before their peak.
+        let variables = full.len() - 1;
+        let assignment = Scalars::new(&full[1..]);
+        drop(full);
+        let h = Scalars::new(&self.qap.quotient(a, b));
         timings.witness_map = stage.elapsed();
+        let witness = assignment.slice(self.instance_variables - 1..variables);
+        let assignment = assignment.slice(0..variables);
 
         let pk = &self.proving_key;
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
-        let bigints = |values: &[Fr]| {
-            values
-                .par_iter()
-                .map(|v| v.into_bigint())
-                .collect::<Vec<_>>()
-        };
-        // Every variable but the constant one, in query order.
-        let assignment = bigints(&full[1..]);
 
         let stage = Instant::now();
-        let a = pk.delta_g1 * r
-            + pk.a_query[0]
-            + msm_g1(&pk.a_query[1..], &assignment)
-            + pk.vk.alpha_g1;
+        let a =
+            pk.delta_g1 * r + pk.a_query[0] + msm(&pk.a_query[1..], assignment) + pk.vk.alpha_g1;
         timings.msm_a = stage.elapsed();
 
         let stage = Instant::now();
-        let b_g1 = pk.delta_g1 * s
-            + pk.b_g1_query[0]
-            + msm_g1(&pk.b_g1_query[1..], &assignment)
-            + pk.beta_g1;
+        let b_g1 =
+            pk.delta_g1 * s + pk.b_g1_query[0] + msm(&pk.b_g1_query[1..], assignment) + pk.beta_g1;
         timings.msm_b_g1 = stage.elapsed();
 
         let stage = Instant::now();
         let b_g2 = pk.vk.delta_g2 * s
             + pk.b_g2_query[0]
-            + msm_g2(&pk.b_g2_query[1..], &assignment)
+            + msm(&pk.b_g2_query[1..], assignment)
             + pk.vk.beta_g2;
         timings.msm_b_g2 = stage.elapsed();
 
         let stage = Instant::now();
-        let h_acc = msm_g1(&pk.h_query, &bigints(&h));
-        let l_acc = msm_g1(&pk.l_query, &assignment[self.instance_variables - 1..]);
+        // h has the domain's size; its top coefficient is zero and has no query point.
+        let h_acc = msm(&pk.h_query, h.slice(0..pk.h_query.len()));
+        timings.msm_h = stage.elapsed();
+        let stage = Instant::now();
+        let l_acc = msm(&pk.l_query, witness);
+        timings.msm_l = stage.elapsed();
+        timings.msm_c = timings.msm_h + timings.msm_l;
         let c = a * s + b_g1 * r - pk.delta_g1.into_group() * (r * s) + l_acc + h_acc;
-        timings.msm_c = stage.elapsed();
 
         timings.total = started.elapsed();
         Ok((

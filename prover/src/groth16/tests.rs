@@ -136,3 +136,59 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
     ));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
+    use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+    use ark_poly::GeneralEvaluationDomain;
+
+    let prover = prover();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    BatchCircuit::blank(SIZE)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()
+        .unwrap()
+        .remove(R1CS_PREDICATE_LABEL)
+        .unwrap();
+    let full = prover.assignment(witness()).unwrap();
+    let expected = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+        &matrices,
+        cs.num_instance_variables(),
+        cs.num_constraints(),
+        &full,
+    )
+    .unwrap();
+    let (a, b) = prover.qap.evaluations(&full);
+    assert_eq!(prover.qap.quotient(a, b), expected);
+
+    let profile = prover.matrix_profile();
+    let nonzeros =
+        |m: &ark_relations::utils::matrix::Matrix<Fr>| m.iter().map(Vec::len).sum::<usize>();
+    assert_eq!(
+        (profile.nonzeros_a, profile.nonzeros_b, profile.nonzeros_c),
+        (
+            nonzeros(&matrices[0]),
+            nonzeros(&matrices[1]),
+            nonzeros(&matrices[2])
+        )
+    );
+    assert_eq!(profile.constraints, cs.num_constraints());
+    assert_eq!(profile.domain_size, prover.proving_key().h_query.len() + 1);
+}
+
+#[test]
+fn witness_profile_counts_every_value() {
+    let prover = prover();
+    let profile = prover.witness_profile(witness()).unwrap();
+    assert_eq!(
+        profile.magnitude_bits.iter().sum::<usize>(),
+        prover.instance_variables + prover.witness_variables - 1
+    );
+    // Range checks allocate bits: most values are 0 or 1.
+    assert!(profile.magnitude_bits[0] + profile.magnitude_bits[1] > profile.magnitude_bits[7]);
+}

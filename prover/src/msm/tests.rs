@@ -1,0 +1,125 @@
+//! The MSM against `ark-ec`'s on the scalars a witness holds and on the corner cases of the
+//! bucket accumulation.
+
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{Field, UniformRand};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+fn reference_g1(bases: &[G1Affine], values: &[Fr]) -> G1Affine {
+    let scalars: Vec<_> = values.iter().map(|v| v.into_bigint()).collect();
+    G1Projective::msm_bigint(bases, &scalars).into_affine()
+}
+
+fn ours<P: SWCurveConfig>(bases: &[Affine<P>], values: &[Fr]) -> Affine<P> {
+    let scalars = Scalars::new(values);
+    msm(bases, scalars.slice(0..values.len())).into_affine()
+}
+
+/// Scalars of the kinds a witness holds, one kind per closure.
+fn kinds() -> Vec<fn(&mut StdRng, usize) -> Fr> {
+    vec![
+        |rng, _| Fr::rand(rng),
+        |_, _| Fr::ZERO,
+        |_, _| Fr::ONE,
+        |_, _| -Fr::ONE,
+        |rng, i| {
+            if i % 2 == 0 {
+                Fr::from(rng.gen::<u16>())
+            } else {
+                -Fr::from(rng.gen::<u8>())
+            }
+        },
+        |rng, i| match i % 4 {
+            0 => Fr::rand(rng),
+            1 => Fr::ONE,
+            2 => -Fr::from(2u64),
+            _ => Fr::from(rng.gen::<u64>()),
+        },
+        // Digits at the edge of a window: 2^15 + i sets the top bit of a 16-bit window.
+        |_, i| Fr::from((1u64 << 15) + i as u64),
+        |_, _| Fr::from(2u64).pow([252u64]) - Fr::ONE,
+    ]
+}
+
+#[test]
+fn equals_ark_on_every_kind_of_scalar_and_size() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for n in [0, 1, 2, 31, 32, 1000, 5000] {
+        let mut bases: Vec<G1Affine> = (0..n).map(|_| G1Affine::rand(&mut rng)).collect();
+        if n > 4 {
+            // A point at infinity, a repeated base and a base's negation: the doubling and
+            // cancelling cases of a bucket addition.
+            bases[1] = G1Affine::zero();
+            bases[2] = bases[3];
+            bases[4] = -bases[3];
+        }
+        for (kind, scalar) in kinds().into_iter().enumerate() {
+            let values: Vec<Fr> = (0..n).map(|i| scalar(&mut rng, i)).collect();
+            assert_eq!(
+                ours(&bases, &values),
+                reference_g1(&bases, &values),
+                "{n} bases, scalar kind {kind}"
+            );
+        }
+    }
+}
+
+#[test]
+fn equals_ark_in_g2() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let bases: Vec<G2Affine> = (0..300).map(|_| G2Affine::rand(&mut rng)).collect();
+    let values: Vec<Fr> = (0..300)
+        .map(|i| match i % 3 {
+            0 => Fr::from(i as u64),
+            1 => -Fr::from(i as u64),
+            _ => Fr::rand(&mut rng),
+        })
+        .collect();
+    let scalars: Vec<_> = values.iter().map(|v| v.into_bigint()).collect();
+    assert_eq!(
+        ours(&bases, &values),
+        G2Projective::msm_bigint(&bases, &scalars).into_affine()
+    );
+}
+
+#[test]
+fn digits_recompose_every_window_size() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for _ in 0..50 {
+        let scalars = Scalars::new(&[Fr::rand(&mut rng)]);
+        let words = scalars.words[0];
+        let magnitude =
+            Fr::from_bigint(BigInt([words[0], words[1], words[2], words[3] & !NEGATE])).unwrap();
+        for c in 2..=20 {
+            let windows = (magnitude_bits(&words) + 1).div_ceil(c);
+            let mut sum = Fr::ZERO;
+            for w in (0..windows).rev() {
+                let d = digit(&words, w, c);
+                assert!(d.unsigned_abs() <= 1 << (c - 1), "digit {d} for c = {c}");
+                sum = sum * Fr::from(1u64 << c) + Fr::from(d as i64);
+            }
+            assert_eq!(sum, magnitude, "c = {c}");
+        }
+    }
+}
+
+#[test]
+fn negative_scalars_keep_small_magnitudes() {
+    let scalars = Scalars::new(&[
+        Fr::ZERO,
+        Fr::ONE,
+        -Fr::ONE,
+        -Fr::from(300u64),
+        Fr::rand(&mut StdRng::seed_from_u64(4)),
+    ]);
+    let magnitudes: Vec<_> = scalars.magnitudes().collect();
+    assert_eq!(
+        &magnitudes[..4],
+        &[(0, false), (1, false), (1, true), (9, true)]
+    );
+    assert!(magnitudes[4].0 > 200);
+}

@@ -1,0 +1,212 @@
+//! The QAP witness map (libsnark's reduction, as `ark-groth16` sets up keys for it) from
+//! compact constraint matrices.
+//!
+//! `ark-relations` stores a matrix as a `Vec` per row of `(Fr, usize)`: 40 bytes a non-zero
+//! plus a heap allocation a row, ≈ 0.8 GB per million of Verity's constraints for A, B and C.
+//! Here A and B are kept in one allocation each, 8 bytes a non-zero (a `u32` index into a
+//! table of the distinct coefficients, and a `u32` variable), and C is not kept at all: on
+//! every row of the domain `C·z = (A·z)∘(B·z)` for a satisfying assignment (and both sides are
+//! zero on the rows that carry the public inputs), so `c` is computed from `a` and `b`. For an
+//! assignment that breaks a rule the resulting proof fails verification, as it does with C:
+//! the key, not the prover, binds C, and every proof is verified before it is used.
+
+use std::collections::HashMap;
+
+use ark_bn254::Fr;
+use ark_ff::{FftField, Field, One, Zero};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use ark_relations::utils::matrix::Matrix;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ProverError;
+
+/// The coefficient table's index of 1, which needs no multiplication.
+const ONE: u32 = 0;
+
+/// One matrix in compressed sparse rows.
+struct SparseMatrix {
+    /// Where each row starts in `entries`, and one more for the end.
+    row_starts: Vec<u32>,
+    /// `(coefficient index, variable)` of every non-zero, row after row.
+    entries: Vec<(u32, u32)>,
+}
+
+impl SparseMatrix {
+    fn row(&self, i: usize) -> &[(u32, u32)] {
+        &self.entries[self.row_starts[i] as usize..self.row_starts[i + 1] as usize]
+    }
+
+    /// Row `i` times the assignment `z`.
+    fn row_times(&self, i: usize, z: &[Fr], coefficients: &[Fr]) -> Fr {
+        self.row(i)
+            .iter()
+            .map(|&(coefficient, variable)| {
+                let value = z[variable as usize];
+                if coefficient == ONE {
+                    value
+                } else {
+                    value * coefficients[coefficient as usize]
+                }
+            })
+            .sum()
+    }
+}
+
+/// Sizes of the constraint matrices, for the prover's report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MatrixProfile {
+    /// Constraints (rows).
+    pub constraints: usize,
+    /// Variables (columns), the constant one included.
+    pub variables: usize,
+    /// Non-zeros of A.
+    pub nonzeros_a: usize,
+    /// Non-zeros of B.
+    pub nonzeros_b: usize,
+    /// Non-zeros of C (counted at setup, not kept).
+    pub nonzeros_c: usize,
+    /// Distinct coefficients of A and B.
+    pub distinct_coefficients: usize,
+    /// Variables no row of A uses: their A-query points are at infinity.
+    pub variables_absent_from_a: usize,
+    /// Variables no row of B uses: their B-query points are at infinity.
+    pub variables_absent_from_b: usize,
+    /// FFT domain size.
+    pub domain_size: usize,
+}
+
+/// A and B of one circuit, and its FFT domain.
+pub struct Qap {
+    a: SparseMatrix,
+    b: SparseMatrix,
+    coefficients: Vec<Fr>,
+    inputs: usize,
+    domain: GeneralEvaluationDomain<Fr>,
+    profile: MatrixProfile,
+}
+
+impl Qap {
+    /// Compresses `[A, B, C]` of a circuit with `inputs` instance variables (the constant one
+    /// included) and `variables` variables in all.
+    pub fn new(
+        matrices: &[Matrix<Fr>],
+        inputs: usize,
+        variables: usize,
+    ) -> Result<Qap, ProverError> {
+        let [a, b, c] = matrices else {
+            return Err(ProverError::Shape("three R1CS matrices"));
+        };
+        let constraints = a.len();
+        let domain = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
+            .ok_or(ProverError::Shape("an FFT domain for the constraints"))?;
+        if variables > u32::MAX as usize {
+            return Err(ProverError::Shape("fewer than 2^32 variables"));
+        }
+        let mut table = HashMap::from([(Fr::one(), ONE)]);
+        let mut coefficients = vec![Fr::one()];
+        let mut compress = |matrix: &Matrix<Fr>| -> Result<(SparseMatrix, Vec<bool>), ProverError> {
+            let mut used = vec![false; variables];
+            let mut row_starts = Vec::with_capacity(matrix.len() + 1);
+            let mut entries = Vec::with_capacity(matrix.iter().map(Vec::len).sum());
+            row_starts.push(0);
+            for row in matrix {
+                for &(coefficient, variable) in row {
+                    let next = coefficients.len() as u32;
+                    let index = *table.entry(coefficient).or_insert_with(|| {
+                        coefficients.push(coefficient);
+                        next
+                    });
+                    *used
+                        .get_mut(variable)
+                        .ok_or(ProverError::Shape("variables in range"))? = true;
+                    entries.push((index, variable as u32));
+                }
+                row_starts.push(
+                    u32::try_from(entries.len())
+                        .map_err(|_| ProverError::Shape("fewer than 2^32 non-zeros a matrix"))?,
+                );
+            }
+            Ok((
+                SparseMatrix {
+                    row_starts,
+                    entries,
+                },
+                used,
+            ))
+        };
+        let (a, used_a) = compress(a)?;
+        let (b, used_b) = compress(b)?;
+        let absent = |used: &[bool]| used.iter().filter(|&&u| !u).count();
+        let profile = MatrixProfile {
+            constraints,
+            variables,
+            nonzeros_a: a.entries.len(),
+            nonzeros_b: b.entries.len(),
+            nonzeros_c: c.iter().map(Vec::len).sum(),
+            distinct_coefficients: coefficients.len(),
+            variables_absent_from_a: absent(&used_a),
+            variables_absent_from_b: absent(&used_b),
+            domain_size: domain.size(),
+        };
+        Ok(Qap {
+            a,
+            b,
+            coefficients,
+            inputs,
+            domain,
+            profile,
+        })
+    }
+
+    /// Sizes of the matrices.
+    pub fn profile(&self) -> MatrixProfile {
+        self.profile
+    }
+
+    /// `A·z` and `B·z` over the domain for the full assignment `z` (the constant one, the
+    /// public inputs, then the witness), with libsnark's extra rows `input_i · 0 = 0` that
+    /// keep the public inputs independent.
+    pub fn evaluations(&self, z: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
+        let constraints = self.profile.constraints;
+        let size = self.domain.size();
+        let mut a = vec![Fr::zero(); size];
+        let mut b = vec![Fr::zero(); size];
+        a[..constraints]
+            .par_iter_mut()
+            .zip(&mut b[..constraints])
+            .enumerate()
+            .for_each(|(i, (a, b))| {
+                *a = self.a.row_times(i, z, &self.coefficients);
+                *b = self.b.row_times(i, z, &self.coefficients);
+            });
+        a[constraints..constraints + self.inputs].copy_from_slice(&z[..self.inputs]);
+        (a, b)
+    }
+
+    /// The coefficients of `h(X) = (A(X)·B(X) − C(X)) / Z(X)` from the [`Self::evaluations`]
+    /// `a` and `b`: seven FFTs over the domain, as libsnark's reduction, with `c = a∘b`
+    /// instead of a product by C.
+    pub fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Vec<Fr> {
+        let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(a, b)| *a * b).collect();
+        let coset = self
+            .domain
+            .get_coset(Fr::GENERATOR)
+            .expect("the multiplicative generator spans a coset");
+        for values in [&mut a, &mut b, &mut c] {
+            self.domain.ifft_in_place(values);
+            coset.fft_in_place(values);
+        }
+        let vanishing_inverse = self
+            .domain
+            .evaluate_vanishing_polynomial(Fr::GENERATOR)
+            .inverse()
+            .expect("the vanishing polynomial is non-zero off the domain");
+        a.par_iter_mut()
+            .zip(b)
+            .zip(c)
+            .for_each(|((a, b), c)| *a = (*a * b - c) * vanishing_inverse);
+        coset.ifft_in_place(&mut a);
+        a
+    }
+}
