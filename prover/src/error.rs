@@ -58,8 +58,8 @@ pub enum ProverError {
         /// Allocated.
         found: usize,
     },
-    /// The constraint system is not the shape the prover handles (it names what it expected).
-    #[error("the constraint system does not have {0}")]
+    /// The constraint system or the key is not the shape the prover handles (says how).
+    #[error("{0}")]
     Shape(&'static str),
     /// A witness that does not satisfy the circuit (a bug upstream: the node proves only
     /// batches it executed).

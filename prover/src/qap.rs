@@ -3,7 +3,7 @@
 //!
 //! `ark-relations` stores a matrix as a `Vec` per row of `(Fr, usize)`: 40 bytes a non-zero
 //! plus a heap allocation a row, ≈ 0.8 GB per million of Verity's constraints for A, B and C.
-//! Here A and B are kept in one allocation each, 8 bytes a non-zero (a `u32` index into a
+//! Here A and B are kept in compressed sparse rows, 8 bytes a non-zero (a `u32` index into a
 //! table of the distinct coefficients, and a `u32` variable), and C is not kept at all: on
 //! every row of the domain `C·z = (A·z)∘(B·z)` for a satisfying assignment (and both sides are
 //! zero on the rows that carry the public inputs), so `c` is computed from `a` and `b`. For an
@@ -68,7 +68,8 @@ pub struct MatrixProfile {
     pub nonzeros_c: usize,
     /// Distinct coefficients of A and B.
     pub distinct_coefficients: usize,
-    /// Variables no row of A uses: their A-query points are at infinity.
+    /// Variables no row of A uses (for a witness variable, its A-query point is at infinity;
+    /// public inputs also occur in the reduction's extra rows).
     pub variables_absent_from_a: usize,
     /// Variables no row of B uses: their B-query points are at infinity.
     pub variables_absent_from_b: usize,
@@ -95,13 +96,15 @@ impl Qap {
         variables: usize,
     ) -> Result<Qap, ProverError> {
         let [a, b, c] = matrices else {
-            return Err(ProverError::Shape("three R1CS matrices"));
+            return Err(ProverError::Shape(
+                "the R1CS system does not have three matrices",
+            ));
         };
         let constraints = a.len();
         let domain = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
-            .ok_or(ProverError::Shape("an FFT domain for the constraints"))?;
+            .ok_or(ProverError::Shape("the constraints fit no FFT domain"))?;
         if variables > u32::MAX as usize {
-            return Err(ProverError::Shape("fewer than 2^32 variables"));
+            return Err(ProverError::Shape("2^32 variables or more"));
         }
         let mut table = HashMap::from([(Fr::one(), ONE)]);
         let mut coefficients = vec![Fr::one()];
@@ -119,12 +122,13 @@ impl Qap {
                     });
                     *used
                         .get_mut(variable)
-                        .ok_or(ProverError::Shape("variables in range"))? = true;
+                        .ok_or(ProverError::Shape("a matrix names a variable out of range"))? =
+                        true;
                     entries.push((index, variable as u32));
                 }
                 row_starts.push(
                     u32::try_from(entries.len())
-                        .map_err(|_| ProverError::Shape("fewer than 2^32 non-zeros a matrix"))?,
+                        .map_err(|_| ProverError::Shape("2^32 non-zeros or more in a matrix"))?,
                 );
             }
             Ok((

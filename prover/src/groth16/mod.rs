@@ -132,7 +132,7 @@ impl BatchProver {
             let matrices = cs
                 .to_matrices()?
                 .remove(R1CS_PREDICATE_LABEL)
-                .ok_or(ProverError::Shape("R1CS constraints"))?;
+                .ok_or(ProverError::Shape("the circuit has no R1CS constraints"))?;
             drop(cs);
             Qap::new(
                 &matrices,
@@ -142,7 +142,18 @@ impl BatchProver {
         };
         if proving_key.h_query.len() + 1 != qap.profile().domain_size {
             return Err(ProverError::Shape(
-                "the domain the proving key was made for",
+                "the proving key was made for another FFT domain",
+            ));
+        }
+        let variables = instance_variables + witness_variables;
+        let queries = [
+            proving_key.a_query.len(),
+            proving_key.b_g1_query.len(),
+            proving_key.b_g2_query.len(),
+        ];
+        if queries != [variables; 3] {
+            return Err(ProverError::Shape(
+                "the proving key's queries do not have one point a variable",
             ));
         }
         Ok(BatchProver {
@@ -190,7 +201,7 @@ impl BatchProver {
         });
         BatchCircuit { witness }.generate_constraints(cs.clone())?;
         let system = cs.into_inner().ok_or(ProverError::Shape(
-            "no reference left to the constraint system",
+            "the constraint system is still referenced after synthesis",
         ))?;
         let instance = system.assignments.instance_assignment;
         let mut full = system.assignments.witness_assignment;

@@ -2,7 +2,8 @@
 //!
 //! Why our own: `ark-ec` 0.6's `VariableBaseMSM` accumulates buckets in extended Jacobian
 //! coordinates (≈ 10 field multiplications an addition), copies every base and scalar of its
-//! big-scalar class and stores every signed digit as an `i64` (≈ 0.36 GB per million bases).
+//! big-scalar class and stores every signed digit as an `i64` (a few hundred MB per million
+//! bases).
 //! Batch-affine accumulation (one shared inversion per batch by Montgomery's trick) brings an
 //! addition to ≈ 6 multiplications. No maintained crate offers it for arkworks 0.6 curves
 //! without replacing arkworks itself: `ark-msm` targets arkworks 0.3/0.4, TACEO's forks
@@ -29,6 +30,10 @@ const NEGATE: u64 = 1 << 63;
 impl Scalars {
     /// Prepares `values`.
     pub fn new<F: PrimeField<BigInt = BigInt<4>>>(values: &[F]) -> Scalars {
+        assert!(
+            F::MODULUS_BIT_SIZE < 256,
+            "bit 255 must be free for the sign"
+        );
         let half = F::MODULUS_MINUS_ONE_DIV_TWO;
         let words = values
             .par_iter()
@@ -165,6 +170,8 @@ struct Accumulator<P: SWCurveConfig> {
     busy: Vec<bool>,
     batch: Vec<(u32, Affine<P>)>,
     denominators: Vec<P::BaseField>,
+    /// Prefix products for the shared inversion.
+    prefixes: Vec<P::BaseField>,
     capacity: usize,
 }
 
@@ -177,6 +184,7 @@ impl<P: SWCurveConfig> Accumulator<P> {
             busy: vec![false; buckets],
             batch: Vec::with_capacity(capacity),
             denominators: Vec::with_capacity(capacity),
+            prefixes: Vec::with_capacity(capacity),
             capacity,
         }
     }
@@ -212,7 +220,7 @@ impl<P: SWCurveConfig> Accumulator<P> {
                 .iter()
                 .map(|(b, p)| p.x - self.buckets[*b as usize].x),
         );
-        ark_ff::batch_inversion(&mut self.denominators);
+        invert_all(&mut self.denominators, &mut self.prefixes);
         for ((b, p), inverse) in self.batch.iter().zip(&self.denominators) {
             let b = *b as usize;
             let q = self.buckets[b];
@@ -238,6 +246,26 @@ impl<P: SWCurveConfig> Accumulator<P> {
             sum += &running;
         }
         sum.into()
+    }
+}
+
+/// Inverts every (non-zero) value with one inversion (Montgomery's trick). Serial on
+/// purpose: `ark_ff::batch_inversion` splits the batch across threads, one inversion and one
+/// allocation each, inside a window that already has its thread.
+fn invert_all<F: Field>(values: &mut [F], prefixes: &mut Vec<F>) {
+    prefixes.clear();
+    let mut product = F::one();
+    for value in values.iter() {
+        prefixes.push(product);
+        product *= value;
+    }
+    let mut inverse = product
+        .inverse()
+        .expect("bucket additions have distinct x coordinates");
+    for (value, prefix) in values.iter_mut().zip(prefixes.iter()).rev() {
+        let next = inverse * *value;
+        *value = inverse * prefix;
+        inverse = next;
     }
 }
 

@@ -39,7 +39,8 @@ fn kinds() -> Vec<fn(&mut StdRng, usize) -> Fr> {
             2 => -Fr::from(2u64),
             _ => Fr::from(rng.gen::<u64>()),
         },
-        // Digits at the edge of a window: 2^15 + i sets the top bit of a 16-bit window.
+        // Digits across window edges: 2^15 + i sets bit 15, the top bit of every window size
+        // dividing 16 (these sizes use windows of 8 bits or fewer).
         |_, i| Fr::from((1u64 << 15) + i as u64),
         |_, _| Fr::from(2u64).pow([252u64]) - Fr::ONE,
     ]
@@ -122,4 +123,15 @@ fn negative_scalars_keep_small_magnitudes() {
         &[(0, false), (1, false), (1, true), (9, true)]
     );
     assert!(magnitudes[4].0 > 200);
+}
+
+#[test]
+fn shared_inversion_inverts_each_value() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let values: Vec<ark_bn254::Fq> = (0..100).map(|_| ark_bn254::Fq::rand(&mut rng)).collect();
+    let mut inverted = values.clone();
+    invert_all(&mut inverted, &mut Vec::new());
+    for (value, inverse) in values.iter().zip(&inverted) {
+        assert_eq!(*value * inverse, ark_bn254::Fq::ONE);
+    }
 }
