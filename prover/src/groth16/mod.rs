@@ -122,6 +122,7 @@ impl BatchProver {
         cs.finalize();
         let instance_variables = cs.num_instance_variables();
         let witness_variables = cs.num_witness_variables();
+        let variables = instance_variables + witness_variables;
         if proving_key.l_query.len() != witness_variables {
             return Err(ProverError::WitnessShape {
                 expected: proving_key.l_query.len(),
@@ -134,18 +135,13 @@ impl BatchProver {
                 .remove(R1CS_PREDICATE_LABEL)
                 .ok_or(ProverError::Shape("the circuit has no R1CS constraints"))?;
             drop(cs);
-            Qap::new(
-                &matrices,
-                instance_variables,
-                instance_variables + witness_variables,
-            )?
+            Qap::new(&matrices, instance_variables, variables)?
         };
         if proving_key.h_query.len() + 1 != qap.profile().domain_size {
             return Err(ProverError::Shape(
                 "the proving key was made for another FFT domain",
             ));
         }
-        let variables = instance_variables + witness_variables;
         let queries = [
             proving_key.a_query.len(),
             proving_key.b_g1_query.len(),
@@ -259,27 +255,31 @@ impl BatchProver {
         drop(full);
         let h = Scalars::new(&self.qap.quotient(a, b));
         timings.witness_map = stage.elapsed();
-        let witness = assignment.slice(self.instance_variables - 1..variables);
-        let assignment = assignment.slice(0..variables);
+        let every_variable = assignment.slice(0..variables);
+        let witness_variables = assignment.slice(self.instance_variables - 1..variables);
 
         let pk = &self.proving_key;
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
 
         let stage = Instant::now();
-        let a =
-            pk.delta_g1 * r + pk.a_query[0] + msm(&pk.a_query[1..], assignment) + pk.vk.alpha_g1;
+        let a = pk.delta_g1 * r
+            + pk.a_query[0]
+            + msm(&pk.a_query[1..], every_variable)
+            + pk.vk.alpha_g1;
         timings.msm_a = stage.elapsed();
 
         let stage = Instant::now();
-        let b_g1 =
-            pk.delta_g1 * s + pk.b_g1_query[0] + msm(&pk.b_g1_query[1..], assignment) + pk.beta_g1;
+        let b_g1 = pk.delta_g1 * s
+            + pk.b_g1_query[0]
+            + msm(&pk.b_g1_query[1..], every_variable)
+            + pk.beta_g1;
         timings.msm_b_g1 = stage.elapsed();
 
         let stage = Instant::now();
         let b_g2 = pk.vk.delta_g2 * s
             + pk.b_g2_query[0]
-            + msm(&pk.b_g2_query[1..], assignment)
+            + msm(&pk.b_g2_query[1..], every_variable)
             + pk.vk.beta_g2;
         timings.msm_b_g2 = stage.elapsed();
 
@@ -288,7 +288,7 @@ impl BatchProver {
         let h_acc = msm(&pk.h_query, h.slice(0..pk.h_query.len()));
         timings.msm_h = stage.elapsed();
         let stage = Instant::now();
-        let l_acc = msm(&pk.l_query, witness);
+        let l_acc = msm(&pk.l_query, witness_variables);
         timings.msm_l = stage.elapsed();
         timings.msm_c = timings.msm_h + timings.msm_l;
         let c = a * s + b_g1 * r - pk.delta_g1.into_group() * (r * s) + l_acc + h_acc;
