@@ -16,12 +16,18 @@ use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
 
 use crate::babyjubjub::{subgroup_order, Point};
-use crate::field::fr_to_biguint;
+use crate::field::{below_by_high_half, fr_to_biguint};
 use crate::poseidon::poseidon;
 use crate::Fr;
 
 /// Baby Jubjub's prime-subgroup scalar field (integers modulo `l`).
 pub type Scalar = ark_ed_on_bn254::Fr;
+
+/// Bits of S: the subgroup order `l` is below 2^251.
+pub const S_BITS: u64 = 251;
+
+/// Bits of the challenge, a BN254 field element.
+const CHALLENGE_BITS: u64 = Fr::MODULUS_BIT_SIZE as u64;
 
 /// A 32-byte private key, used as circomlibjs uses it (hashed with BLAKE-512).
 #[derive(Clone, PartialEq, Eq)]
@@ -128,12 +134,22 @@ impl PublicKey {
 
     /// circomlibjs `verifyPoseidon(msg, sig, A)`: `Base8·S == R8 + A·(8·H)`, with the
     /// challenge multiplied as an integer, exactly as circomlibjs does, except that keys of
-    /// small order verify nothing.
+    /// small order verify nothing, and that S and H must lie below `l` and r by their upper
+    /// halves ([`below_by_high_half`]), as the circuit checks them. That refuses a share
+    /// below 2^-124 of circomlibjs's signatures, which neither a signer nor anyone else can
+    /// aim at: S and H are hash-derived, so hitting the sliver takes about 2^125 tries.
     pub fn verify(&self, message: Fr, signature: &Signature) -> bool {
         if self.is_low_order() {
             return false;
         }
         let hm = challenge_integer(&signature.r8, self, message);
+        let s: BigUint = signature.s.into_bigint().into();
+        let r: BigUint = Fr::MODULUS.into();
+        if !below_by_high_half(&s, &subgroup_order(), S_BITS)
+            || !below_by_high_half(&hm, &r, CHALLENGE_BITS)
+        {
+            return false;
+        }
         let left = Point::base8().mul(&signature.s.into_bigint().into());
         let right = signature.r8.add(&self.0.mul(&(hm << 3u32)));
         left == right

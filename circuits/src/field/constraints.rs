@@ -6,12 +6,16 @@
 //! balance) is a [`UIntVar`]: its only constructors range-check it, so no gadget can take a
 //! bare field element for one (audit C-1 was a packed word split into unchecked parts).
 
+use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::select::CondSelectGadget;
+use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use num_bigint::BigUint;
 
 use crate::Fr;
 
@@ -86,6 +90,49 @@ impl<const BITS: usize> CondSelectGadget<Fr> for UIntVar<BITS> {
 pub fn range_bits(value: &FpVar<Fr>, bits: usize) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
     assert!(bits < 254, "a range check must stay below the field size");
     Ok(value.to_bits_le_with_top_bits_zero(bits)?.0)
+}
+
+/// Enforces [`super::below_by_high_half`] on the integer of the little-endian `bits`
+/// (`⌊n/2⌋ + 1` constraints for `n` bits): the upper half `high` must leave
+/// `bound_high − 1 − high` in the upper half's width. When `high ≥ bound_high` that
+/// difference wraps to within `2^⌊n/2⌋` below r, which no such width holds.
+pub fn enforce_below_by_high_half(
+    bits: &[Boolean<Fr>],
+    bound: &BigUint,
+) -> Result<(), SynthesisError> {
+    let low = bits.len().div_ceil(2);
+    let high_bits = &bits[low..];
+    let bound_high = bound >> low;
+    assert!(
+        bound_high >= BigUint::from(1u8) && bound_high.bits() <= high_bits.len() as u64,
+        "the bound must have as many bits as the integer"
+    );
+    let high = Boolean::le_bits_to_fp(high_bits)?;
+    let slack = FpVar::Constant(Fr::from(bound_high - 1u8)) - high;
+    range_bits(&slack, high_bits.len())?;
+    Ok(())
+}
+
+/// The 254 little-endian bits of a hash output, below r by their upper half
+/// ([`super::below_by_high_half`]; 383 constraints where the exact decomposition costs
+/// 640). Only for values no one can choose: an output in the refused sliver takes about
+/// `2^126` tries to find.
+pub fn hash_bits_le(value: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let cs = value.cs();
+    let integer = value.value().map(|v| v.into_bigint());
+    let bits = (0..Fr::MODULUS_BIT_SIZE as usize)
+        .map(|i| Boolean::new_witness(cs.clone(), || integer.map(|v| v.get_bit(i))))
+        .collect::<Result<Vec<_>, _>>()?;
+    // `Boolean::le_bits_to_fp` would add the exact in-field check for 254 bits: sum by hand.
+    let mut power = Fr::ONE;
+    let mut sum = FpVar::Constant(Fr::ZERO);
+    for bit in &bits {
+        sum += FpVar::from(bit.clone()) * power;
+        power.double_in_place();
+    }
+    sum.enforce_equal(value)?;
+    enforce_below_by_high_half(&bits, &Fr::MODULUS.into())?;
+    Ok(bits)
 }
 
 /// The canonical 256-bit big-endian decomposition of a field element (two leading zeros,
@@ -163,6 +210,58 @@ mod tests {
         assert_eq!(sum.value().unwrap(), Fr::from(5u64));
         Boolean::enforce_in_field_le(&bits).unwrap();
         assert!(!cs.is_satisfied().unwrap());
+    }
+
+    /// The gadget and the native predicate agree at the edges: the bound's upper half minus
+    /// one passes, the bound's own upper half (even below the bound) and anything above it
+    /// fail, and so does the alias `value + r` of a hash output.
+    #[test]
+    fn below_by_high_half_agrees_with_native_at_the_edges() {
+        let check = |value: &BigUint, bound: &BigUint, width: usize| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let bits: Vec<Boolean<Fr>> = (0..width)
+                .map(|i| Boolean::new_witness(cs.clone(), || Ok(value.bit(i as u64))).unwrap())
+                .collect();
+            enforce_below_by_high_half(&bits, bound).unwrap();
+            let satisfied = cs.is_satisfied().unwrap();
+            assert_eq!(
+                satisfied,
+                crate::field::below_by_high_half(value, bound, width as u64),
+                "{value} against {bound}"
+            );
+            satisfied
+        };
+        let r: BigUint = Fr::MODULUS.into();
+        let l = crate::babyjubjub::subgroup_order();
+        for (bound, width) in [(&r, 254usize), (&l, 251)] {
+            let low = width.div_ceil(2);
+            let sliver_start = (bound >> low) << low;
+            assert!(check(&(&sliver_start - 1u8), bound, width));
+            assert!(check(&BigUint::from(0u8), bound, width));
+            assert!(!check(&sliver_start, bound, width), "the sliver is refused");
+            assert!(
+                !check(&(bound - 1u8), bound, width),
+                "the sliver is refused"
+            );
+            assert!(!check(bound, bound, width));
+            assert!(!check(&((BigUint::from(1u8) << width) - 1u8), bound, width));
+        }
+        assert!(!check(&(&r + 5u8), &r, 254), "value + r is refused");
+    }
+
+    #[test]
+    fn hash_bits_compose_the_value_and_cost_383() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let value = crate::poseidon::poseidon(&[Fr::from(3u64)]);
+        let var = FpVar::new_input(cs.clone(), || Ok(value)).unwrap();
+        let bits = hash_bits_le(&var).unwrap();
+        assert_eq!(cs.num_constraints(), 383);
+        let integer = bits.iter().rev().fold(BigUint::from(0u8), |acc, b| {
+            (acc << 1u8) + b.value().unwrap() as u8
+        });
+        assert_eq!(Fr::from(integer), value);
+        assert!(cs.is_satisfied().unwrap());
+        assert!(crate::determinism::free_variables(&cs, &[]).is_empty());
     }
 
     #[test]

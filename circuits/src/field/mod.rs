@@ -50,6 +50,17 @@ pub fn fr_to_biguint(value: &Fr) -> BigUint {
     value.into_bigint().into()
 }
 
+/// Whether `value`, an integer of at most `width` bits, lies below `bound` by its upper half:
+/// `value >> low < bound >> low`, with `low = ⌈width / 2⌉`. That is `value < bound` except
+/// for the fewer than `2^low` integers whose upper half equals `bound`'s. The circuit checks
+/// exactly this ([`constraints::enforce_below_by_high_half`]) where the exact comparison
+/// would cost about three times as much; it is used only for integers no one can steer into
+/// that sliver (a hash output, a signature's S), where hitting it takes about `2^125` tries.
+pub fn below_by_high_half(value: &BigUint, bound: &BigUint, width: u64) -> bool {
+    let low = width.div_ceil(2);
+    value.bits() <= width && (value >> low) < (bound >> low)
+}
+
 /// 32 big-endian bytes of the canonical integer.
 pub fn fr_to_be_bytes(value: &Fr) -> [u8; 32] {
     let bytes = value.into_bigint().to_bytes_be();

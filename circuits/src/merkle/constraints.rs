@@ -1,23 +1,38 @@
 //! The quaternary Merkle path gadget: a leaf, its index bits and its siblings hash up to a
-//! root. Placing the running hash among its three siblings costs 7 constraints a level (one
-//! product of the two position bits, then one selection per child that can move), plus the
-//! four-input Poseidon (297).
+//! root. Placing the running hash among its three siblings costs 3 constraints a level, plus
+//! the four-input Poseidon (297): the low position bit orders the running hash and the
+//! sibling it shares a pair with (one selection), the high bit orders the two pairs (one
+//! selection per pair member); the other member of each selection is the sum minus the
+//! selected one, which is linear. The siblings are allocated in that order (pair sibling,
+//! then the other pair left to right), taken from the proof's own index.
 
 use ark_r1cs_std::alloc::{AllocVar, AllocationMode};
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::fields::fp::FpVar;
-use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::{Namespace, SynthesisError};
 
-use super::{MerkleProof, ARITY};
+use super::{MerkleProof, SerFr, ARITY};
 use crate::poseidon::constraints::poseidon_var;
 use crate::Fr;
 
-/// The siblings of a path, per level left to right.
+/// The siblings of a path, per level in placement order.
 #[derive(Clone, Debug)]
 pub struct MerklePathVar {
-    /// Per level, the three siblings in child order.
+    /// Per level: the child sharing the running hash's pair, then the other pair's two
+    /// children left to right.
     pub siblings: Vec<[FpVar<Fr>; ARITY - 1]>,
+}
+
+/// The siblings of one level in placement order, from the three in child order and the
+/// running hash's position: for positions 0 and 1 the pair sibling comes first already;
+/// for 2 and 3 it is the last of the three.
+fn placement_order(siblings: &[SerFr; ARITY - 1], position: u64) -> [Fr; ARITY - 1] {
+    let [s0, s1, s2] = siblings.map(|s| s.0);
+    if position < 2 {
+        [s0, s1, s2]
+    } else {
+        [s2, s0, s1]
+    }
 }
 
 impl AllocVar<MerkleProof, Fr> for MerklePathVar {
@@ -33,12 +48,14 @@ impl AllocVar<MerkleProof, Fr> for MerklePathVar {
         let siblings = proof
             .siblings
             .iter()
-            .map(|row| {
-                let mut level = Vec::with_capacity(ARITY - 1);
-                for sibling in row {
-                    level.push(FpVar::new_variable(cs.clone(), || Ok(sibling.0), mode)?);
+            .enumerate()
+            .map(|(level, row)| {
+                let position = (proof.index >> (2 * level)) & 3;
+                let mut allocated = Vec::with_capacity(ARITY - 1);
+                for sibling in placement_order(row, position) {
+                    allocated.push(FpVar::new_variable(cs.clone(), || Ok(sibling), mode)?);
                 }
-                Ok(level.try_into().expect("three siblings"))
+                Ok(allocated.try_into().expect("three siblings"))
             })
             .collect::<Result<Vec<_>, SynthesisError>>()?;
         Ok(MerklePathVar { siblings })
@@ -59,17 +76,17 @@ impl MerklePathVar {
             "two index bits per level"
         );
         let mut current = leaf.clone();
-        for (level, [s0, s1, s2]) in self.siblings.iter().enumerate() {
-            let b0 = FpVar::from(index_bits[2 * level].clone());
-            let b1 = FpVar::from(index_bits[2 * level + 1].clone());
-            let at3 = &b0 * &b1;
-            let at1 = &b0 - &at3;
-            let at2 = &b1 - &at3;
-            let at0 = FpVar::one() - &b0 - &b1 + &at3;
-            let child0 = s0 + &at0 * (&current - s0);
-            let child1 = s1 + &at0 * (s0 - s1) + &at1 * (&current - s1);
-            let child2 = s1 + &at2 * (&current - s1) + &at3 * (s2 - s1);
-            let child3 = s2 + &at3 * (&current - s2);
+        for (level, [pair, other_left, other_right]) in self.siblings.iter().enumerate() {
+            let low = FpVar::from(index_bits[2 * level].clone());
+            let high = FpVar::from(index_bits[2 * level + 1].clone());
+            // The running hash's pair, left then right.
+            let left = &current + &low * (pair - &current);
+            let right = pair + &current - &left;
+            // The two pairs, in order.
+            let child0 = &left + &high * (other_left - &left);
+            let child1 = &right + &high * (other_right - &right);
+            let child2 = &left + other_left - &child0;
+            let child3 = &right + other_right - &child1;
             current = poseidon_var(&[child0, child1, child2, child3])?;
         }
         Ok(current)
@@ -111,12 +128,9 @@ mod tests {
             root.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(tree.root())).unwrap())
                 .unwrap();
             assert!(cs.is_satisfied().unwrap());
-            if index == 0 {
-                println!(
-                    "quaternary path of 3 levels: {} constraints",
-                    cs.num_constraints() - 1
-                );
-            }
+            // Six index bits, then per level 3 to place the running hash and 297 to hash
+            // (7 + 297 before the pair placement).
+            assert_eq!(cs.num_constraints() - 1, 6 + 3 * (3 + 297), "index {index}");
         }
     }
 
