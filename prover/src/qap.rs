@@ -168,49 +168,62 @@ impl Qap {
         self.profile
     }
 
-    /// `A·z` and `B·z` over the domain for the full assignment `z` (the constant one, the
-    /// public inputs, then the witness), with libsnark's extra rows `input_i · 0 = 0` that
-    /// keep the public inputs independent.
-    pub fn evaluations(&self, z: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
+    /// A vector over the domain whose constraint rows are `row(i)` and whose other entries
+    /// are zero (libsnark's extra rows `input_i · 0 = 0`, which keep the public inputs
+    /// independent, are filled by the caller on the A side).
+    fn evaluations(&self, row: impl Fn(usize) -> Fr + Sync) -> Vec<Fr> {
         let constraints = self.profile.constraints;
-        let size = self.domain.size();
-        let mut a = vec![Fr::zero(); size];
-        let mut b = vec![Fr::zero(); size];
-        a[..constraints]
+        let mut values = vec![Fr::zero(); self.domain.size()];
+        values[..constraints]
             .par_iter_mut()
-            .zip(&mut b[..constraints])
             .enumerate()
-            .for_each(|(i, (a, b))| {
-                *a = self.a.row_times(i, z, &self.coefficients);
-                *b = self.b.row_times(i, z, &self.coefficients);
-            });
-        a[constraints..constraints + self.inputs].copy_from_slice(&z[..self.inputs]);
-        (a, b)
+            .for_each(|(i, value)| *value = row(i));
+        values
     }
 
-    /// The coefficients of `h(X) = (A(X)·B(X) − C(X)) / Z(X)` from the [`Self::evaluations`]
-    /// `a` and `b`: seven FFTs over the domain, as libsnark's reduction, with `c = a∘b`
-    /// instead of a product by C.
-    pub fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>) -> Vec<Fr> {
-        let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(a, b)| *a * b).collect();
+    /// `a = A·z` over the domain for the full assignment `z` (the constant one, the public
+    /// inputs, then the witness); the input rows carry the inputs.
+    fn a_evaluations(&self, z: &[Fr]) -> Vec<Fr> {
+        let mut a = self.evaluations(|i| self.a.row_times(i, z, &self.coefficients));
+        let constraints = self.profile.constraints;
+        a[constraints..constraints + self.inputs].copy_from_slice(&z[..self.inputs]);
+        a
+    }
+
+    /// The coefficients of `h(X) = (A(X)·B(X) − C(X)) / Z(X)` for the full assignment `z`:
+    /// seven FFTs over the domain, as libsnark's reduction, with `c = a∘b` on the domain
+    /// instead of a product by C. At most two vectors of the domain's size are alive at once:
+    /// `a` and `b` go to the coset and are multiplied there, then `c` is made from a second
+    /// pass over the rows (`(A·z)_i · (B·z)_i`, both zero on the input rows) into `b`'s
+    /// place, where keeping the three would hold a third vector (67 MB at 2^21).
+    pub fn quotient(&self, z: &[Fr]) -> Vec<Fr> {
         let coset = self
             .domain
             .get_coset(Fr::GENERATOR)
             .expect("the multiplicative generator spans a coset");
-        for values in [&mut a, &mut b, &mut c] {
+        let to_coset = |values: &mut Vec<Fr>| {
             self.domain.ifft_in_place(values);
             coset.fft_in_place(values);
-        }
+        };
+        let mut h = self.a_evaluations(z);
+        to_coset(&mut h);
+        let mut b = self.evaluations(|i| self.b.row_times(i, z, &self.coefficients));
+        to_coset(&mut b);
+        h.par_iter_mut().zip(&b).for_each(|(a, b)| *a *= b);
+        drop(b);
+        let mut c = self.evaluations(|i| {
+            self.a.row_times(i, z, &self.coefficients) * self.b.row_times(i, z, &self.coefficients)
+        });
+        to_coset(&mut c);
         let vanishing_inverse = self
             .domain
             .evaluate_vanishing_polynomial(Fr::GENERATOR)
             .inverse()
             .expect("the vanishing polynomial is non-zero off the domain");
-        a.par_iter_mut()
-            .zip(b)
+        h.par_iter_mut()
             .zip(c)
-            .for_each(|((a, b), c)| *a = (*a * b - c) * vanishing_inverse);
-        coset.ifft_in_place(&mut a);
-        a
+            .for_each(|(ab, c)| *ab = (*ab - c) * vanishing_inverse);
+        coset.ifft_in_place(&mut h);
+        h
     }
 }

@@ -247,13 +247,13 @@ impl BatchProver {
         timings.synthesis = started.elapsed();
 
         let stage = Instant::now();
-        let (a, b) = self.qap.evaluations(&full);
+        let h = Scalars::new(&self.qap.quotient(&full));
         // Every variable but the constant one, in query order; the l query takes the witness.
-        // Made before the FFTs so that the assignment is freed before their peak.
+        // Made after the witness map, which reads the assignment twice, so that the two forms
+        // of the assignment and the map's two vectors are never alive together.
         let variables = full.len() - 1;
         let assignment = Scalars::new(&full[1..]);
         drop(full);
-        let h = Scalars::new(&self.qap.quotient(a, b));
         timings.witness_map = stage.elapsed();
         let every_variable = assignment.slice(0..variables);
         let witness_variables = assignment.slice(self.instance_variables - 1..variables);

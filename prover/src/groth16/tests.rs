@@ -166,8 +166,7 @@ fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
         &full,
     )
     .unwrap();
-    let (a, b) = prover.qap.evaluations(&full);
-    assert_eq!(prover.qap.quotient(a, b), expected);
+    assert_eq!(prover.qap.quotient(&full), expected);
 
     let profile = prover.matrix_profile();
     let nonzeros =
