@@ -3,8 +3,9 @@
 //!
 //! `ark-relations` stores a matrix as a `Vec` per row of `(Fr, usize)`: 40 bytes a non-zero
 //! plus a heap allocation a row, ≈ 0.8 GB per million of Verity's constraints for A, B and C.
-//! Here A and B are kept in compressed sparse rows, 8 bytes a non-zero (a `u32` index into a
-//! table of the distinct coefficients, and a `u32` variable), and C is not kept at all: on
+//! Here A and B are kept in compressed sparse rows, 6 bytes a non-zero (a `u16` index into a
+//! table of the distinct coefficients, 4,689 in the circuit, and a `u32` variable), and C is
+//! not kept at all: on
 //! every row of the domain `C·z = (A·z)∘(B·z)` for a satisfying assignment (and both sides are
 //! zero on the rows that carry the public inputs), so `c` is computed from `a` and `b`. For an
 //! assignment that breaks a rule the resulting proof fails verification, as it does with C:
@@ -22,31 +23,31 @@ use serde::Serialize;
 use crate::ProverError;
 
 /// The coefficient table's index of 1, which needs no multiplication.
-const ONE: u32 = 0;
+const ONE: u16 = 0;
 
 /// One matrix in compressed sparse rows.
 struct SparseMatrix {
-    /// Where each row starts in `entries`, and one more for the end.
+    /// Where each row starts in `coefficients` and `variables`, and one more for the end.
     row_starts: Vec<u32>,
-    /// `(coefficient index, variable)` of every non-zero, row after row.
-    entries: Vec<(u32, u32)>,
+    /// Every non-zero's index into the table of distinct coefficients, row after row.
+    coefficients: Vec<u16>,
+    /// Every non-zero's variable, row after row.
+    variables: Vec<u32>,
 }
 
 impl SparseMatrix {
-    fn row(&self, i: usize) -> &[(u32, u32)] {
-        &self.entries[self.row_starts[i] as usize..self.row_starts[i + 1] as usize]
-    }
-
     /// Row `i` times the assignment `z`.
-    fn row_times(&self, i: usize, z: &[Fr], coefficients: &[Fr]) -> Fr {
-        self.row(i)
+    fn row_times(&self, i: usize, z: &[Fr], table: &[Fr]) -> Fr {
+        let row = self.row_starts[i] as usize..self.row_starts[i + 1] as usize;
+        self.coefficients[row.clone()]
             .iter()
-            .map(|&(coefficient, variable)| {
+            .zip(&self.variables[row])
+            .map(|(&coefficient, &variable)| {
                 let value = z[variable as usize];
                 if coefficient == ONE {
                     value
                 } else {
-                    value * coefficients[coefficient as usize]
+                    value * table[coefficient as usize]
                 }
             })
             .sum()
@@ -110,31 +111,41 @@ impl Qap {
         let mut coefficients = vec![Fr::one()];
         let mut compress = |matrix: &Matrix<Fr>| -> Result<(SparseMatrix, Vec<bool>), ProverError> {
             let mut used = vec![false; variables];
+            let nonzeros = matrix.iter().map(Vec::len).sum();
             let mut row_starts = Vec::with_capacity(matrix.len() + 1);
-            let mut entries = Vec::with_capacity(matrix.iter().map(Vec::len).sum());
+            let mut indices = Vec::with_capacity(nonzeros);
+            let mut columns = Vec::with_capacity(nonzeros);
             row_starts.push(0);
             for row in matrix {
                 for &(coefficient, variable) in row {
-                    let next = coefficients.len() as u32;
-                    let index = *table.entry(coefficient).or_insert_with(|| {
-                        coefficients.push(coefficient);
-                        next
-                    });
+                    let index = match table.get(&coefficient) {
+                        Some(&index) => index,
+                        None => {
+                            let index = u16::try_from(coefficients.len()).map_err(|_| {
+                                ProverError::Shape("2^16 distinct matrix coefficients or more")
+                            })?;
+                            coefficients.push(coefficient);
+                            table.insert(coefficient, index);
+                            index
+                        }
+                    };
                     *used
                         .get_mut(variable)
                         .ok_or(ProverError::Shape("a matrix names a variable out of range"))? =
                         true;
-                    entries.push((index, variable as u32));
+                    indices.push(index);
+                    columns.push(variable as u32);
                 }
                 row_starts.push(
-                    u32::try_from(entries.len())
+                    u32::try_from(columns.len())
                         .map_err(|_| ProverError::Shape("2^32 non-zeros or more in a matrix"))?,
                 );
             }
             Ok((
                 SparseMatrix {
                     row_starts,
-                    entries,
+                    coefficients: indices,
+                    variables: columns,
                 },
                 used,
             ))
@@ -145,8 +156,8 @@ impl Qap {
         let profile = MatrixProfile {
             constraints,
             variables,
-            nonzeros_a: a.entries.len(),
-            nonzeros_b: b.entries.len(),
+            nonzeros_a: a.variables.len(),
+            nonzeros_b: b.variables.len(),
             nonzeros_c: c.iter().map(Vec::len).sum(),
             distinct_coefficients: coefficients.len(),
             variables_absent_from_a: absent(&used_a),

@@ -21,12 +21,21 @@ const DOMAIN: Domain = Domain {
     rollup_address: Address::repeat_byte(0x77),
 };
 
-fn prover() -> &'static BatchProver {
-    static PROVER: OnceLock<BatchProver> = OnceLock::new();
-    PROVER.get_or_init(|| {
+/// A prover and the proving key it was made from (which it keeps only in its own form).
+fn fixture() -> &'static (BatchProver, ProvingKey<Bn254>) {
+    static FIXTURE: OnceLock<(BatchProver, ProvingKey<Bn254>)> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
         let key = setup(SIZE, &mut rand::rngs::OsRng).unwrap();
-        BatchProver::new(SIZE, key).unwrap()
+        (BatchProver::new(SIZE, key.clone()).unwrap(), key)
     })
+}
+
+fn prover() -> &'static BatchProver {
+    &fixture().0
+}
+
+fn proving_key() -> &'static ProvingKey<Bn254> {
+    &fixture().1
 }
 
 /// A deposit then a transfer from the new account to itself.
@@ -85,7 +94,7 @@ fn staged_and_baseline_proofs_verify_bind_the_commitment_and_agree() {
 
     // Both draw r then s: with the same randomness, the same proof, point for point (our
     // MSMs and witness map compute exactly what arkworks' do).
-    let baseline = prove_baseline(prover.proving_key(), witness, &mut seeded()).unwrap();
+    let baseline = prove_baseline(proving_key(), witness, &mut seeded()).unwrap();
     assert_eq!(baseline, proof);
 }
 
@@ -116,12 +125,12 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
     let dir = std::env::temp_dir().join(format!("verity-keys-{}", std::process::id()));
     let keys = KeyDirectory::new(&dir);
     let metadata = keys
-        .write(SIZE, prover.constraints(), prover.proving_key())
+        .write(SIZE, prover.constraints(), proving_key())
         .unwrap();
     assert_eq!(keys.metadata().unwrap(), metadata);
     let (loaded_meta, loaded) = keys.proving_key().unwrap();
     assert_eq!(loaded_meta.size, SIZE);
-    assert!(loaded == *prover.proving_key());
+    assert!(loaded == *proving_key());
     assert_eq!(keys.verifying_key().unwrap(), *prover.verifying_key());
     let sol = std::fs::read_to_string(dir.join(crate::keys::VERIFIER_SOL)).unwrap();
     assert!(sol.contains("contract Verifier is Groth16Verifier"));
@@ -180,7 +189,7 @@ fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
         )
     );
     assert_eq!(profile.constraints, cs.num_constraints());
-    assert_eq!(profile.domain_size, prover.proving_key().h_query.len() + 1);
+    assert_eq!(profile.domain_size, proving_key().h_query.len() + 1);
 }
 
 #[test]

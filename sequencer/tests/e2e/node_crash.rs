@@ -72,7 +72,8 @@ async fn ready(rpc: &HttpClient) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_loses_nothing_and_applies_nothing_twice() {
-    let prover = prover();
+    let proving_key = verity_prover::setup(SIZE, &mut rand::rngs::OsRng).unwrap();
+    let prover = verity_prover::BatchProver::new(SIZE, proving_key.clone()).unwrap();
     let chain = chain(&prover, 3600).await;
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths {
@@ -81,7 +82,7 @@ async fn kill_9_under_load_loses_nothing_and_applies_nothing_twice() {
         data: dir.path().join("data"),
     };
     KeyDirectory::new(&paths.keys)
-        .write(SIZE, prover.constraints(), prover.proving_key())
+        .write(SIZE, prover.constraints(), &proving_key)
         .unwrap();
     std::fs::write(
         &paths.deployment,
