@@ -78,6 +78,9 @@ pub struct ConstraintReport {
     pub commitment_preimage_bytes: usize,
     /// Allocations outside the slots (header fields, fee-slot leaves).
     pub other: usize,
+    /// The Groth16 FFT domain: the smallest power of two holding a row per constraint and
+    /// per instance variable (the constant one and the commitment).
+    pub fft_domain: usize,
 }
 
 impl ConstraintReport {
@@ -204,6 +207,7 @@ impl BatchCircuit {
         Ok(ConstraintReport {
             size,
             total,
+            fft_domain: (total + cs.num_instance_variables()).next_power_of_two(),
             per_slot,
             fee_credits,
             commitment,

@@ -190,6 +190,10 @@ fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
     );
     assert_eq!(profile.constraints, cs.num_constraints());
     assert_eq!(profile.domain_size, proving_key().h_query.len() + 1);
+    assert_eq!(
+        profile.domain_size,
+        BatchCircuit::constraint_report(SIZE).unwrap().fft_domain
+    );
 }
 
 #[test]

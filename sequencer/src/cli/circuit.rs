@@ -77,17 +77,21 @@ pub fn info(size: SizeArgs, as_json: bool) -> anyhow::Result<()> {
         "commitment": report.commitment,
         "commitment_preimage_bytes": report.commitment_preimage_bytes,
         "other": report.other,
+        "fft_domain": report.fft_domain,
+        "fft_domain_fill": report.total as f64 / report.fft_domain as f64,
     });
     if as_json {
         out!("{}", serde_json::to_string_pretty(&document)?)?;
     } else {
         out!(
-            "{} slots, depth {}, {} fee slots: {} constraints; each operation (any type) {} \
-             ({} in its slot, {} its share of the SHA-256 commitment)",
+            "{} slots, depth {}, {} fee slots: {} constraints ({:.0}% of an FFT domain of 2^{}); \
+             each operation (any type) {} ({} in its slot, {} its share of the SHA-256 commitment)",
             size.slots,
             size.depth,
             size.fee_slots,
             report.total,
+            100.0 * report.total as f64 / report.fft_domain as f64,
+            report.fft_domain.trailing_zeros(),
             per_operation,
             report.per_slot.total,
             report.commitment_per_slot()

@@ -51,6 +51,8 @@ fn circuit_info_counts_without_a_setup() {
         assert_eq!(info["per_operation"][op], report.per_operation());
     }
     assert_eq!(info["per_slot"]["total"], report.per_slot.total);
+    assert_eq!(info["fft_domain"], report.fft_domain);
+    assert!(report.fft_domain.is_power_of_two() && report.fft_domain / 2 < report.total + 2);
     let refused = verity(&args(&["circuit-info", "--slots", "3", "--depth", "33"]));
     assert!(!refused.status.success());
 }
