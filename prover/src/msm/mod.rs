@@ -128,10 +128,13 @@ fn window_bits(n: usize, bits: u32) -> u32 {
         return 3;
     }
     // Cost of a window: one batch-affine addition (~6 multiplications) per base, and two
-    // Jacobian additions (~12 each) per bucket when the buckets are summed.
+    // Jacobian additions (~12 each) per bucket when the buckets are summed. Windows run one
+    // per thread, so what counts is the rounds of windows: with 2 threads, 17 windows take
+    // as long as 18 (the b_g2 and h queries of the 32-slot circuit chose such sizes).
+    let threads = rayon::current_num_threads().max(1) as u32;
     let cost = |c: u32| {
-        let windows = bits.div_ceil(c) as f64 + 1.0;
-        windows * (6.0 * n as f64 + 24.0 * (1u64 << (c - 1)) as f64)
+        let rounds = (bits + 1).div_ceil(c).div_ceil(threads) as f64;
+        rounds * (6.0 * n as f64 + 24.0 * (1u64 << (c - 1)) as f64)
     };
     (4..=20)
         .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
