@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use verity_circuits::circuit::CircuitSize;
-
 /// What can go wrong making keys, loading them, or proving.
 #[derive(Debug, thiserror::Error)]
 pub enum ProverError {
@@ -42,14 +40,6 @@ pub enum ProverError {
         /// Computed.
         found: String,
     },
-    /// The keys are for another circuit size.
-    #[error("keys are for {found:?}, not {expected:?}")]
-    WrongSize {
-        /// Wanted.
-        expected: CircuitSize,
-        /// In the directory.
-        found: CircuitSize,
-    },
     /// The witness does not fit the keys.
     #[error("the witness has {found} variables, the keys expect {expected}")]
     WitnessShape {
@@ -61,11 +51,4 @@ pub enum ProverError {
     /// The constraint system or the key is not the shape the prover handles (says how).
     #[error("{0}")]
     Shape(&'static str),
-    /// A witness that does not satisfy the circuit (a bug upstream: the node proves only
-    /// batches it executed).
-    #[error("the witness does not satisfy the circuit")]
-    Unsatisfied,
-    /// A produced proof that does not verify.
-    #[error("the proof does not verify")]
-    InvalidProof,
 }

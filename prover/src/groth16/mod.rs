@@ -294,8 +294,8 @@ impl BatchProver {
         let stage = Instant::now();
         let h = Scalars::new(&self.qap.quotient(&full));
         // Every variable but the constant one, in query order; the l query takes the witness.
-        // Made after the witness map, which reads the assignment twice, so that the two forms
-        // of the assignment and the map's two vectors are never alive together.
+        // Made after the witness map, which reads the assignment in three passes, so that the
+        // two forms of the assignment and the map's two vectors are never alive together.
         let variables = full.len() - 1;
         let assignment = Scalars::new(&full[1..]);
         drop(full);
