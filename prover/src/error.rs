@@ -48,6 +48,27 @@ pub enum ProverError {
         /// Allocated.
         found: usize,
     },
+    /// A key made for another circuit.
+    #[error(
+        "the key is for {found_variables} variables and an FFT domain of {found_domain}; \
+         this circuit has {expected_variables} and {expected_domain}"
+    )]
+    KeyShape {
+        /// The circuit's variables.
+        expected_variables: usize,
+        /// The circuit's domain.
+        expected_domain: usize,
+        /// The key's variables.
+        found_variables: usize,
+        /// The key's domain.
+        found_domain: usize,
+    },
+    /// A ceremony's key does not verify (says what failed).
+    #[error("the ceremony's key is refused: {0}")]
+    Ceremony(String),
+    /// A `.zkey`, `.ptau`, `.r1cs` or `.wtns` file is malformed or does not fit (says how).
+    #[error("{0}")]
+    Format(String),
     /// The constraint system or the key is not the shape the prover handles (says how).
     #[error("{0}")]
     Shape(&'static str),
