@@ -10,7 +10,7 @@ use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::BatchWitness;
 use verity_prover::keys::KeyDirectory;
-use verity_prover::{prove_baseline, setup};
+use verity_prover::{baseline_setup, prove_baseline, setup};
 use verity_prover::{snarkjs, BatchProver, ProveTimings};
 
 use verity_sequencer::cli::circuit::SizeArgs;
@@ -27,8 +27,9 @@ pub struct ProveArgs {
     /// Batches to prove with each prover.
     #[arg(long, default_value_t = 2)]
     batches: usize,
-    /// Write the last proof as snarkjs proof.json and public.json, with
-    /// verification_key.json, into this directory.
+    /// Write the keys (proving_key.zkey, verification_key.json, ...), the last batch's
+    /// witness as witness.wtns and its proof as snarkjs proof.json and public.json into this
+    /// directory.
     #[arg(long)]
     export: Option<PathBuf>,
     /// Print JSON.
@@ -106,9 +107,10 @@ fn prove(
     let keys = KeyDirectory::new(&key_dir);
     let prover = BatchProver::new(size, key.clone())?;
     let constraints = prover.constraints();
+    let started = Instant::now();
     keys.write(size, constraints, &key)?;
-    // The baseline reads the key back from disk after Verity's runs, so that neither
-    // prover's peak counts the other's key.
+    let key_directory_write_seconds = started.elapsed().as_secs_f64();
+    // Verity's prover holds the key in its own form; the copy goes before the runs.
     drop(key);
     let key_bytes = std::fs::metadata(key_dir.join(verity_prover::keys::PROVING_KEY))?.len();
 
@@ -118,6 +120,15 @@ fn prove(
         .collect::<Result<_, _>>()?;
 
     let witness_profile = prover.witness_profile(witnesses[0].clone())?;
+
+    // The last batch's witness as circom's .wtns, what an outside prover takes per batch.
+    let started = Instant::now();
+    let assignment = prover.assignment(witnesses[batches - 1].clone())?;
+    let wtns_assignment_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    verity_prover::wtns::write(&key_dir.join("witness.wtns"), &assignment)?;
+    let wtns_write_seconds = started.elapsed().as_secs_f64();
+    drop(assignment);
 
     reset_peak_rss();
     let mut ours = Vec::with_capacity(batches);
@@ -138,6 +149,13 @@ fn prove(
     let started = Instant::now();
     let (_, key) = keys.proving_key()?;
     let key_load_seconds = started.elapsed().as_secs_f64();
+    drop(key);
+    // ark-groth16 proves with a key of its own form (its h query differs from snarkjs's), made
+    // by its own setup for the same circuit after Verity's runs, so that neither prover's
+    // peak counts the other's key.
+    let started = Instant::now();
+    let key = baseline_setup(size, &mut rand::rngs::OsRng)?;
+    let baseline_setup_seconds = started.elapsed().as_secs_f64();
     reset_peak_rss();
     let mut baseline = Vec::with_capacity(batches);
     for witness in &witnesses {
@@ -145,7 +163,7 @@ fn prove(
         let proof = prove_baseline(&key, witness.clone(), &mut rand::rngs::OsRng)?;
         baseline.push(started.elapsed().as_secs_f64());
         ensure!(
-            prover.verify(&proof, witness.commitment),
+            verity_prover::verify(&key.vk, &proof, witness.commitment),
             "the baseline proof does not verify"
         );
     }
@@ -171,6 +189,9 @@ fn prove(
         "batches": batches,
         "constraints": constraints,
         "setup_seconds": setup_seconds,
+        "baseline_setup_seconds": baseline_setup_seconds,
+        "key_directory_write_seconds": key_directory_write_seconds,
+        "wtns_export_seconds": {"assignment": wtns_assignment_seconds, "write": wtns_write_seconds},
         "proving_key_bytes": key_bytes,
         "proving_key_load_seconds": key_load_seconds,
         "verity": prover_figures(&ours, constraints, size.slots, ours_peak),

@@ -1,5 +1,7 @@
 //! `verity-bench prove` and `verity-bench gas` as `scripts/verity bench …` runs them: the
-//! exported proof verifies in snarkjs 0.7.6 and fails there with a changed input; the gas
+//! exported proof verifies in snarkjs 0.7.6 and fails there with a changed input, snarkjs
+//! proves the exported .zkey and .wtns into a proof Verity's Rust and Solidity verifiers
+//! accept (and refuse with a changed input); the gas
 //! report's parts add up on anvil.
 
 use std::ffi::OsStr;
@@ -100,6 +102,53 @@ fn prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
         !accepted && output.contains("Invalid proof"),
         "snarkjs accepted a changed input: {output}"
     );
+
+    // Another prover (snarkjs) proves the same batch from Verity's .zkey and .wtns; Verity's
+    // verifier accepts that proof, and refuses it with the changed input.
+    let (proved, output) = verity_tests::snarkjs(&[
+        OsStr::new("groth16"),
+        OsStr::new("prove"),
+        dir.join("proving_key.zkey").as_os_str(),
+        dir.join("witness.wtns").as_os_str(),
+        dir.join("snarkjs_proof.json").as_os_str(),
+        dir.join("snarkjs_public.json").as_os_str(),
+    ]);
+    assert!(proved, "snarkjs could not prove: {output}");
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+    };
+    assert_eq!(read("snarkjs_public.json"), read("public.json"));
+    let proof = verity_prover::snarkjs::parse_proof(&read("snarkjs_proof.json")).unwrap();
+    let verifying_key = verity_prover::KeyDirectory::new(&dir)
+        .verifying_key()
+        .unwrap();
+    let commitment = verity_circuits::field::parse_fr(&public[0]).unwrap();
+    let changed = commitment + verity_circuits::Fr::from(1u64);
+    assert!(verity_prover::verify(&verifying_key, &proof, commitment));
+    assert!(!verity_prover::verify(&verifying_key, &proof, changed));
+    // And the Solidity verifier of that key, on anvil.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use alloy::providers::ProviderBuilder;
+        use verity_l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
+        let anvil = alloy::node_bindings::Anvil::at(verity_tests::anvil_path()).spawn();
+        let provider = ProviderBuilder::new()
+            .wallet(anvil.wallet().expect("anvil's dev accounts"))
+            .connect_http(anvil.endpoint_url());
+        let verifier = Groth16Verifier::deploy(&provider, verifier_key_words(&verifying_key))
+            .await
+            .unwrap();
+        for (input, expected) in [(commitment, true), (changed, false)] {
+            let accepted = verifier
+                .verifyProof(
+                    proof_words(&proof),
+                    verity_circuits::field::fr_to_u256(&input),
+                )
+                .call()
+                .await
+                .unwrap();
+            assert_eq!(accepted, expected);
+        }
+    });
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -2,29 +2,30 @@
 //!
 //! | file | contents |
 //! |---|---|
-//! | `proving_key.bin` | the Groth16 proving key, arkworks uncompressed encoding |
+//! | `proving_key.zkey` | the Groth16 proving key as snarkjs's `.zkey` (see [`crate::zkey`]), which snarkjs, rapidsnark and GPU provers read as it is |
 //! | `verifying_key.bin` | the verifying key, same encoding |
 //! | `verification_key.json` | the verifying key in snarkjs's format |
 //! | `Verifier.sol`, `Groth16Verifier.sol` | the Solidity verifier of this key, and the implementation it fixes the key of |
 //! | `keys.json` | the circuit size, constraint count and key hashes |
 //!
-//! The key hash (SHA-256 of `proving_key.bin`) names a setup: the node and every prover
+//! The key hash (SHA-256 of `proving_key.zkey`) names a setup: the node and every prover
 //! worker check it, so no proof is made or accepted under another setup's keys.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use ark_bn254::Bn254;
-use ark_groth16::{ProvingKey, VerifyingKey};
+use ark_groth16::VerifyingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use verity_circuits::circuit::CircuitSize;
 
-use crate::{snarkjs, solidity, ProverError};
+use crate::ceremony::ContributionRecord;
+use crate::{snarkjs, solidity, ProverError, Zkey};
 
 /// Proving key file.
-pub const PROVING_KEY: &str = "proving_key.bin";
+pub const PROVING_KEY: &str = "proving_key.zkey";
 /// Verifying key file.
 pub const VERIFYING_KEY: &str = "verifying_key.bin";
 /// snarkjs verifying key file.
@@ -47,12 +48,16 @@ pub struct KeyMetadata {
     pub size: CircuitSize,
     /// Its constraints.
     pub constraints: usize,
-    /// SHA-256 of `proving_key.bin`, hex.
+    /// SHA-256 of `proving_key.zkey`, hex.
     pub key_hash: String,
     /// SHA-256 of `verifying_key.bin`, hex.
     pub verifying_key_hash: String,
     /// How the keys were made.
     pub setup: String,
+    /// For keys from a ceremony, its contributions in order (absent for a single-party
+    /// setup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<Vec<ContributionRecord>>,
 }
 
 /// A key directory.
@@ -101,22 +106,52 @@ impl KeyDirectory {
         self.path.join(name)
     }
 
-    /// Writes every file of a setup and returns the metadata.
+    /// Writes every file of a single-party setup and returns the metadata.
     pub fn write(
         &self,
         size: CircuitSize,
         constraints: usize,
-        proving_key: &ProvingKey<Bn254>,
+        proving_key: &Zkey,
+    ) -> Result<KeyMetadata, ProverError> {
+        self.write_files(size, constraints, proving_key, None)
+    }
+
+    /// Writes every file of a key a ceremony made (checked by [`crate::ceremony::import`])
+    /// and returns the metadata, which records the contributions.
+    pub fn write_ceremony(
+        &self,
+        size: CircuitSize,
+        constraints: usize,
+        proving_key: &Zkey,
+        contributions: Vec<ContributionRecord>,
+    ) -> Result<KeyMetadata, ProverError> {
+        self.write_files(size, constraints, proving_key, Some(contributions))
+    }
+
+    fn write_files(
+        &self,
+        size: CircuitSize,
+        constraints: usize,
+        proving_key: &Zkey,
+        ceremony: Option<Vec<ContributionRecord>>,
     ) -> Result<KeyMetadata, ProverError> {
         fs::create_dir_all(&self.path).map_err(io(&self.path))?;
-        let pk_bytes = encode(proving_key);
+        let pk_bytes = proving_key.to_file_bytes();
         let vk_bytes = encode(&proving_key.vk);
         let metadata = KeyMetadata {
             size,
             constraints,
             key_hash: sha256_hex(&pk_bytes),
             verifying_key_hash: sha256_hex(&vk_bytes),
-            setup: SINGLE_PARTY_WARNING.to_owned(),
+            setup: match &ceremony {
+                None => SINGLE_PARTY_WARNING.to_owned(),
+                Some(contributions) => format!(
+                    "multi-party ceremony: phase 2 from a powers-of-tau file and {} \
+                     contributions (sound if one contributor kept their secret)",
+                    contributions.len()
+                ),
+            },
+            ceremony,
         };
         let files: [(&str, Vec<u8>); 6] = [
             (PROVING_KEY, pk_bytes),
@@ -153,9 +188,10 @@ impl KeyDirectory {
         serde_json::from_slice(&bytes).map_err(|source| ProverError::Metadata { path, source })
     }
 
-    /// Loads the proving key, checking it against the recorded key hash. The encoding is
-    /// read without curve checks (fast); the hash is what vouches for the file.
-    pub fn proving_key(&self) -> Result<(KeyMetadata, ProvingKey<Bn254>), ProverError> {
+    /// Loads the proving key (without its coefficients, which the prover takes from the
+    /// circuit), checking it against the recorded key hash. The points are read without curve
+    /// checks (fast); the hash is what vouches for the file.
+    pub fn proving_key(&self) -> Result<(KeyMetadata, Zkey), ProverError> {
         let metadata = self.metadata()?;
         let path = self.file(PROVING_KEY);
         let bytes = fs::read(&path).map_err(io(&path))?;
@@ -166,8 +202,8 @@ impl KeyDirectory {
                 found,
             });
         }
-        let key = ProvingKey::deserialize_uncompressed_unchecked(bytes.as_slice())
-            .map_err(|source| ProverError::Decode { path, source })?;
+        let key = Zkey::from_file_bytes(&bytes, false)
+            .map_err(|error| ProverError::Format(format!("{}: {error}", path.display())))?;
         Ok((metadata, key))
     }
 

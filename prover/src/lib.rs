@@ -4,14 +4,25 @@
 //! proofs and proves several batches at once, its batch-affine MSM, verification, and the
 //! snarkjs JSON and Solidity verifier exports that L1 and other tools consume.
 
+pub mod binfile;
+pub mod ceremony;
 pub mod error;
 mod groth16;
 pub mod keys;
 pub mod msm;
+pub mod phase2;
+pub mod ptau;
 pub mod qap;
+pub mod r1cs;
 pub mod snarkjs;
 pub mod solidity;
+pub mod wtns;
+pub mod zkey;
 
 pub use error::ProverError;
-pub use groth16::{prove_baseline, setup, verify, BatchProver, ProveTimings, WitnessProfile};
+pub use groth16::{
+    baseline_setup, prove_baseline, verify, BatchProver, ProveTimings, WitnessProfile,
+};
 pub use keys::{KeyDirectory, KeyMetadata};
+pub use phase2::setup;
+pub use zkey::Zkey;

@@ -1,5 +1,5 @@
-//! The QAP witness map (libsnark's reduction, as `ark-groth16` sets up keys for it) from
-//! compact constraint matrices.
+//! The QAP witness map in snarkjs's form (the numerator `A·B − C` on a coset, for an h query
+//! in the doubled domain's Lagrange basis) from compact constraint matrices.
 //!
 //! `ark-relations` stores a matrix as a `Vec` per row of `(Fr, usize)`: 40 bytes a non-zero
 //! plus a heap allocation a row, ≈ 0.8 GB per million of Verity's constraints for A, B and C.
@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 
 use ark_bn254::Fr;
-use ark_ff::{FftField, Field, One, Zero};
-use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use ark_ff::{FftField, One, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::utils::matrix::Matrix;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -84,7 +84,7 @@ pub struct Qap {
     b: SparseMatrix,
     coefficients: Vec<Fr>,
     inputs: usize,
-    domain: GeneralEvaluationDomain<Fr>,
+    domain: Radix2EvaluationDomain<Fr>,
     profile: MatrixProfile,
 }
 
@@ -102,7 +102,7 @@ impl Qap {
             ));
         };
         let constraints = a.len();
-        let domain = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
+        let domain = Radix2EvaluationDomain::<Fr>::new(constraints + inputs)
             .ok_or(ProverError::Shape("the constraints fit no FFT domain"))?;
         if variables > u32::MAX as usize {
             return Err(ProverError::Shape("2^32 variables or more"));
@@ -201,40 +201,39 @@ impl Qap {
         a
     }
 
-    /// The coefficients of `h(X) = (A(X)·B(X) − C(X)) / Z(X)` for the full assignment `z`:
-    /// seven FFTs over the domain, as libsnark's reduction, with `c = a∘b` on the domain
-    /// instead of a product by C. At most two vectors of the domain's size are alive at once:
-    /// `a` and `b` go to the coset and are multiplied there, then `c` is made from a second
-    /// pass over the rows (`(A·z)_i · (B·z)_i`, both zero on the input rows) into `b`'s
-    /// place, where keeping the three would hold a third vector (67 MB at 2^21).
+    /// The evaluations of `p(X) = A(X)·B(X) − C(X)` on the coset `ω·D` of the domain `D`,
+    /// `ω` a primitive root of unity of twice its size: `p(ω^(2j+1))` for each `j`, the odd
+    /// points of the doubled domain, which are the scalars of the h query in snarkjs's form
+    /// (see [`crate::zkey::Zkey::h`]). `p` vanishes on `D` (the even points) and has degree
+    /// below `2|D|`, so `p(τ) = Σ_j p(ω^(2j+1))·L_(2j+1)(τ)` over the doubled domain's Lagrange
+    /// basis, and `p(τ) = h(τ)·Z(τ)` is what the proof needs: no division by `Z` and no
+    /// inverse FFT of the product, six FFTs where libsnark's reduction takes seven, with
+    /// `c = a∘b` on the domain instead of a product by C. At most two vectors of the domain's
+    /// size are alive at once: `a` and `b` go to the coset and are multiplied there, then `c`
+    /// is made from a second pass over the rows (`(A·z)_i · (B·z)_i`, both zero on the input
+    /// rows) into `b`'s place.
     pub fn quotient(&self, z: &[Fr]) -> Vec<Fr> {
+        let shift = Fr::get_root_of_unity(2 * self.domain.size() as u64)
+            .expect("the scalar field has roots of unity of twice the domain's size");
         let coset = self
             .domain
-            .get_coset(Fr::GENERATOR)
-            .expect("the multiplicative generator spans a coset");
+            .get_coset(shift)
+            .expect("a root of unity spans a coset");
         let to_coset = |values: &mut Vec<Fr>| {
             self.domain.ifft_in_place(values);
             coset.fft_in_place(values);
         };
-        let mut h = self.a_evaluations(z);
-        to_coset(&mut h);
+        let mut p = self.a_evaluations(z);
+        to_coset(&mut p);
         let mut b = self.evaluations(|i| self.b.row_times(i, z, &self.coefficients));
         to_coset(&mut b);
-        h.par_iter_mut().zip(&b).for_each(|(a, b)| *a *= b);
+        p.par_iter_mut().zip(&b).for_each(|(a, b)| *a *= b);
         drop(b);
         let mut c = self.evaluations(|i| {
             self.a.row_times(i, z, &self.coefficients) * self.b.row_times(i, z, &self.coefficients)
         });
         to_coset(&mut c);
-        let vanishing_inverse = self
-            .domain
-            .evaluate_vanishing_polynomial(Fr::GENERATOR)
-            .inverse()
-            .expect("the vanishing polynomial is non-zero off the domain");
-        h.par_iter_mut()
-            .zip(c)
-            .for_each(|(ab, c)| *ab = (*ab - c) * vanishing_inverse);
-        coset.ifft_in_place(&mut h);
-        h
+        p.par_iter_mut().zip(c).for_each(|(ab, c)| *ab -= c);
+        p
     }
 }

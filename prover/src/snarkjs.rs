@@ -7,6 +7,8 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Proof, VerifyingKey};
 use serde_json::{json, Value};
 
+use crate::ProverError;
+
 fn decimal<F: PrimeField>(value: &F) -> String {
     num_bigint::BigUint::from_bytes_be(&value.into_bigint().to_bytes_be()).to_string()
 }
@@ -48,6 +50,48 @@ pub fn proof(proof: &Proof<Bn254>) -> Value {
     })
 }
 
+/// A `proof.json` made by snarkjs or another prover, its points checked on the curve (and,
+/// for B, in the subgroup).
+pub fn parse_proof(document: &Value) -> Result<Proof<Bn254>, ProverError> {
+    let fq = |value: &Value| -> Result<Fq, ProverError> {
+        value
+            .as_str()
+            .and_then(|text| text.parse::<num_bigint::BigUint>().ok())
+            .filter(|n| n.bits() <= 254)
+            .map(Fq::from)
+            .filter(|x| decimal(x) == value.as_str().unwrap_or_default())
+            .ok_or_else(|| ProverError::Format(format!("{value} is not a coordinate")))
+    };
+    let g1 = |value: &Value| -> Result<G1Affine, ProverError> {
+        let point = G1Affine::new_unchecked(fq(&value[0])?, fq(&value[1])?);
+        if value[2] != "1" || !point.is_on_curve() {
+            return Err(ProverError::Format(format!("{value} is not a G1 point")));
+        }
+        Ok(point)
+    };
+    let fq2 = |value: &Value| Ok::<_, ProverError>(Fq2::new(fq(&value[0])?, fq(&value[1])?));
+    let g2 = |value: &Value| -> Result<G2Affine, ProverError> {
+        let point = G2Affine::new_unchecked(fq2(&value[0])?, fq2(&value[1])?);
+        if value[2] != json!(["1", "0"])
+            || !point.is_on_curve()
+            || !point.is_in_correct_subgroup_assuming_on_curve()
+        {
+            return Err(ProverError::Format(format!("{value} is not a G2 point")));
+        }
+        Ok(point)
+    };
+    if document["protocol"] != "groth16" || document["curve"] != "bn128" {
+        return Err(ProverError::Format(
+            "not a Groth16 proof over bn128".to_owned(),
+        ));
+    }
+    Ok(Proof {
+        a: g1(&document["pi_a"])?,
+        b: g2(&document["pi_b"])?,
+        c: g1(&document["pi_c"])?,
+    })
+}
+
 /// `public.json`.
 pub fn public_signals(inputs: &[Fr]) -> Value {
     json!(inputs.iter().map(decimal::<Fr>).collect::<Vec<_>>())
@@ -56,6 +100,25 @@ pub fn public_signals(inputs: &[Fr]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proof_round_trips_and_a_point_off_the_curve_is_refused() {
+        use ark_ec::{AffineRepr, CurveGroup};
+
+        let proof = Proof::<Bn254> {
+            a: (G1Affine::generator() * Fr::from(3u64)).into_affine(),
+            b: (G2Affine::generator() * Fr::from(5u64)).into_affine(),
+            c: (G1Affine::generator() * Fr::from(7u64)).into_affine(),
+        };
+        let document = super::proof(&proof);
+        assert_eq!(parse_proof(&document).unwrap(), proof);
+        let mut moved = document.clone();
+        moved["pi_a"][1] = json!(decimal::<Fq>(&(proof.a.y + Fq::from(1u64))));
+        assert!(parse_proof(&moved).is_err());
+        let mut large = document;
+        large["pi_c"][0] = json!(format!("{}0", decimal::<Fq>(&proof.c.x)));
+        assert!(parse_proof(&large).is_err());
+    }
 
     #[test]
     fn decimal_matches_the_field_elements() {

@@ -7,6 +7,7 @@
 
 pub mod fixture;
 pub mod nats;
+pub mod ptau;
 pub mod workload;
 
 use std::io::Write;

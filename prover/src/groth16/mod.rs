@@ -14,7 +14,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::UniformRand;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
@@ -24,7 +24,8 @@ use verity_circuits::circuit::{BatchCircuit, BatchWitness, CircuitSize};
 
 use crate::msm::{msm, QueryPoints, Scalars};
 use crate::qap::{MatrixProfile, Qap};
-use crate::ProverError;
+use crate::r1cs::R1cs;
+use crate::{ProverError, Zkey};
 
 /// Where one proof's time went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -32,7 +33,7 @@ pub struct ProveTimings {
     /// Witness generation: synthesising the assignment.
     #[serde(with = "seconds")]
     pub synthesis: Duration,
-    /// The QAP witness map (three inverse and four forward or inverse coset FFTs).
+    /// The QAP witness map (three inverse FFTs and three coset FFTs).
     #[serde(with = "seconds")]
     pub witness_map: Duration,
     /// MSM for A (G1).
@@ -101,7 +102,7 @@ struct ProvingPoints {
     a: QueryPoints<g1::Config>,
     b_g1: QueryPoints<g1::Config>,
     b_g2: QueryPoints<g2::Config>,
-    /// One point a coefficient of h but the top one.
+    /// One point an odd point of the doubled domain (see [`Zkey::h`]).
     h: QueryPoints<g1::Config>,
     /// One point a witness variable.
     l: QueryPoints<g1::Config>,
@@ -109,18 +110,18 @@ struct ProvingPoints {
 
 impl ProvingPoints {
     /// Takes `key` apart query by query, so that at most one query is held twice.
-    fn new(mut key: ProvingKey<Bn254>) -> ProvingPoints {
-        let one = (key.a_query[0], key.b_g1_query[0], key.b_g2_query[0]);
+    fn new(mut key: Zkey) -> ProvingPoints {
+        let one = (key.a[0], key.b_g1[0], key.b_g2[0]);
         let take = |query: &mut Vec<G1Affine>, skip: usize| {
             let points = QueryPoints::new(&query[skip..]);
             *query = Vec::new();
             points
         };
-        let a = take(&mut key.a_query, 1);
-        let b_g1 = take(&mut key.b_g1_query, 1);
-        let h = take(&mut key.h_query, 0);
-        let l = take(&mut key.l_query, 0);
-        let b_g2 = QueryPoints::new(&key.b_g2_query[1..]);
+        let a = take(&mut key.a, 1);
+        let b_g1 = take(&mut key.b_g1, 1);
+        let h = take(&mut key.h, 0);
+        let l = take(&mut key.c, 0);
+        let b_g2 = QueryPoints::new(&key.b_g2[1..]);
         ProvingPoints {
             one,
             vk: key.vk,
@@ -135,8 +136,9 @@ impl ProvingPoints {
     }
 }
 
-/// Keys for `size` from a single-party setup (see [`crate::keys::SINGLE_PARTY_WARNING`]).
-pub fn setup<R: RngCore + CryptoRng>(
+/// Keys for `size` from `ark-groth16`'s own single-party setup, for [`prove_baseline`] (its
+/// h query is not snarkjs's, so [`BatchProver`] does not take it).
+pub fn baseline_setup<R: RngCore + CryptoRng>(
     size: CircuitSize,
     rng: &mut R,
 ) -> Result<ProvingKey<Bn254>, ProverError> {
@@ -160,55 +162,37 @@ pub fn prove_baseline<R: RngCore + CryptoRng>(
 }
 
 impl BatchProver {
-    /// A prover for `size` with `proving_key`; synthesises the circuit once for its matrices.
-    pub fn new(
-        size: CircuitSize,
-        proving_key: ProvingKey<Bn254>,
-    ) -> Result<BatchProver, ProverError> {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Setup);
-        BatchCircuit::blank(size).generate_constraints(cs.clone())?;
-        cs.finalize();
-        let instance_variables = cs.num_instance_variables();
-        let witness_variables = cs.num_witness_variables();
-        let variables = instance_variables + witness_variables;
-        if proving_key.l_query.len() != witness_variables {
-            return Err(ProverError::WitnessShape {
-                expected: proving_key.l_query.len(),
-                found: witness_variables,
+    /// A prover for `size` with `key`; synthesises the circuit once for its matrices and
+    /// refuses a key made for another circuit's shape.
+    pub fn new(size: CircuitSize, key: Zkey) -> Result<BatchProver, ProverError> {
+        let r1cs = R1cs::of(size)?;
+        let (instance_variables, variables) = (r1cs.inputs, r1cs.variables);
+        let witness_variables = variables - instance_variables;
+        let qap = Qap::new(&r1cs.matrices, instance_variables, variables)?;
+        drop(r1cs);
+        let shape = (key.variables, key.public_inputs + 1, key.domain_size);
+        let expected = (variables, instance_variables, qap.profile().domain_size);
+        let lengths = [key.a.len(), key.b_g1.len(), key.b_g2.len()];
+        if shape != expected
+            || lengths != [variables; 3]
+            || key.c.len() != witness_variables
+            || key.h.len() != key.domain_size
+            || key.vk.gamma_abc_g1.len() != instance_variables
+        {
+            return Err(ProverError::KeyShape {
+                expected_variables: expected.0,
+                expected_domain: expected.2,
+                found_variables: key.variables,
+                found_domain: key.domain_size,
             });
-        }
-        let qap = {
-            let matrices = cs
-                .to_matrices()?
-                .remove(R1CS_PREDICATE_LABEL)
-                .ok_or(ProverError::Shape("the circuit has no R1CS constraints"))?;
-            drop(cs);
-            Qap::new(&matrices, instance_variables, variables)?
-        };
-        if proving_key.h_query.len() + 1 != qap.profile().domain_size {
-            return Err(ProverError::Shape(
-                "the proving key was made for another FFT domain",
-            ));
-        }
-        let queries = [
-            proving_key.a_query.len(),
-            proving_key.b_g1_query.len(),
-            proving_key.b_g2_query.len(),
-        ];
-        if queries != [variables; 3] {
-            return Err(ProverError::Shape(
-                "the proving key's queries do not have one point a variable",
-            ));
         }
         Ok(BatchProver {
             size,
-            verifying_key: ark_groth16::prepare_verifying_key(&proving_key.vk),
+            verifying_key: ark_groth16::prepare_verifying_key(&key.vk),
             instance_variables,
             witness_variables,
             qap,
-            points: ProvingPoints::new(proving_key),
+            points: ProvingPoints::new(key),
         })
     }
 
@@ -232,8 +216,9 @@ impl BatchProver {
         &self.points.vk
     }
 
-    /// The full assignment (the constant one, the public input, the witness) of a batch.
-    fn assignment(&self, witness: BatchWitness) -> Result<Vec<Fr>, ProverError> {
+    /// The full assignment (the constant one, the public input, the witness) of a batch, as
+    /// a `.wtns` file holds it.
+    pub fn assignment(&self, witness: BatchWitness) -> Result<Vec<Fr>, ProverError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Prove {
@@ -320,7 +305,6 @@ impl BatchProver {
         timings.msm_b_g2 = stage.elapsed();
 
         let stage = Instant::now();
-        // h has the domain's size; its top coefficient is zero and has no query point.
         let h_acc = msm(&pk.h, h.slice(0..pk.h.len()));
         timings.msm_h = stage.elapsed();
         let stage = Instant::now();

@@ -8,8 +8,11 @@ use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{Deposit, Domain, L2Tx, PriorityOp, Transfer};
 use verity_circuits::state::{State, StateConfig};
 
+use ark_ff::{AdditiveGroup, UniformRand};
+
 use super::*;
 use crate::keys::KeyDirectory;
+use crate::r1cs::R1cs;
 
 const SIZE: CircuitSize = CircuitSize {
     slots: 2,
@@ -21,21 +24,51 @@ const DOMAIN: Domain = Domain {
     rollup_address: Address::repeat_byte(0x77),
 };
 
-/// A prover and the proving key it was made from (which it keeps only in its own form).
-fn fixture() -> &'static (BatchProver, ProvingKey<Bn254>) {
-    static FIXTURE: OnceLock<(BatchProver, ProvingKey<Bn254>)> = OnceLock::new();
+/// A prover, the key it was made from (which it keeps only in its own form), and
+/// `ark-groth16`'s key from the same secrets (τ, α, β, δ; γ = 1; the standard generators).
+struct Fixture {
+    prover: BatchProver,
+    key: Zkey,
+    arkworks_key: ProvingKey<Bn254>,
+}
+
+fn fixture() -> &'static Fixture {
+    use ark_ec::PrimeGroup;
+    use rand::SeedableRng;
+
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let key = setup(SIZE, &mut rand::rngs::OsRng).unwrap();
-        (BatchProver::new(SIZE, key.clone()).unwrap(), key)
+        // ark-groth16 draws τ from its rng, first thing: the same seed gives the same τ.
+        let seeded = || rand::rngs::StdRng::seed_from_u64(11);
+        let mut rng = rand::rngs::OsRng;
+        let secrets = crate::phase2::Secrets {
+            tau: Fr::rand(&mut seeded()),
+            alpha: Fr::rand(&mut rng),
+            beta: Fr::rand(&mut rng),
+            delta: Fr::rand(&mut rng),
+        };
+        let key = crate::phase2::key_from_secrets(&R1cs::of(SIZE).unwrap(), &secrets).unwrap();
+        let arkworks_key = Groth16::<Bn254>::generate_parameters_with_qap(
+            BatchCircuit::blank(SIZE),
+            secrets.alpha,
+            secrets.beta,
+            Fr::from(1u64),
+            secrets.delta,
+            ark_bn254::G1Projective::generator(),
+            ark_bn254::G2Projective::generator(),
+            &mut seeded(),
+        )
+        .unwrap();
+        Fixture {
+            prover: BatchProver::new(SIZE, key.clone()).unwrap(),
+            key,
+            arkworks_key,
+        }
     })
 }
 
 fn prover() -> &'static BatchProver {
-    &fixture().0
-}
-
-fn proving_key() -> &'static ProvingKey<Bn254> {
-    &fixture().1
+    &fixture().prover
 }
 
 /// A deposit then a transfer from the new account to itself.
@@ -92,9 +125,11 @@ fn staged_and_baseline_proofs_verify_bind_the_commitment_and_agree() {
     assert!(verify(prover.verifying_key(), &proof, commitment));
     assert!(!prover.verify(&proof, commitment + Fr::from(1u64)));
 
-    // Both draw r then s: with the same randomness, the same proof, point for point (our
-    // MSMs and witness map compute exactly what arkworks' do).
-    let baseline = prove_baseline(proving_key(), witness, &mut seeded()).unwrap();
+    // Both draw r then s: with keys from the same secrets and the same randomness, the same
+    // proof, point for point. The h queries differ in form (snarkjs's Lagrange points on
+    // the doubled domain, arkworks' powers of τ) but both sum to h(τ)·Z(τ)/δ.
+    assert_eq!(fixture().arkworks_key.vk, *prover.verifying_key());
+    let baseline = prove_baseline(&fixture().arkworks_key, witness, &mut seeded()).unwrap();
     assert_eq!(baseline, proof);
 }
 
@@ -125,12 +160,17 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
     let dir = std::env::temp_dir().join(format!("verity-keys-{}", std::process::id()));
     let keys = KeyDirectory::new(&dir);
     let metadata = keys
-        .write(SIZE, prover.constraints(), proving_key())
+        .write(SIZE, prover.constraints(), &fixture().key)
         .unwrap();
     assert_eq!(keys.metadata().unwrap(), metadata);
     let (loaded_meta, loaded) = keys.proving_key().unwrap();
     assert_eq!(loaded_meta.size, SIZE);
-    assert!(loaded == *proving_key());
+    // Read for proving: everything but the coefficients.
+    let expected = Zkey {
+        coefficients: Vec::new(),
+        ..fixture().key.clone()
+    };
+    assert!(loaded == expected);
     assert_eq!(keys.verifying_key().unwrap(), *prover.verifying_key());
     let sol = std::fs::read_to_string(dir.join(crate::keys::VERIFIER_SOL)).unwrap();
     assert!(sol.contains("contract Verifier is Groth16Verifier"));
@@ -150,31 +190,36 @@ fn key_directory_round_trips_and_checks_the_key_hash() {
 }
 
 #[test]
-fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
+fn witness_map_is_h_times_z_on_the_odd_points_of_the_doubled_domain() {
     use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
-    use ark_poly::GeneralEvaluationDomain;
+    use ark_poly::{EvaluationDomain, GeneralEvaluationDomain, Radix2EvaluationDomain};
 
     let prover = prover();
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    BatchCircuit::blank(SIZE)
-        .generate_constraints(cs.clone())
-        .unwrap();
-    cs.finalize();
-    let matrices = cs
-        .to_matrices()
-        .unwrap()
-        .remove(R1CS_PREDICATE_LABEL)
-        .unwrap();
+    let r1cs = R1cs::of(SIZE).unwrap();
     let full = prover.assignment(witness()).unwrap();
-    let expected = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-        &matrices,
-        cs.num_instance_variables(),
-        cs.num_constraints(),
+    // libsnark's reduction (with C) gives h's coefficients; on the doubled domain's odd
+    // points ω^(2j+1), Z(X) = X^n − 1 is −2, so p = h·Z is −2·h there.
+    let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+        &r1cs.matrices,
+        r1cs.inputs,
+        r1cs.constraints(),
         &full,
     )
     .unwrap();
+    let n = h.len();
+    let odd_points = Radix2EvaluationDomain::<Fr>::new(n)
+        .unwrap()
+        .get_coset(
+            Radix2EvaluationDomain::<Fr>::new(2 * n)
+                .unwrap()
+                .group_gen(),
+        )
+        .unwrap();
+    let expected: Vec<Fr> = odd_points
+        .fft(&h)
+        .into_iter()
+        .map(|value| -value.double())
+        .collect();
     assert_eq!(prover.qap.quotient(&full), expected);
 
     let profile = prover.matrix_profile();
@@ -183,17 +228,26 @@ fn witness_map_without_c_equals_libsnarks_reduction_with_it() {
     assert_eq!(
         (profile.nonzeros_a, profile.nonzeros_b, profile.nonzeros_c),
         (
-            nonzeros(&matrices[0]),
-            nonzeros(&matrices[1]),
-            nonzeros(&matrices[2])
+            nonzeros(&r1cs.matrices[0]),
+            nonzeros(&r1cs.matrices[1]),
+            nonzeros(&r1cs.matrices[2])
         )
     );
-    assert_eq!(profile.constraints, cs.num_constraints());
-    assert_eq!(profile.domain_size, proving_key().h_query.len() + 1);
+    assert_eq!(profile.constraints, r1cs.constraints());
+    assert_eq!(profile.domain_size, fixture().key.h.len());
     assert_eq!(
         profile.domain_size,
         BatchCircuit::constraint_report(SIZE).unwrap().fft_domain
     );
+}
+
+#[test]
+fn a_key_for_another_circuit_is_refused() {
+    let other = CircuitSize { slots: 1, ..SIZE };
+    assert!(matches!(
+        BatchProver::new(other, fixture().key.clone()),
+        Err(ProverError::KeyShape { .. })
+    ));
 }
 
 #[test]
