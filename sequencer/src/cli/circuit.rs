@@ -1,8 +1,10 @@
-//! `verity setup` and `verity circuit-info`: keys and constraint counts for a circuit size.
+//! `verity setup`, `verity export-r1cs` and `verity circuit-info`: keys, the constraint system
+//! and constraint counts for a circuit size.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 use verity_circuits::circuit::{BatchCircuit, CircuitSize};
@@ -51,6 +53,94 @@ pub fn setup(size: SizeArgs, out: PathBuf) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     out!("{}", serde_json::to_string_pretty(&metadata)?)?;
+    Ok(())
+}
+
+/// `verity setup --ptau`: phase 2's first key and the constraint system, for a ceremony.
+pub fn start_phase2(size: SizeArgs, ptau: &std::path::Path, out: PathBuf) -> anyhow::Result<()> {
+    let size = size.size()?;
+    let started = Instant::now();
+    let bytes = std::fs::read(ptau).with_context(|| format!("reading {}", ptau.display()))?;
+    let ptau = verity_prover::ptau::Ptau::parse(&bytes)?;
+    let r1cs = verity_prover::r1cs::R1cs::of(size)?;
+    let key = verity_prover::phase2::key_from_ptau(&r1cs, &ptau)?;
+    drop(bytes);
+    std::fs::create_dir_all(&out)?;
+    let (zkey, r1cs_file) = (out.join(PHASE2_START), out.join(R1CS_FILE));
+    key.write(&zkey)?;
+    r1cs.write(&r1cs_file)?;
+    eprintln!(
+        "wrote {} and {} ({} constraints, FFT domain 2^{}) in {:.1}s. The key is not usable \
+         yet: contribute (snarkjs zkey contribute, then snarkjs zkey beacon), check (snarkjs \
+         zkey verify), then import it (README, \"Trusted setup\")",
+        zkey.display(),
+        r1cs_file.display(),
+        r1cs.constraints(),
+        key.domain_size.trailing_zeros(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `verity import-zkey`.
+pub fn import_zkey(
+    size: SizeArgs,
+    zkey: &std::path::Path,
+    ptau: &std::path::Path,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let size = size.size()?;
+    let started = Instant::now();
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    };
+    let (zkey_bytes, ptau_bytes) = (read(zkey)?, read(ptau)?);
+    let ptau = verity_prover::ptau::Ptau::parse(&ptau_bytes)?;
+    let r1cs = verity_prover::r1cs::R1cs::of(size)?;
+    let (key, contributions) = verity_prover::ceremony::import(&zkey_bytes, &r1cs, &ptau)?;
+    drop((zkey_bytes, ptau_bytes));
+    for (i, c) in contributions.iter().enumerate() {
+        eprintln!(
+            "contribution {} ({}{}): {}",
+            i + 1,
+            c.kind,
+            c.name
+                .as_ref()
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default(),
+            c.hash
+        );
+    }
+    let metadata =
+        KeyDirectory::new(&out).write_ceremony(size, r1cs.constraints(), &key, contributions)?;
+    eprintln!(
+        "the key and its {} contributions verify; wrote keys to {} in {:.1}s",
+        metadata.ceremony.as_ref().map_or(0, Vec::len),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    out!("{}", serde_json::to_string_pretty(&metadata)?)?;
+    Ok(())
+}
+
+/// Phase 2's first key, as `verity setup --ptau` names it.
+pub const PHASE2_START: &str = "circuit_0000.zkey";
+/// The constraint system, as `verity setup --ptau` names it.
+pub const R1CS_FILE: &str = "circuit.r1cs";
+
+/// `verity export-r1cs`.
+pub fn export_r1cs(size: SizeArgs, out: PathBuf) -> anyhow::Result<()> {
+    let size = size.size()?;
+    let started = Instant::now();
+    let r1cs = verity_prover::r1cs::R1cs::of(size)?;
+    r1cs.write(&out)?;
+    eprintln!(
+        "wrote {} ({} constraints, {} wires, 1 public input) in {:.1}s",
+        out.display(),
+        r1cs.constraints(),
+        r1cs.variables,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

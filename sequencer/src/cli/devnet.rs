@@ -26,7 +26,7 @@ use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use verity_l1::deployment::Deployment;
 use verity_node::proving::LocalProving;
 use verity_node::Node;
-use verity_prover::keys::verifying_key_hash;
+use verity_prover::keys::{verifying_key_hash, PROVING_KEY};
 use verity_prover::setup;
 use verity_prover::{BatchProver, KeyDirectory};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
@@ -86,7 +86,8 @@ fn devnet_provers(
             depth,
         };
         let keys = KeyDirectory::new(dir.join(format!("slots{slots}-depth{depth}")));
-        if keys.metadata().is_err() {
+        // Keys from before the key became a `.zkey` have no proving_key.zkey: made anew.
+        if keys.metadata().is_err() || !keys.path().join(PROVING_KEY).exists() {
             out!(
                 "setting up keys for {slots} slots at depth {depth} (once; kept in {})",
                 keys.path().display()

@@ -39,14 +39,21 @@ pub enum Command {
     /// Keys and signed transactions.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
-    /// Make proving and verifying keys for a circuit size (single-party setup: not for real funds).
+    /// Make proving and verifying keys for a circuit size (single-party setup: not for real
+    /// funds), or with --ptau start a multi-party ceremony's phase 2 from a powers-of-tau file.
     Setup {
         /// The circuit size.
         #[command(flatten)]
         size: circuit::SizeArgs,
-        /// Directory to write the keys, verification_key.json and Verifier.sol into.
+        /// Directory to write the keys, verification_key.json and Verifier.sol into; with
+        /// --ptau, circuit_0000.zkey and circuit.r1cs.
         #[arg(long)]
         out: PathBuf,
+        /// A powers-of-tau file in snarkjs's format, prepared for phase 2: write phase 2's
+        /// first key (what `snarkjs groth16 setup` makes, before any contribution) instead of
+        /// a single-party key directory.
+        #[arg(long)]
+        ptau: Option<PathBuf>,
     },
     /// Print a circuit size's constraint counts, without a setup.
     CircuitInfo {
@@ -56,6 +63,32 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Check a ceremony's final .zkey (every contribution, against the circuit and the
+    /// powers-of-tau file phase 2 started from) and write a key directory from it.
+    ImportZkey {
+        /// The circuit size.
+        #[command(flatten)]
+        size: circuit::SizeArgs,
+        /// The ceremony's final key (after its contributions and beacon).
+        #[arg(long)]
+        zkey: PathBuf,
+        /// The powers-of-tau file phase 2 started from.
+        #[arg(long)]
+        ptau: PathBuf,
+        /// Directory to write the keys, verification_key.json and Verifier.sol into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a circuit size's constraint system as circom's .r1cs (what snarkjs's `zkey new`
+    /// and `zkey verify` read; the key directory's proving_key.zkey is the matching key).
+    ExportR1cs {
+        /// The circuit size.
+        #[command(flatten)]
+        size: circuit::SizeArgs,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Deploy the contracts to an L1 and write deployment.json.
     Deploy(deploy::DeployArgs),
@@ -74,8 +107,18 @@ pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Wallet(command) => wallet::run(command),
-        Command::Setup { size, out } => circuit::setup(size, out),
+        Command::Setup { size, out, ptau } => match ptau {
+            None => circuit::setup(size, out),
+            Some(ptau) => circuit::start_phase2(size, &ptau, out),
+        },
         Command::CircuitInfo { size, json } => circuit::info(size, json),
+        Command::ExportR1cs { size, out } => circuit::export_r1cs(size, out),
+        Command::ImportZkey {
+            size,
+            zkey,
+            ptau,
+            out,
+        } => circuit::import_zkey(size, &zkey, &ptau, out),
         Command::Deploy(args) => deploy::run(args),
         Command::Node(args) => node::run(args),
         Command::Prover(args) => prover::run(args),
