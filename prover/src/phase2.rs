@@ -2,7 +2,7 @@
 //! ([`Zkey`]) from the setup's secrets. snarkjs's phase 2 fixes γ = 1 (the IC points are not
 //! divided by anything) and each contribution multiplies δ; the single-party setup here
 //! draws τ, α, β and δ at once, so whoever runs it knows them all (see
-//! [`crate::keys::SINGLE_PARTY_WARNING`]).
+//! the warning `keys.json` carries).
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::scalar_mul::glv::GLVConfig;
@@ -48,7 +48,7 @@ impl Secrets {
     }
 }
 
-/// Keys for `size` from a single-party setup (see [`crate::keys::SINGLE_PARTY_WARNING`]).
+/// Keys for `size` from a single-party setup (see the warning `keys.json` carries).
 pub fn setup<R: RngCore + CryptoRng>(size: CircuitSize, rng: &mut R) -> Result<Zkey, ProverError> {
     key_from_secrets(&R1cs::of(size)?, &Secrets::random(rng))
 }

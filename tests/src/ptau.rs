@@ -2,7 +2,7 @@
 //! of every key made from it. Real deployments start phase 2 from a public ceremony's file.
 //!
 //! Made here rather than with `snarkjs powersoftau` because snarkjs's `prepare phase2` takes
-//! minutes from power 12 on, and the smallest batch circuit needs power 16. The file has the
+//! minutes from power 12 on, and the smallest batch circuit needs power 19. The file has the
 //! full layout of a prepared file of power `log2(domain) + 1` (the h query reads the Lagrange
 //! points of the doubled domain, and snarkjs's circuit hash powers of τ up to 2·domain), but
 //! only the points phase 2 for that one domain reads are

@@ -4,7 +4,7 @@
 //!
 //! The one difference from `ark-groth16`'s key is the h query: snarkjs's holds the doubled
 //! domain's odd Lagrange polynomials at τ, over δ, rather than `τ^i·Z(τ)/δ`, so its scalars
-//! are evaluations on a coset (see [`crate::qap::Qap::quotient`]). A group FFT would convert
+//! are evaluations on a coset (see `Qap::quotient` in the witness map). A group FFT would convert
 //! one into the other at the cost of millions of scalar multiplications, so Verity proves
 //! in snarkjs's form.
 
