@@ -277,6 +277,13 @@ pub fn import(
             "no one has contributed: δ is 1 and anyone can forge proofs",
         ));
     }
+    if contributions.iter().all(|c| c.beacon) {
+        // A beacon's factor follows from its public hash: δ would be public.
+        return Err(refused(
+            "only beacons contributed: their factors follow from public hashes, so δ is public \
+             and anyone can forge proofs",
+        ));
+    }
     let mut chain = Blake2b512::new();
     chain.update(circuit_hash);
     let mut delta = G1Affine::generator();
@@ -315,6 +322,11 @@ pub fn import(
         });
     }
     same("δ1", key.delta_g1 == delta)?;
+    if delta == G1Affine::generator() {
+        return Err(refused(
+            "the contributions multiply δ back to 1: anyone can forge proofs",
+        ));
+    }
     if !same_ratio(
         G1Affine::generator(),
         key.delta_g1,

@@ -102,20 +102,18 @@ fn snarkjs(words: &[&OsStr]) -> String {
     output
 }
 
-/// A three-party ceremony as a deployment runs it: Verity starts phase 2 from a `.ptau`, two
-/// snarkjs contributions and a beacon follow, `snarkjs zkey verify` accepts the chain, Verity
-/// imports it (and refuses the start, a broken contribution and another circuit size), and
-/// a batch proven with the imported key is accepted by the Rollup on anvil.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_ceremony_from_a_ptau_through_snarkjs_contributions_imports_and_proves() {
+/// `support::SIZE` as the command line gives it.
+const SIZE_WORDS: [&str; 6] = ["--slots", "2", "--depth", "4", "--fee-slots", "1"];
+
+/// Phase 2's start for `support::SIZE` in `dir` (created): a test `.ptau` with a random τ,
+/// α and β, then `verity setup --ptau`; the `.ptau`'s path.
+fn start_phase2(dir: &std::path::Path) -> std::path::PathBuf {
     use ark_ff::UniformRand;
 
-    let dir = temp_dir("ceremony");
-    std::fs::create_dir_all(&dir).unwrap();
-    // The anvil fixtures' circuit, so the Rollup they deploy takes its proofs.
-    let size = support::SIZE;
-    let size_words = ["--slots", "2", "--depth", "4", "--fee-slots", "1"];
-    let domain = BatchCircuit::constraint_report(size).unwrap().fft_domain;
+    std::fs::create_dir_all(dir).unwrap();
+    let domain = BatchCircuit::constraint_report(support::SIZE)
+        .unwrap()
+        .fft_domain;
     let mut rng = rand::rngs::OsRng;
     let ptau = dir.join("test.ptau");
     let [tau, alpha, beta] = [(); 3].map(|()| verity_circuits::Fr::rand(&mut rng));
@@ -124,28 +122,70 @@ async fn a_ceremony_from_a_ptau_through_snarkjs_contributions_imports_and_proves
         verity_tests::ptau::insecure_ptau(domain, tau, alpha, beta),
     )
     .unwrap();
-    let file = |name: &str| dir.join(name);
-    let with_size = |command: &str, rest: &[&OsStr]| {
-        let mut words = vec![OsStr::new(command)];
-        words.extend(args(&size_words));
-        words.extend(rest);
-        verity(&words)
-    };
-
-    let output = with_size(
-        "setup",
-        &[
-            OsStr::new("--ptau"),
-            ptau.as_os_str(),
-            OsStr::new("--out"),
-            dir.as_os_str(),
-        ],
-    );
+    let mut words = args(&["setup"]);
+    words.extend(args(&SIZE_WORDS));
+    words.extend([
+        OsStr::new("--ptau"),
+        ptau.as_os_str(),
+        OsStr::new("--out"),
+        dir.as_os_str(),
+    ]);
+    let output = verity(&words);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    ptau
+}
+
+/// A chain of beacons alone is refused: a beacon's factor follows from its public hash, so
+/// such a key's δ is public and anyone could forge proofs.
+#[test]
+fn a_key_of_beacons_alone_is_refused() {
+    let dir = temp_dir("beacons");
+    let ptau = start_phase2(&dir);
+    let beaconed = dir.join("beaconed.zkey");
+    snarkjs(&[
+        OsStr::new("zkey"),
+        OsStr::new("beacon"),
+        dir.join("circuit_0000.zkey").as_os_str(),
+        beaconed.as_os_str(),
+        OsStr::new("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+        OsStr::new("10"),
+        OsStr::new("-n=Only a beacon"),
+    ]);
+    let keys = dir.join("keys");
+    let mut words = args(&["import-zkey"]);
+    words.extend(args(&SIZE_WORDS));
+    words.extend([
+        OsStr::new("--zkey"),
+        beaconed.as_os_str(),
+        OsStr::new("--ptau"),
+        ptau.as_os_str(),
+        OsStr::new("--out"),
+        keys.as_os_str(),
+    ]);
+    let output = verity(&words);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("only beacons"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A three-party ceremony as a deployment runs it: Verity starts phase 2 from a `.ptau`, two
+/// snarkjs contributions and a beacon follow, `snarkjs zkey verify` accepts the chain, Verity
+/// imports it (and refuses the start, a broken contribution and another circuit size), and
+/// a batch proven with the imported key is accepted by the Rollup on anvil.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ceremony_from_a_ptau_through_snarkjs_contributions_imports_and_proves() {
+    let dir = temp_dir("ceremony");
+    let size = support::SIZE;
+    let size_words = SIZE_WORDS;
+    let ptau = start_phase2(&dir);
+    let file = |name: &str| dir.join(name);
     let r1cs = file("circuit.r1cs");
 
     // Two contributions and a beacon; snarkjs recomputes phase 2's start from the .r1cs and
