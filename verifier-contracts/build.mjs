@@ -1,6 +1,7 @@
 // Compiles every contract in src/ with the pinned solc into artifacts/<Contract>.json
-// (abi, bytecode, deployedBytecode). With --check, compiles and fails unless the committed
-// artifacts are byte for byte what the sources produce.
+// (abi, bytecode, deployedBytecode), refusing code over the size limits an L1 enforces. With
+// --check, compiles and fails unless the committed artifacts are byte for byte what the
+// sources produce.
 import fs from "node:fs";
 import path from "node:path";
 import solc from "solc";
@@ -31,11 +32,20 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
+// EIP-170 and EIP-3860: an L1 refuses to deploy more code than this.
+const MAX_CODE_BYTES = 24576;
+const MAX_INITCODE_BYTES = 2 * MAX_CODE_BYTES;
 const expected = new Map();
 for (const [file, contracts] of Object.entries(output.contracts)) {
   for (const [name, contract] of Object.entries(contracts)) {
     // Interfaces have no code: only deployable contracts get artifacts.
     if (contract.evm.bytecode.object === "") continue;
+    const code = contract.evm.deployedBytecode.object.length / 2;
+    const initcode = contract.evm.bytecode.object.length / 2;
+    if (code > MAX_CODE_BYTES || initcode > MAX_INITCODE_BYTES) {
+      console.error(`${name}: ${code} bytes of code and ${initcode} of initcode, over the limits ${MAX_CODE_BYTES} and ${MAX_INITCODE_BYTES}`);
+      process.exit(1);
+    }
     const artifact = {
       contractName: name,
       sourceName: `src/${file}`,

@@ -1,6 +1,8 @@
 //! `verity-bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
 //! transfers at each size, split into proof verification, calldata and the rest (hashing,
-//! storage, events), and the L1 gas per transfer projected to 1,024 slots.
+//! storage, events), and the L1 gas per transfer projected to 1,024 slots; then, at the
+//! smallest size, what users send to L1 (deposits of ETH and of an ERC-20, a forced-exit
+//! request, a claim) and a payout's share of `submitBatch`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,10 +19,10 @@ use verity_circuits::batch::{Batch, BatchBuilder};
 use verity_circuits::circuit::{BatchWitness, CircuitSize};
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::field::fr_to_u256;
-use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer};
+use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::contracts::{batch_data, proof_words, Groth16Verifier, Rollup};
+use verity_l1::contracts::{batch_data, proof_words, Groth16Verifier, Rollup, TestToken};
 use verity_l1::deploy::{deploy, DeployConfig};
 use verity_prover::setup;
 use verity_prover::BatchProver;
@@ -102,8 +104,10 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
         for prover in &provers {
             rows.push(measure(&provider, prover, anvil.addresses()[1]).await?);
         }
-        anyhow::Ok(rows)
+        let users = user_operations(&provider, &provers[0], anvil.addresses()[1]).await?;
+        anyhow::Ok((rows, users))
     })?;
+    let (rows, users) = rows;
 
     let (small, large) = (&rows[0], &rows[rows.len() - 1]);
     let per_slot = (large["total"].as_f64().unwrap() - small["total"].as_f64().unwrap())
@@ -116,11 +120,13 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
         "marginal_gas_per_transfer": per_slot,
         "fixed_gas_per_batch": fixed,
         "projected_gas_per_transfer_at_1024_slots": projected,
+        "user_operations": users,
     });
     if args.json {
         out!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
         out!("projected L1 gas per transfer at 1,024 slots: {projected:.0} (marginal {per_slot:.0}, fixed {fixed:.0})")?;
+        out!("user operations (gas): {users}")?;
     }
     Ok(())
 }
@@ -241,6 +247,16 @@ pub(crate) async fn fund_slots<P: Provider>(
     slots: usize,
     user: Address,
 ) -> anyhow::Result<(Vec<PrivateKey>, Vec<Deposit>)> {
+    let (keys, deposits, _) = fund_slots_metered(rollup, slots, user).await?;
+    Ok((keys, deposits))
+}
+
+/// [`fund_slots`], with the gas of each deposit.
+async fn fund_slots_metered<P: Provider>(
+    rollup: &Rollup::RollupInstance<P>,
+    slots: usize,
+    user: Address,
+) -> anyhow::Result<(Vec<PrivateKey>, Vec<Deposit>, Vec<u64>)> {
     let keys: Vec<PrivateKey> = (0..slots)
         .map(|i| PrivateKey::from_bytes([i as u8 + 1; 32]))
         .collect();
@@ -253,8 +269,9 @@ pub(crate) async fn fund_slots<P: Provider>(
             amount: 10u128.pow(18),
         })
         .collect();
+    let mut gas = Vec::with_capacity(deposits.len());
     for d in &deposits {
-        rollup
+        let receipt = rollup
             .deposit(
                 0,
                 fr_to_u256(&d.pubkey.0.x()),
@@ -265,8 +282,178 @@ pub(crate) async fn fund_slots<P: Provider>(
             .value(U256::from(d.amount))
             .send()
             .await?
-            .watch()
+            .get_receipt()
             .await?;
+        ensure!(receipt.status(), "a deposit reverted");
+        gas.push(receipt.gas_used);
     }
-    Ok((keys, deposits))
+    Ok((keys, deposits, gas))
+}
+
+fn median(values: &[u64]) -> u64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted[sorted.len() / 2]
+}
+
+/// What users send to L1, and a payout's share of `submitBatch`, on a fresh deployment of
+/// `prover`'s size: deposits of ETH (one per slot; the first into an empty queue also sets
+/// its counters from zero, so it is reported apart from the median of the rest) and of an
+/// ERC-20 (the first makes the Rollup's balance of the token, the second is ordinary), a
+/// payout (a batch with one withdrawal against the same batch with a transfer instead, both
+/// proven), its claim, and a forced-exit request.
+async fn user_operations<P: Provider>(
+    provider: &P,
+    prover: &BatchProver,
+    user: Address,
+) -> anyhow::Result<serde_json::Value> {
+    let size = prover.size();
+    let config = DeployConfig::single(size, prover.verifying_key(), 3600);
+    let deployment = deploy(provider, &config).await?;
+    let domain = deployment.domain();
+    let rollup = Rollup::new(deployment.rollup, provider);
+    let (keys, deposits, eth_gas) = fund_slots_metered(&rollup, size.slots, user).await?;
+
+    let token = TestToken::deploy(provider).await?;
+    token
+        .mint(user, U256::from(10u128.pow(21)))
+        .send()
+        .await?
+        .watch()
+        .await?;
+    token
+        .approve(*rollup.address(), U256::MAX)
+        .from(user)
+        .send()
+        .await?
+        .watch()
+        .await?;
+    rollup
+        .registerToken(*token.address())
+        .send()
+        .await?
+        .watch()
+        .await?;
+    let mut erc20_gas = Vec::new();
+    for key in &keys[..2] {
+        let pubkey = key.public_key();
+        let receipt = rollup
+            .deposit(
+                1,
+                fr_to_u256(&pubkey.0.x()),
+                fr_to_u256(&pubkey.0.y()),
+                10u128.pow(18),
+            )
+            .from(user)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        ensure!(receipt.status(), "an ERC-20 deposit reverted");
+        erc20_gas.push(receipt.gas_used);
+    }
+
+    let state = State::new(StateConfig {
+        depth: size.depth,
+        domain,
+    })?;
+    let (state, batch, proof) = prove_batch(
+        prover,
+        &state,
+        &|b| {
+            for d in &deposits {
+                b.push_priority(&PriorityOp::Deposit(*d))
+                    .expect("room for the deposits");
+            }
+        },
+        1,
+        Fr::from(0u64),
+    )?;
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await?
+        .watch()
+        .await?;
+    let priority = batch.header.priority_after;
+    let amount = 10u128.pow(17);
+    let (_, withdrawal, withdrawal_proof) = prove_batch(
+        prover,
+        &state,
+        &|b| {
+            let tx = Withdraw {
+                from: 0,
+                token: 0,
+                amount,
+                fee: 0,
+                nonce: 0,
+                to: user,
+            };
+            b.push_l2(&L2Tx::sign_withdraw(tx, &keys[0], &domain))
+                .expect("a valid withdrawal");
+        },
+        2,
+        priority,
+    )?;
+    let (_, transfer, transfer_proof) = prove_batch(
+        prover,
+        &state,
+        &|b| {
+            let tx = Transfer {
+                from: 0,
+                to: 1,
+                token: 0,
+                amount,
+                fee: 0,
+                nonce: 0,
+            };
+            b.push_l2(&L2Tx::sign_transfer(tx, &keys[0], &domain))
+                .expect("a valid transfer");
+        },
+        2,
+        priority,
+    )?;
+    let with_payout = rollup
+        .submitBatch(batch_data(&withdrawal), proof_words(&withdrawal_proof))
+        .estimate_gas()
+        .await?;
+    let without = rollup
+        .submitBatch(batch_data(&transfer), proof_words(&transfer_proof))
+        .estimate_gas()
+        .await?;
+    let receipt = rollup
+        .submitBatch(batch_data(&withdrawal), proof_words(&withdrawal_proof))
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    ensure!(receipt.status(), "the withdrawal batch reverted");
+    let claim = rollup
+        .withdraw(0)
+        .from(user)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    ensure!(claim.status(), "the claim reverted");
+    let forced_exit = rollup
+        .requestForcedExit(1, 0)
+        .from(user)
+        .value(rollup.forcedExitFee().call().await?)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    ensure!(forced_exit.status(), "the forced-exit request reverted");
+    Ok(json!({
+        "deposit_eth_first": eth_gas[0],
+        "deposit_eth": median(&eth_gas[1..]),
+        "deposit_erc20_first": erc20_gas[0],
+        "deposit_erc20": erc20_gas[1],
+        "submit_batch_with_one_withdrawal": with_payout,
+        "submit_batch_with_one_transfer": without,
+        "payout_share": with_payout.saturating_sub(without),
+        "claim_eth": claim.gas_used,
+        "forced_exit_request": forced_exit.gas_used,
+    }))
 }

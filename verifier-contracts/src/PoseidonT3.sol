@@ -11,70 +11,646 @@ contract PoseidonT3 {
     uint256 private constant P =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
-    bytes private constant ROUND_CONSTANTS =
-        hex"0ee9a592ba9a9518d05986d656f40c2114c4993c11bb29938d21d47304cd8e6e00f1445235f2148c5986587169fc1bcd887b08d4d00868df5696fff40956e86408dff3487e8ac99e1f29a058d0fa80b930c728730b7ab36ce879f3890ecf73f52f27be690fdaee46c3ce28f7532b13c856c35342c84bda6e20966310fadc01d02b2ae1acf68b7b8d2416bebf3d4f6234b763fe04b8043ee48b8327bebca16cf20319d062072bef7ecca5eac06f97d4d55952c175ab6b03eae64b44c7dbf11cfa28813dcaebaeaa828a376df87af4a63bc8b7bf27ad49c6298ef7b387bf28526d2727673b2ccbc903f181bf38e1c1d40d2033865200c352bc150928adddf9cb78234ec45ca27727c2e74abd2b2a1494cd6efbd43e340587d6b8fb9e31e65cc63215b52534031ae18f7f862cb2cf7cf760ab10a8150a337b1ccd99ff6e8797d4280dc8fad6d9e4b35f5ed9a3d186b79ce38e0e8a8d1b58b132d701d4eecf68d1f61bcd95ffc211fbca600f705fad3fb567ea4eb378f62e1fec97805518a47e4d9c10520b0ab721cadfe9eff81b016fc34dc76da36c2578937817cb978d069de5591f6d48149b8e7f7d9b257d8ed5fbbaf42932498075fed0ace88a9eb81f5627f61d9655f652309014d29e00ef35a2089bfff8dc1c816f0dc9ca34bdb5460c870504df5a56ff95bcafb051f7b1cd43a99ba731ff67e47032058fe3d4185697cc7d0672d995f8fff640151b3d290cedaf148690a10a8c8424a7f6ec282b6e4be828099952b414884454b21200d7ffafdd5f0c9a9dcc06f2708e9fc1d8209b5c75b9052cba2255dfd00c7c483143ba8d469448e43586a9b4cd9183fd0e843a6b9fa60b8badee690adb8eb0bd74712b7999af82de55707251ad7716077cb93c464ddc119b1590f13307af5a1ee651020c07c749c15d60683a8050b963d0a8e4b2bdd103150b7cd6d5d17b2529d36be0f67b832c4acfc884ef4ee5ce15be0bfb4a8d092cc6182c5e14546e3cf1951f173912355374efb83d80898abe69cb317c9ea565005032551e6378c450cfe129a404b3764218cadedac14e2b92d2cd73111bf0f9233237e3289baa34bb147e972ebcb9516469c399fcc069fb88f9da2cc28276b505c8f4f4ebd4a6e3c980d31674bfbe6323037f21b34ae5a4e80c2d4c24d602800a7b1db13042d396ba05d818a319f25252bcf35ef3aeed91ee1f09b2590fc65b2a73b71f9b210cf5b14296572c9d32dbf156e2b086ff47dc5df542365a404ec01ac9b0417abcc9a1935107e9ffc91dc3ec18f2c4dbe7f22976a760bb5c50c46012c0339ae08374823fabb076707ef479269f3e4d6cb104349015ee046dc93fc00b7475b102a165ad7f5b18db4e1e704f52900aa3253baac68246682e56e9a28e037c2849e191ca3edb1c5e49f6e8b8917c843e379366f2ea32ab3aa88d7f844805a6811f8556f014e92674661e217e9bd5206c5c93a07dc145fdb176a716346f29a795e7d98028946e947b75d54e9f044076e87a7b2883b47b675ef5f38bd66e20439a0c84b322eb45a3857afc18f5826e8c7382c8a1585c507be199981fd22f2e0ba8d94d9ecf4a94ec2050c7371ff1bb50f27799a84b6d4a2a6f2a0982c887143fd115ce08fb27ca38eb7cce822b4517822cd2109048d2e6d0ddcca17d71c80c64cbecb1c734b857968dbbdcf813cdf8611659323dbcbfc84323623be9caf1028a305847c683f646fca925c163ff5ae74f348d62c2b670f1426cef9403da532e4ef510ff0b6fda5fa940ab4c4380f26a6bcb64d89427b824d6755b5db9e30c0081c95bc43384e663d79270c956ce3b8925b4f6d033b078b96384f50579400e2ed5f0c91cbd9749187e2fade687e05ee2491b349c039a0bba8a9f4023a0bb3830509991f88da3504bbf374ed5aae2f03448a22c76234c8c990f01f33a7352061c3f20fd55409a53221b7c4d49a356b9f0a1119fb2067b41a7529094424ec6ad10b4e7f3ab5df003049514459b6e18eec46bb2213e8e131e170887b47ddcb96c2a1982979c3ff7f43ddd543d891c2abddd80f804c077d775039aa3502e43adef1c74ee64f15e1db6feddbead56d6d55dba431ebc396c9af95cad0f1315bd5c9107533ec850ba7f98eab9303cace01b4b9e4f2e8b82708cfa9c2fe45a0ae146a021576b438e500449a151e4eeaf17b154285c68f42d42c1808a11abf3764c07502f17c0559b8fe79608ad5ca193d62f10bce8384c815f0906743d6930836d4a9e2d477e3862d07708a79e8aae946170bc9775a4201318474ae665b0b1b7e2730e162f5243967064c390e095577984f291afba2266c38f5abcd89be0f5b2747eab2b4cb233ede9ba48264ecd2c8ae50d1ad7a8596a87f29f8a7777a700923933112c8fbcb2dd8573dc1dbaf8f4622854776db2eece6d85c4cf4254e7c35e03b07a1d6f347725e4816af2ff453f0cd56b199e1b61e9f601e9ade5e88db870949da9204b0c397f4ebe71ebc2d8b3df5b913df9e6ac02b68d31324cd49af5c45655290c4cb9dc3c4fd8174f1149b3c63c3c2f9ecb827cd7dc25534ff8fb75bc79c502174ad61a1448c899a25416474f4930301e5c49475279e0639a616ddc45bc7b541a96177bcf4d8d89f759df4ec2f3cde2eaaa28c177cc0fa13a9816d49a38d2ef066d04b24331d71cd0ef8054bc60c4ff05202c126a233c1a8242ace360b8a30a2a4c4fc6ec0b0cf52195782871c6dd3b381cc65f72e02ad527037a62aa1bd80413ab2d136ccf37d447e9f2e14a7cedc95e727f8446f6d9d7e55afc01219fd6491121552fca26061619d24d843dc82769c1b04fcec26f55194c2e3e869acc6a9a00ef653322b13d6c889bc81715c37d77a6cd267d595c4a8909a5546c7c97cff10e25483e45a665208b261d8ba74051e6400c776d652595d9845aca35d8a397d329f536dcb9dd7682245264659e15d88e395ac3d4dde92d8c46448db979eeba892a56ef9f2c53febadfda33575dbdbd885a124e2780bbea170e456baace0fa5be1c8361c78eb5cf5decfb7a2d17b5c409f2ae2999a46762e8ee416240a8cb9af1151aff5f38b20a0fc0473089aaf0206b83e8e68a764507bfd3d0ab4be74319c504c6187e41ed881dc1b239c88f7f9d43a9f52fc8c8b6cdd1e76e47615b51f10013b37bd80f4d27fb10d84331f6fb6d534b81c61ed15776449e801b7ddc9c296701a5c536273c2d9df578bfbd32c17b7a2ce3664c2a52032c9321ceb1c4e8a8e42ab3561834ca73835ad05f5d7acb950b4a9a2c666b9726da832239065b7c3b021d4d8ec291e720db200fe6d686c0d613acaf6af4e95d3bf69f7ed516a597b646041294d2cc484d228f5784fe7919fd2bb925351240a04b711514c9c80b65af1d154ac98e01708c611c4fa715991f004898f57939d126e392042971dd90e81fc60b339d8acca7d4f83eedd84093aef51050b3684c88f8b0b04524563bc6ea4da40955e49e6610c94254a4f84cfbab344598f0e71eaff4a7dd81ed95b50839c82e06746a6156eba54426b9e22206f15abca9a6f41e6f535c6f3525401ea06546260f18f5a0ecd1423c496f3820c549c27838e5790e2bd0a196ac917c7ff32077fb04f6eeca1751f7308ac59eff5beb261e4bb563583ede7bc92a738223d6f76e132b56973364c4c4f5c1a3ec4da3cdce038811eb116fb3e45bc1768d26fc0b3758123769dd49d5b054dcd76b89804b1bcb8e1392b385716a5d83feb65d437f29ef2147b424fc48c80a88ee52b91169aacea989f6446471150994257b2fb01c63e90fdc1f58548b85701a6c5505ea332a29647e6f34ad4243c2ea54ad897cebe54d12373a8251fea004df68abcf0f7786d4bceff28c5dbbe0c3944f685cc0a0b1f221e4f4ea5f35f85bad7ea52ff742c9e8a642756b6af44203dd8a1f35c1a9003516243916d69d2ca3dfb4722224d4c462b57366492f45e90d8a81934f1bc3b1471efbe46dd7a578b4f66f9adbc88b4378abc21566e1a0453ca13a4159cac04ac207ea5e8537cf5dd08886020e23a7f387d468d5525be66f853b672cc96a88969a05a8c4f9968b8aa3b7b478a30f9a5b63650f19a75e7ce11ca9fe16c0b76c00bc20f057712cc21654fbfe59bd345e8dac3f7818c701b9c7882d9d57b72a32e83f04a12ededa9dfd689672f8c67fee31636dcd8e88d01d49019bd90b33eb33db6927e88d8c15f37dcee44f1e5425a51decbd136ce5091a6767e49ec9544ccd101a2feed17b84285ed9b8a5c8c5e95a41f66e096619a7703223176c41ee433de4d11ed7cc76edf45c7c404241420f729cf394e5942911312a0d6972b8bd53aff2b815742e99b9bfa323157ff8c586f5660eac6783476144cdcadf2874be45466b1a1aac285387f65e82c895fc6887ddf40577107454c6ec0317284f033f27d0c78525851c3c845d4790f9ddadbdb6057357832e2e7a49775f71ec75a96554d67c7715a5821565cc2ec2ce78457db197edf353b7ebba2c5523370ddccc3d9f146a672411d57a4813b9980efa7e31a1db5966dcf64f36044277502f15485f28c71727002e6f8d6520cd4713e335b8c0b6d2e647e9a98e12f4cd2558828b5ef6cb4c9b2ff7bc8f4380cde997da00b616b0fcd1af8f0e91e2fe1ed7398834609e0315d200b9831b948525595ee02724471bcd182e9521f6b7bb68f1e93be4febb0d3cbe0a2f53768b8ebf6a86913b0e57c04e011ca408648a4743a87d77adbf0c9c351200248156142fd0373a479f91ff239e960f599ff7e94be69b7f2a290305e1198d171d5620b87bfb1328cf8c02ab3f0c9a397196aa6a542c2350eb512a2b2bcda9170a4f55536f7dc970087c7c10d6fad760c952172dd54dd99d1045e4ec34a80829aba33f799fe66c2ef3134aea04336ecc37e38c1cd211ba482eca17e2dbfae11e9bc179a4fdd758fdd1bb1945088d47e70d114a03f6a0e8b5ba650369e649731dd269799b660fad58f7f4892dfb0b5afeaad869a9c4b44f9c9e1c43bdaf8f0922cdbc8b70117ad1401181d02e15459e7ccd426fe869c7c95d1dd2cb0f24af380ef042e454771c533a9f57a55c503fcefd3150f52ed94a7cd5ba93b9c7dacefd11609e06ad6c8fe2f287f3036037e8851318e8b08a0359a03b304ffca62e82841166d9e554616dba9e753eea427c17b7fecd58c076dfe42708b08f5b783aa9af2de52989431a859593413026354413db177fbf4cd2ac0b56f855a888357ee4663006eb4ffc7a85819a6da492f3a8ac1df51aee5b17b8e89d74bf01cf5f71e9ad2af41fbb61ba8a80fdcf6fff9e3f6f422993fe8f0a4639f962344c8225145086119e684de476155fe5a6b41a8ebc85db8718ab27889e85e781b214bace4827c31835b786e2e8925e188bea59ae363537b51248c23828f047cff784b97b3fd80028201a34c594dfa34d794996c6433a20d152bac2a7905c926c40e285ab32eeb6083efd7a27d1751094e80fefaf78b000864c82eb571187724a761f88c22cc4e70b6f88a3577199526158e61ceea27be811c16df7774dd8519e079564f61fd13b0ec868e6d15e51d9644f66e1d6471a94589511ca00d29e1014390e6ee4254f5b2af33e3f866771271ac0c9b3ed2e1142ecd3e74b939cd40d00d937ab84c985910b520211f904b5e7d09b5d961c6ace7734568c547dd6858b364ce5e47951f1780b2d722d0919a1aad8db58f10062a92ea0c56ac4270e822cca228620188a1d401f790d4d7f8cf094d980ceb37c2453e957b54a9991ca38bbe0061d1ed6e562d40171eb95dfbf7d1eaea97cd385f780150885c16235a2a6a8da92ceb01e5042330c2d0e3b5fd57549329bf6885da66b9b790b40defd2c8650762305381b1688731162fb28689c27154e5a8228b4e72b377cbcafa589e283c35d3803054407a18d2f1459b65dee441b64ad386a91e8310f282c5a92a89e19921623ef8249711bc01e6ff3216b688c3d996d74367d5cd4c1bc489d46754eb712c243f70d1b53cfbb01ca8be73832b8d0681487d27d157802d741a6f36cdc2a0576881f93264788751f7735706ffe9fc586f976d5bdf223dc680286080b10cea00b9b5de315f9650e2522b60f4ea3307640a0c2dce041fba921ac10a3d5f096ef4745ca838285f01923f0bee001b1029d5255075ddc957f833418cad4f52b6c3f8ce16c235572575b2bc1ae8b8ddbb81fcaac2d44555ed5685d142633e9df905f66d9401093082d590f9406b8296564a37304507b8dba3ed162371273a07b1fc98011fcd6ad72205f2360a8eb0cc7defa67b72998de90714e17e75b174a52ee4acb126c8cd995f0a815871a5cddead976804c803cbaef255eb4815a5e96df8b006dcbbc2767f88948193a56766998ee9e0a8652dd2f3b1da0362f4f54f72379544f957ccdeefb420f2a394a43934f86982f9be56ff4fab1703b2e63c8ad334834e4309805e777ae0f1859954cfeb8695f3e8b635dcb345192892cd11223443ba7b4166e8876c0d14204e1181763050e58013444dbcb99f1902b11bc25d90bbdca408d3819f4fed32b0fdb253dee83869d40c335ea64de8c5bb10eb82db08b5e8b1f5e5552bfd05f23058cbe8a9a5027bdaa4efb623adead6275f08686f1c08984a9d7c5bae9b4f1c01382edce9971e186497eadb1aeb1f52b23b4b83bef023ab0d15228b4cceca59a03464990f045c6ee0819ca51fd11b0be7f61b8eb99f14b77e1e6634601d9e8b523f7bfc8720dc296fff33b41f98ff83c6fcab4605db2eb5aaa5bc137aeb70a580a59a158e3eec2117e6e94e7f0e9decf18c3ffd5e1531a9219636158bbaf62f206ec54c80381c052b58bf23b312ffd3ce2c4eba065420af8f4c23ed0075fd07b118872dc832e0eb5476b56648e867ec8b09340f7a7bcb1b4962f0ff9ed1f9d0113d69fa127d834165ad5c7cba7ad59ed52e0b0f0e42d7fea95e1906b520921b1169a177f63ea681270b1c6877a73d21bde143942fb71dc55fd8a49f19f10c77b04ef51591c6ead97ef42f287adce40d93abeb032b922f66ffb7e9a5a7450544d256e175a1dc079390ecd7ca703fb2e3b19ec61805d4f03ced5f45ee6dd0f69ec30102d28636abd5fe5f2af412ff6004f75cc360d3205dd2da002813d3e2ceeb210998e42dfcd3bbf1c0714bc73eb1bf40443a3fa99bef4a31fd31be182fcc792193edd8e9fcf3d7625fa7d24b598a1d89f3362eaf4d582efecad76f879e3686018168afd34f2d915d0368ce80b7b3347d1c7a561ce611425f2664d7aa51f0b5d29383c01ebd3b6ab0c017656ebe658b6a328ec77bc33626e29e2e95b33ea611110646d2f2603de39a1f4ae5e7771a64a702db6e86fb76ab600bf573f9010c7110beb5e07d1b27145f575f1395a55bf132f90c25b40da7b3864d0242dcb1117fb16d685252078c133dc0d3ecad62b5c8830f95bb2e54b59abdffbf018d96fa3360a6abd1d833938f33c74154e0404b4b40a555bbbec21ddfafd672dd62047f01a1a679f5d36eb7b5c8ea12a4c2dedc8feb12dffeec450317270a6f19b34cf18600980fb233bd456c23974d50e0ebfde4726a423eada4e8f6ffbc7592e3f1b93d6161b42232e61b84cbf1810af93a38fc0cece3d5628c9282003ebacb5c312c72b0ada10a90c7f0520950f7d47a60d5e6a493f09787f1564e5d09203db47de1a0b1a730d372310ba82320345a29ac4238ed3f07a8a2b4e121bb50ddb9af407f4512c8120f268ef054f817064c369dda7ea908377feaba5c4dffbda10ef58e8c5561c7c8824f758753fa57c00789c684217b930e95313bcb73e6e7b8649a4968f702cd9ed31f5f8691c8e39e4077a74faa0f400ad8b491eb3f7b47b27fa3fd1cf7723ff4f9d46813457cf60d92f57618399a5e022ac321ca550854ae23918a22eea09945a5d147a4f66ceece6405dddd9d0af5a2c5103529407dff1ea58f180426d188d9c528025d4c2b67660c6b771b90f7c7da6eaa29d3f268a6dd223ec6fc6303050e37996596b7f81f68311431d8734dba7d926d3633595e0c0d8ddf4f0f47f15af1169396830a91600ca8102c35c426ceae5461e3f95d89d829518d30afd781da6d09885432ea9a06d9f37f873d985dae933e351466b2904284da3320d8acc2796ea90d269af29f5f8acf33921124e4e4fad3dbe658945e546ee411ddaa9cb202d7dd1da0f6b4b0325c8b3307742f01e15612ec8e9304a7cb0319e01d32d60096d6790d05bb759156a952ba263d672a2d7f9c788f4c831a29dace4c0f8be5f054efa1f65b0fce283808965275d877b438da23ce5b13e1963798cb1447d25a41b162f83d917e93edb3308c29802deb9d8aa690113b2e14864ccf6e18e4165f121e5241e12564dd6fd9f1cdd2a0de39eedfefc1466cc568ec5ceb745a0506edc1cfb5662e8cf5ac9226a80ee17b36abecb73ab5f87e161927b4349e10e4bdf080f21177e302a771bbae6d8d1ecb373b62c99af346220ac0129c53f666eb241001671522374606992affb0dd7f71b12bec4236aede6290546bcef7e1f515c23200fa3ec5b9488259c2eb4cf24501bfad9be2ec9e42c5cc8ccd419d2a692cad870193c0e04e0bd298357cb266c1506080ed36edce85c648cc085e8c57b1ab54bba102adf8ef74735a27e9128306dcbc3c99f6f7291cd406578ce14ea2adaba68f80fe0af7858e49859e2a54d6f1ad945b1316aa24bfbdd23ae40a6d0cb70c3eab1216f6717bbc7dedb08536a2220843f4e2da5f1daa9ebdefde8a5ea7344798d221da55cc900f0d21f4a3e694391918a1b3c23b2ac773c6b3ef88e2e4228325161";
-
     /// @notice circomlib's `Poseidon(2)` of `inputs`.
     /// @param inputs Field elements, each below the modulus.
     /// @return result The hash.
     function hash(uint256[2] calldata inputs) external pure returns (uint256 result) {
-        for (uint256 i = 0; i < 2; ++i) {
-            if (inputs[i] >= P) revert InputNotInField();
-        }
-        bytes memory c = ROUND_CONSTANTS;
+        bytes4 notInField = InputNotInField.selector;
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, 0)
-            mstore(add(m, 32), calldataload(4))
-            mstore(add(m, 64), calldataload(36))
-            let cp := add(c, 32)
-            for { let r := 0 } lt(r, 65) { r := add(r, 1) } {
-                mstore(add(m, 0), addmod(mload(add(m, 0)), mload(cp), P))
-                cp := add(cp, 32)
-                mstore(add(m, 32), addmod(mload(add(m, 32)), mload(cp), P))
-                cp := add(cp, 32)
-                mstore(add(m, 64), addmod(mload(add(m, 64)), mload(cp), P))
-                cp := add(cp, 32)
-                {
-                    let x := mload(add(m, 0))
-                    let x2 := mulmod(x, x, P)
-                    mstore(add(m, 0), mulmod(mulmod(x2, x2, P), x, P))
-                }
-                if or(lt(r, 4), gt(r, 60)) {
-                    {
-                        let x := mload(add(m, 32))
-                        let x2 := mulmod(x, x, P)
-                        mstore(add(m, 32), mulmod(mulmod(x2, x2, P), x, P))
-                    }
-                    {
-                        let x := mload(add(m, 64))
-                        let x2 := mulmod(x, x, P)
-                        mstore(add(m, 64), mulmod(mulmod(x2, x2, P), x, P))
-                    }
-                }
-                {
-                    let acc := mulmod(mload(add(m, 0)), 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, P)
-                    acc := addmod(acc, mulmod(mload(add(m, 32)), 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, P), P)
-                    acc := addmod(acc, mulmod(mload(add(m, 64)), 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, P), P)
-                    mstore(add(m, 96), acc)
-                }
-                {
-                    let acc := mulmod(mload(add(m, 0)), 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, P)
-                    acc := addmod(acc, mulmod(mload(add(m, 32)), 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, P), P)
-                    acc := addmod(acc, mulmod(mload(add(m, 64)), 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, P), P)
-                    mstore(add(m, 128), acc)
-                }
-                {
-                    let acc := mulmod(mload(add(m, 0)), 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, P)
-                    acc := addmod(acc, mulmod(mload(add(m, 32)), 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, P), P)
-                    acc := addmod(acc, mulmod(mload(add(m, 64)), 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, P), P)
-                    mstore(add(m, 160), acc)
-                }
-                mstore(add(m, 0), mload(add(m, 96)))
-                mstore(add(m, 32), mload(add(m, 128)))
-                mstore(add(m, 64), mload(add(m, 160)))
+            let p := P
+            let s0
+            let s1 := calldataload(inputs)
+            let s2 := calldataload(add(inputs, 32))
+            if iszero(and(lt(s1, p), lt(s2, p))) {
+                mstore(0, notInField)
+                revert(0, 4)
             }
-            result := mload(m)
+            {
+                let x := add(s1, 0x00f1445235f2148c5986587169fc1bcd887b08d4d00868df5696fff40956e864)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x08dff3487e8ac99e1f29a058d0fa80b930c728730b7ab36ce879f3890ecf73f5)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), add(mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p), 0x2229fe5e63f56eef4bfba02c26292de10ac2b2b045e6184acff16e4660c05f6b))
+                let n1 := add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), add(mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p), 0x2949435275a29cdbffe3e4101a45669873f9408a5d11e21b4ec6edf8501eee4d))
+                s2 := add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), add(mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p), 0x20c290a7269657965092ef5700a447f5bc2c41dfca932f527cb2600ac9bcfefb))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x2f27be690fdaee46c3ce28f7532b13c856c35342c84bda6e20966310fadc01d0)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x2b2ae1acf68b7b8d2416bebf3d4f6234b763fe04b8043ee48b8327bebca16cf2)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x0319d062072bef7ecca5eac06f97d4d55952c175ab6b03eae64b44c7dbf11cfa)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x28813dcaebaeaa828a376df87af4a63bc8b7bf27ad49c6298ef7b387bf28526d)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x2727673b2ccbc903f181bf38e1c1d40d2033865200c352bc150928adddf9cb78)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x234ec45ca27727c2e74abd2b2a1494cd6efbd43e340587d6b8fb9e31e65cc632)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x15b52534031ae18f7f862cb2cf7cf760ab10a8150a337b1ccd99ff6e8797d428)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x0dc8fad6d9e4b35f5ed9a3d186b79ce38e0e8a8d1b58b132d701d4eecf68d1f6)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x1bcd95ffc211fbca600f705fad3fb567ea4eb378f62e1fec97805518a47e4d9c)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x10520b0ab721cadfe9eff81b016fc34dc76da36c2578937817cb978d069de559)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                s1 := add(s1, mulmod(f, 0x022643358103aa72b1e6dfcc210763146c5b07f8ceb052ab7d8264edddd22819, p))
+                s2 := add(s2, mulmod(f, 0x126cf039cc824281e053e88557368c75d1dafa8f6545daaac0574ac0622e75f5, p))
+            }
+            {
+                let x := add(s0, 0x0a8526e9d9e0da22ce8d94e263a8ed5484d34614da2d768462cdf6dea7989b6b)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x07d4ea96a5398ba96ea0ec5d4d239311c18dfaec2b96e45ead603cef8554e335, p), mulmod(s2, 0x1d5309f362807f11b24f80db88f2fcd395e771a07dc7df2d217f402a86e97920, p)))
+                s1 := add(s1, mulmod(f, 0x168ae5a389e1b41ec9e15e5a03812eb5be603377895807317856d04222513a8e, p))
+                s2 := add(s2, mulmod(f, 0x26769b55d5489959936ebd894652493bd4324664b145fca09d510d6e20fe3e09, p))
+            }
+            {
+                let x := add(s0, 0x1116fa006c17831ef3dc42d9dbeb7721d6372943d145e1d3572ce1e83d658fa7)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x221f71942808f5db7ace01497e60a54cfd26a40c1c4d51f78da8fa0bf421e625, p), mulmod(s2, 0x21a388fac1b608c87b4a1c507bab0f4754f282ecb99432a7708c58a607f9e739, p)))
+                s1 := addmod(s1, mulmod(f, 0x0d7233388ddde54f2048ce2e9728511e1e8de697013e063ded1a6b9dd1583ccb, p), p)
+                s2 := addmod(s2, mulmod(f, 0x2797675577ef6605dbcec3ecfd14c116c773a96dd0183a07f9e1c37476bf8027, p), p)
+            }
+            {
+                let x := add(s0, 0x238ce638b7f429c554db135a56b841dd1fafe5dbe5273eb1209a3d6fe16b702d)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x00e2016f890e3c413f542bf7f3211cd375173d0bad780beacc09c923b5c15c0e, p), mulmod(s2, 0x2d0b9395912b6374cf8c60fba30a51a16d25e6c170cc39611d7d8054e66e3bc2, p)))
+                s1 := add(s1, mulmod(f, 0x0a088e6c8b892bd7c63fe9924fc427c9129425e59bb2032e8cca9ffefa908c3e, p))
+                s2 := add(s2, mulmod(f, 0x289e04c50c960f11a082aa9fae8e444ed6ed8c344883433b4410ae6172bbb60f, p))
+            }
+            {
+                let x := add(s0, 0x00185e9e6073fb916566e21fa72193d0f59a108b25eab222004ea72a8ffa97c1)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x09ed42d31d0b886974311f8773be68866bf70ca44ce31986a44b0f432c52f5f7, p), mulmod(s2, 0x05baea916674edbaa4d692df9ac1331b35ba105227b1dbfc02037f4641510eb9, p)))
+                s1 := add(s1, mulmod(f, 0x2616ae631d129d9582799a48529e1032d79929d8af6a2dbc6e1ffa318a2e1173, p))
+                s2 := add(s2, mulmod(f, 0x1cdd45b8ed0acbf53ffdf74c041c9dc684e8c633fa5def3e8150aa7e23684b6b, p))
+            }
+            {
+                let x := add(s0, 0x116b402e300eb1750f4df186e918430eb2d7c0b94a317e1793a6a75278312c37)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16bc96c9284b2ab4103a0a1afaba51bbc9867daf30d7918a93bd947193f2d995, p), mulmod(s2, 0x2495e894c4b2b39e982ef88d9522266b357087cd5dda6950acd1872feba5218b, p)))
+                s1 := add(s1, mulmod(f, 0x2ac0667885dfd6add370a6984de4ed00a6509ad390d778c76e37cfd870135423, p))
+                s2 := add(s2, mulmod(f, 0x2e663bafd325bc93d91aa5d6dda2c9667b3a593fc58ab58ae75b5ba8ac568b6e, p))
+            }
+            {
+                let x := add(s0, 0x06f7d4fce8d01aa6f063f5833010675fb4411547923229bd250e9f18734785b0)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x163ec1bbd5b64d7bacba50e4d1f94dcd51b67ae6a6c4c268dfbbee9f73ca2783, p), mulmod(s2, 0x120f20d111ab6905fe9815368905faaa1cc160adabd2e2538a51e0e8ae718134, p)))
+                s1 := add(s1, mulmod(f, 0x0d25498f328faa58b1c99b35138d8b7920c3ffa2b7f1d740447ca06002ebe35c, p))
+                s2 := add(s2, mulmod(f, 0x0741630802b05758585d03d49e27de2ad9e1bc2c7ec1c43236067205148fe594, p))
+            }
+            {
+                let x := add(s0, 0x0d7009d0dd50d1342d220cb69068ff9a575a903940d403f3973f00ad3a988e61)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0dcc9fc699ba0a3365882993c715ed04ecbd144e92a7a90f7cf14c4a0bcce19c, p), mulmod(s2, 0x246029460f564f8458b7b5ab6c700e8723992d80f6f41817411e0bec8ccf04ac, p)))
+                s1 := addmod(s1, mulmod(f, 0x1a3c267a9619df41a295f49cfe7b183435eb9c7948cc2a055a41fd065c59c43c, p), p)
+                s2 := addmod(s2, mulmod(f, 0x2b255ee01c73f0e4b054d368d0eb89445b691b3f4509eb1876fe42a532ddab13, p), p)
+            }
+            {
+                let x := add(s0, 0x07bf939ea61266e66e09daa5c95a2d475ea85006fd8202ac451fbdaf4d7713fd)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1d351bdffa449821aabcceb0ab37076d72398b3a280e36ae803f2ab31e5e6690, p), mulmod(s2, 0x00c39e40e2d62275a4c64b8ee73afa0cc2917017d1d61805b88ff5b2943b42d3, p)))
+                s1 := add(s1, mulmod(f, 0x10400d7fe56a9b672b570517f54e93d92ddae37cf811ac17fe8bbed83b3bf150, p))
+                s2 := add(s2, mulmod(f, 0x15c19783fba5e49bc329e30dac30166a012a8ebf795c2f5cdc6fb1cbb558f5cc, p))
+            }
+            {
+                let x := add(s0, 0x2ccd4cd53395c5ef4099c8d032097d33c9bbf102afc350f29d73391e1b2815ae)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0657e557aa9a0857477e8c801aafb3ea314a6e7b53c09dc729133bdaf420a24c, p), mulmod(s2, 0x2a20eea32956af24893e370ad2a9dc2823f9cad71c08fe98de354b1ee22959ac, p)))
+                s1 := add(s1, mulmod(f, 0x1b92c8f28f2949b31edfefc5bf5d235d7feee5ef09f73635843bf959a8ce4773, p))
+                s2 := add(s2, mulmod(f, 0x0e9fc4ac97dab5a1c0ffeb553cce4255650a4e699cc5cb5df57c278572fb8767, p))
+            }
+            {
+                let x := add(s0, 0x06066582c016122a7f718be9336aab939b32cecba5cadf998c32852fbd3c67eb)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x238add2d541fe620d7bff2c109a554eb17bb48e6dca8164d546e18925034cc6d, p), mulmod(s2, 0x1ec45b3cd357e348638a906ed2bfc1c9f7b6bc43533a3b835376976bc278ec9d, p)))
+                s1 := add(s1, mulmod(f, 0x25e0b9424cb6fe0bb8bfc5d2b59002810c887cc5c2e86097bb224ebd540c88fa, p))
+                s2 := add(s2, mulmod(f, 0x1cf8812fa36876df4d33e1b0680aa651e6ece33bca24cc1169b59f91b7acf449, p))
+            }
+            {
+                let x := add(s0, 0x1da9873ad8b1439b0f089146fa84755247058ba96306472759a5d7570ee96a29)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2a2e763b9c2aa0c6eccc5725b3ceed606515207ea15cd4325a967b86c5f870e0, p), mulmod(s2, 0x1dfe138c9618ee714652b5bf86b91c8c518d33a5cc0251a61aaa6c6d2b0c4f25, p)))
+                s1 := add(s1, mulmod(f, 0x27940f61980a0e8c113e07e9f6459ec3e4f048d80c8cc74fef784bf345a6fabb, p))
+                s2 := add(s2, mulmod(f, 0x1654f7f420ef8ebbf76442b3770daa206bcd5093d71730c3a46a0db7d9509138, p))
+            }
+            {
+                let x := add(s0, 0x184ee817dfb8eefc50d06c4c63dc247f1a750a5713998c53fdb03f954f63a10e)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x084404473bd5ce8373b2f02ee80b03d905dd88ff34981769a0cf01b4fb7c9144, p), mulmod(s2, 0x2b3b1ff1b48662d0c4969652027c44cf98ae561ebcec7afcfda9a49ef3ba9d78, p)))
+                s1 := addmod(s1, mulmod(f, 0x148dd9cd53ddc3044370ae9b3c000adc89cfde6ebc28b1cc417aadb3fdfbb3f8, p), p)
+                s2 := addmod(s2, mulmod(f, 0x0e39b7d8036eb85bb140566133e4476faa0af1f7b16cbed70eebe7269b6bebe2, p), p)
+            }
+            {
+                let x := add(s0, 0x00abaf81fd3cbe5c354e900b5b305051890aa7d5477b6ee964250d18826cdcdd)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x23b2cf7d8b9d30dac0828c1095dd12614c4375b5d3c4c7e918d240d161e2526a, p), mulmod(s2, 0x2d0270d80affdf417daffe1612bbed6e6edae893682b8062f9f1e0f3ea17e421, p)))
+                s1 := add(s1, mulmod(f, 0x128080f49d5e4c96d3e7784e7cf62f72c9056ca38965a67a6131c1b675c14a53, p))
+                s2 := add(s2, mulmod(f, 0x20efe628f684f11333249cbfd89d435a5e3647050cd2383648faf13cc0892d02, p))
+            }
+            {
+                let x := add(s0, 0x18dd9e94f0a15f041ab8da038a7c3384799f18da930ccbde5ec154ee29231724)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2dc2ae6168e60a7eb211900d1dab1063fd20898c75cc25cfab0103caedf784ef, p), mulmod(s2, 0x0763e4951bf8abfeac306604c595cf7bce75208aa3ac9f83cfc892d3527795c4, p)))
+                s1 := add(s1, mulmod(f, 0x1bf4421cfb8891b4eda74f7379e153f553304769a999eaec3570cf3e6b9c1725, p))
+                s2 := add(s2, mulmod(f, 0x1e2889909813a7cd95af6d0582154dca08ed1a9d6e158228a0687f4b0950d5b7, p))
+            }
+            {
+                let x := add(s0, 0x22a9db02cd988f336b6ef109f51485f3280bd3c708702c330d28b6f3f427ecb1)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2845ae49a5ed4aa1a97ab929262c43958636e441df36a9f0f9fb047388766ae2, p), mulmod(s2, 0x26e8b4da4873d160e6955345214482f5f90adf4ebbb4f48b0a2e3163afb454cc, p)))
+                s1 := add(s1, mulmod(f, 0x1d4fceb73e8406cf97d14c69291dde115db1b96fe3b6a87e76c4014656e317ab, p))
+                s2 := add(s2, mulmod(f, 0x108d6aa0aef22257b1fd393d8eb3bccc1650bc64eb271fe9c99aaefc58db5775, p))
+            }
+            {
+                let x := add(s0, 0x1213c545a1f6533025f8fc5f1e17f97cca1bd2b8c410fbf78079ad2b27b0288e)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x237ed1689fcf5a1fae5cd935b935da36057eff1c253a4224bd4e8199fa5ce86f, p), mulmod(s2, 0x07ad9e3409722f4044dd01c31fc40b5e9eda7f8bb84791633628d3247bc12f77, p)))
+                s1 := add(s1, mulmod(f, 0x2daffb4cf09e18a6dfe7d272a2399a26c7c2fa39bb5086597175c7a5b2daafce, p))
+                s2 := add(s2, mulmod(f, 0x21a562b80e0b202fa62644c79d785ac2f81e6a08419ee7114665e9f2304b4b54, p))
+            }
+            {
+                let x := add(s0, 0x26e9635f4d46f26fba8dff00a1aaf37861f712963723b47054fc6e6c8780d977)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0238c637e33f00f2de992594400571dad82dca628bb85424db6387c677f771fa, p), mulmod(s2, 0x09fce2c3de0c4df73bbf19c0a9fc98817dd27535701fcd1b269c7c8363d6ce2a, p)))
+                s1 := addmod(s1, mulmod(f, 0x2019470819575bd1bd96d328df718c851c9428f1da1e1dfc0cc2427d3ebb0d69, p), p)
+                s2 := addmod(s2, mulmod(f, 0x27b012ac70b508232d08ab49e1ffb6e3c17ba54e613c38d66bc3cd3843e4dc2f, p), p)
+            }
+            {
+                let x := add(s0, 0x2dd744e809ecd0e7670257249369e2d8fa22efd5aafb0f2e79d2f8c2559728c4)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x220706a9aa08af064aa9a47af03d002608d64f638f945f5fc1800e9989a4c04c, p), mulmod(s2, 0x25cb4ed8e0b6421cdf89a2e0b6083dc776af176fc492b1a8430571f42fd4c2e9, p)))
+                s1 := add(s1, mulmod(f, 0x280c0190c129a063e6aff2277b20f450287f88f1f3188e04e539fa51dafd8eba, p))
+                s2 := add(s2, mulmod(f, 0x217db2c5185d11e4831b28d1eaaaa5656a41571014c3098e214fd77c286e5150, p))
+            }
+            {
+                let x := add(s0, 0x0af00b5af30e88a3da0bbc526cceeff2c5230ee59dfe69236632ce3ea46b1561)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0341b7a0214f9c7ced5867d70966978f252e5c4ec4cff0b95fd9f9c7d8a7c2f3, p), mulmod(s2, 0x1cf762eb7cd6c2d53cbe9f6ffa32b35d25e454f8d6e28684867334b11ad90d01, p)))
+                s1 := add(s1, mulmod(f, 0x2ba8820816c78b4ddca951c30ac0daabce3dab93513183ef9ba5a54ad01f102a, p))
+                s2 := add(s2, mulmod(f, 0x05850a8b6ec603a00347b5fd3f8d4b6c5f5e0f40315261767cd687a8f9580cb5, p))
+            }
+            {
+                let x := add(s0, 0x0393b7620d78da3651fd18b966d0fbac0f187233e4a9b32f47edc8db1b427e1c)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2f42bae72d393e49e1c9f6f3ff402f485af8269f127abb06fa83340ed3910e22, p), mulmod(s2, 0x03971debdf9f888c01d4f3a3c1855ae07844517b7e585f7d4df06d72e0db36c7, p)))
+                s1 := add(s1, mulmod(f, 0x2aeb4212c4a48a1ca6c81f663778625efef05c016b6652763d2f31f7677368dd, p))
+                s2 := add(s2, mulmod(f, 0x1cb8bd04c5065299d04cd5c7eebcada36d5e3c1698d90d13a25a0ad2c95aa747, p))
+            }
+            {
+                let x := add(s0, 0x078941b8f2fa2025cd8f72fb3af64abde9e52f4dcc331c132e0872ba288cfd54)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0ac74ba3d3bb168bce49741dfc448052f218018a9be41bd5e11482e025f42bcb, p), mulmod(s2, 0x2ce3f10c9677fac23dd4f86ba1d38a00dc8f85eb2cc601d564c65fcf6d17a37f, p)))
+                s1 := add(s1, mulmod(f, 0x25fb81f51b6e6072af3c44eb69689e05d2a93e371016a2c1a45aa95202c1e17c, p))
+                s2 := add(s2, mulmod(f, 0x045200a7e0339f33d7a16db8cbd139bc8af4441b99e9ddc28513c0424a7f070b, p))
+            }
+            {
+                let x := add(s0, 0x0d0c396d574ccda3d9838a319307b9cb23c6da24708c9dc752b3ac7aa0c01754)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0e1a9c20d361e3173f71e3b8f10f8122762cc9894a1063802b9bd8bf209257fb, p), mulmod(s2, 0x112a4b841388ee693ec53063736dad3ebf2afa9e8ec5143224b001cec070cfa1, p)))
+                s1 := addmod(s1, mulmod(f, 0x25ebbba0a117e404fae4926d265c7b6916eb01e969abc88c915a71a4b7902918, p), p)
+                s2 := addmod(s2, mulmod(f, 0x176921ae16faf02be3bf7eb7656e74005ca545c0a50a18938be6f2d51262002c, p), p)
+            }
+            {
+                let x := add(s0, 0x2d2d6c06688b5d61a28ac65fe5ceb6fbacaeda447e8c26378e4f1174fd0e7f0b)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x24d6fb10bd8b702cecb5f77585aca66c6716503e18d5091f6dd0c405afca9b79, p), mulmod(s2, 0x1cf5f4dfff6503a1f67247e427f3507fa86c4c5f0de495a98dc9c1b00d1df427, p)))
+                s1 := add(s1, mulmod(f, 0x261b48735752ee147a665d2233aec49adfb362c04fe26af306d88d4ec617afee, p))
+                s2 := add(s2, mulmod(f, 0x2c068378a0b34ea7305ee656ecf40713939525a3043f226709fba3934be964ee, p))
+            }
+            {
+                let x := add(s0, 0x213cc690d85f0d7b12cede4e87721ccee84a0cf9140f100be64b937e89ee2b75)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0bda58dbc38937dd857f40fa655b6964914a42ec1cc029f9cb499d1f31f5840d, p), mulmod(s2, 0x170621c0e2c98295c56fe8ded9769868b962725f156d4af2464abda53b33e8f8, p)))
+                s1 := add(s1, mulmod(f, 0x1d48f5b5ab3eba88870f240e001e2d31a4d54a5a2abbc1471751334d0ca2f97e, p))
+                s2 := add(s2, mulmod(f, 0x09217887748ffac6a07262062e27b2951e9200b0364326b72608c4b053333427, p))
+            }
+            {
+                let x := add(s0, 0x183c7f47bab034a6791607eb5507d2fb77c3bef7e1eb8f9e660ed49d6fa835a4)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0bc299112c701c77456e29cb1fa785b9e110dba68a42fac3d6bb814987948846, p), mulmod(s2, 0x2fa416815cd33b4f03f720ad4ffab7a0f3cdec40153ecb064ab865ea43aecb6d, p)))
+                s1 := add(s1, mulmod(f, 0x1bdc3936c546cf148aa4b8782e38ad7a917de2f8450aa3f9b17e3ae3bfac5981, p))
+                s2 := add(s2, mulmod(f, 0x0f91915f3fdd62c1bc7ddb8038bee9e5bd00a2a8411a91ced3494b72077fa48d, p))
+            }
+            {
+                let x := add(s0, 0x12d38aca7d7f2999acdaa7afa470dbc0d014f994ff8a425dcf5d709b4c5f8891)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x08dcf5b24cfa6904931fd78bf00e79c1cbbf253201f358fe8d4db54877e775f8, p), mulmod(s2, 0x0440e2f14f76c6059eaf89781cf2cf6cf89b93a1bccc0aa5cb59fc918a255532, p)))
+                s1 := add(s1, mulmod(f, 0x11908382a73caf826a7123f8fa2b37f1cea31bbca202031cb3e3cb793d0a58d8, p))
+                s2 := add(s2, mulmod(f, 0x03caab37bf2336b1e84f28f962ccf029766627ecf01b0cecebffa8e20b8c6c05, p))
+            }
+            {
+                let x := add(s0, 0x05faa348214268d0b5c54ed0cde8c83a4d79fb15fa94b65a1b01ea1c50757625)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x226d20cd5f9db6b8c81d40b0d4f44262d8127f07e310c8c0c73127847c8c021f, p), mulmod(s2, 0x2a10a38c90a35d9b17eaf0b48d249fb89b4befac8b9ea6ce5030d9174f60e9b1, p)))
+                s1 := addmod(s1, mulmod(f, 0x0504b04dbd74a6b4c879b86723ad23d3912c9df1a11e776ed1c8fcc094d9af08, p), p)
+                s2 := addmod(s2, mulmod(f, 0x2a1843da8d1bf5024999c19f0eb9e9c0cd0eeabb5bde8d143abdc1fc42ba82b6, p), p)
+            }
+            {
+                let x := add(s0, 0x0e8dd67f884a87588287f3ab55972a7496023a43f8da426ab59bf676425b6d4a)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1c3a160edcb96a30bb3bc64c63d763a7ddfff07f9cfd0949c07a681909afa445, p), mulmod(s2, 0x2618b3fcd02fc717456261a06d2acf1938de5a1c2dc68b14ae0a0c472bd654b1, p)))
+                s1 := add(s1, mulmod(f, 0x112d29b65dfbae266114e995f465ab5bc68a9eb2846c47290e6e4ed46e6aa1de, p))
+                s2 := add(s2, mulmod(f, 0x2f3ccbc5283146f36d0d4ed4c108d5ba74434de982d0b02b7d67ca49a41d303e, p))
+            }
+            {
+                let x := add(s0, 0x0810d122c011c8830f48fdbe9b43231db5f2938aa501e15b0ace836776247e20)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x13f56967021b2d18e47493a0537f31fbeb62e45a3fecc7edcc1b96c7dad4e349, p), mulmod(s2, 0x232c2d13d00dbdaaf4ff4f2f28f5d41cd7bf1917e161344aa24ba461903ab23c, p)))
+                s1 := add(s1, mulmod(f, 0x29d4b4b5e047fcbfd77891cb7c9757182a665f67ac8c60a99c7222ad9d1e00c7, p))
+                s2 := add(s2, mulmod(f, 0x013ef127471cc5112b5035fa7471730a42914d5b1452a2080682abaa2f2fc27a, p))
+            }
+            {
+                let x := add(s0, 0x127e998cf30f76cc5f9b0e0359285a5df42549d1702a44ba117474f02632c618)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2cc1213e24292f3d1e7c2df75c20c56c7a15299d78d1c3fb7ba98f2be88337e1, p), mulmod(s2, 0x01af41116268f585433bdcc81fad58bfb29c572b4070d4dc83e1c8066fce5bcb, p)))
+                s1 := add(s1, mulmod(f, 0x11a1008b38b590b8bfc094b8609acdd50fdae61e2dbbd7356efc0056b2264c23, p))
+                s2 := add(s2, mulmod(f, 0x130f9117ee4644797953355005129d9b9573768da8e785140506035454781f0d, p))
+            }
+            {
+                let x := add(s0, 0x03f148ee71169a9f22c37ad1338c285c9dd0113aa82c26dd2fb73e92f22b7a5d)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1181ce50e3d01e76140f2aa71768e855f6e8ab43a2816828877747f0f6e9d250, p), mulmod(s2, 0x1a46c05da3438064cd257260afd003f0635c083a4115b888d51242665c7d4701, p)))
+                s1 := add(s1, mulmod(f, 0x160a9a049239cb1ead69f0e0b7b0babe1df8f59a394321ee8587a6ef96c40baf, p))
+                s2 := add(s2, mulmod(f, 0x06a3041086d613f8dd4f81b65e6f02b8e8096d7eefb19d31c13c58b63aa99679, p))
+            }
+            {
+                let x := add(s0, 0x1fcc2a3ecd83418b7c04e83c213d6c53c03448efff4928365287f12883f12f0e)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x29df33fc315913dbe5782e99d0a3dac8d4d4a4dd3faf3b81c81d64a8ff9c4b0f, p), mulmod(s2, 0x043225cf9741664dfb238321558917dc00a57119afb9308d4c75888ac0457805, p)))
+                s1 := addmod(s1, mulmod(f, 0x2069c42e2cac17bb9bb5a2d31fbc61ca9d00497ba3180aad453b0e4156925d23, p), p)
+                s2 := addmod(s2, mulmod(f, 0x04ff26e82b96b794ac45f5fe661f3ad76f18526641a2e8624a68fd9b1a201ece, p), p)
+            }
+            {
+                let x := add(s0, 0x1dac70a36e33ebca594a8830eaee643a5fe4edd016cc05119244e5eddb27be90)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2816f060cd22f19cda4111bf5e1e38da02caa67a32928b7abd726e71027256d6, p), mulmod(s2, 0x0c3ff0e3196f7171ae771b819e68ce4e802358e1062821746d856ebecefc2d7a, p)))
+                s1 := add(s1, mulmod(f, 0x254ba2a13e736f582675f5fd74eff7f66f49f58d7cd1b3891742cac545062dd9, p))
+                s2 := add(s2, mulmod(f, 0x1bd6889bcaaf20e86fab76dd10228edacfa2b36262f163529dc1709b0b29caa9, p))
+            }
+            {
+                let x := add(s0, 0x030ec7605dd5869a17ecb0b25596d75efe68ce5c8b4585a2833ec62d0608b202)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x25c520d41b0478b0a1144b199891c334354dd2afc7a84a65f7d4981b9340a36a, p), mulmod(s2, 0x18f8bf0732fec23ed6d898ab602c90bee5dda19689812dffc49011a0bed06fb2, p)))
+                s1 := add(s1, mulmod(f, 0x180ced8a391f10f33c7f3da5e55c5a6da2a520906ef62e1caa4e617eee13eece, p))
+                s2 := add(s2, mulmod(f, 0x1f83ac7548d640427e441b80daf5623b55f9e97c0222b8ebd9a3305134aee810, p))
+            }
+            {
+                let x := add(s0, 0x0ef0a55659c6c606355a3e0c1eb400b83cf39c44544b59f9d7391f1920dbde1b)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x28ee21956775eb657f2a2caeeb6286253f8f218c7b05d484a62866751712777a, p), mulmod(s2, 0x04162b3ece63229555144b3f548c5609d4b5f3206c74de68bcb2c9d48c61b592, p)))
+                s1 := add(s1, mulmod(f, 0x017cf428562632bf931d9723f428198adf1009851b88055f5329bc13ba70539e, p))
+                s2 := add(s2, mulmod(f, 0x0cc0e513841cce2de8e3eab5b15f07763ba2c802c5428e015588e998b1c39ec5, p))
+            }
+            {
+                let x := add(s0, 0x2ea57e170f7d89c2034bd8fcc3e48ced68cca812b5ac7eeee6f30443f2be21df)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x24ed21086ebc03ca0fd7f5d763750b795132f76226ef99e79dee1fe35f8a7d66, p), mulmod(s2, 0x10d8cfeb82f9425242e7f5addf6922132a2a4f67192c4853c7ff4990a9a3d060, p)))
+                s1 := add(s1, mulmod(f, 0x2d364d006924161a72714319d22626548826cbb74df9b9586867ae5f77c853bb, p))
+                s2 := add(s2, mulmod(f, 0x23453abe9f54b9df06940062feb84ee4e8b2b7aee1890e48ed9e6d7e4440bb81, p))
+            }
+            {
+                let x := add(s0, 0x0387db6cf8e365c34aa496466ac8127813e1fa2bc9c9084bf95214811b31ca45)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1dd122b429688d67b2ace14662d8bb218b4b3f747d301ef3deaf7ec22777f13b, p), mulmod(s2, 0x1823e4bf19276ccbbbbe85b39819365905e17f55699aa937c9f1527f4c41ac98, p)))
+                s1 := addmod(s1, mulmod(f, 0x1b7230f08490a451b7857afae775362e82d240acaa75de0fc74aca0795b1f33b, p), p)
+                s2 := addmod(s2, mulmod(f, 0x02538cb3d699199bbb944b320d6c4f64ea5a244d933eb21d021947ca3dd23ffe, p), p)
+            }
+            {
+                let x := add(s0, 0x1c17bcb60cad114daa86b7ab0faf2f9e53b4f1590d72ad49598a1c9f631762b3)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x097edd2e0148217bbfc64858b2e0834c1b805d5e5c3faa00a2a9b768676be3fc, p), mulmod(s2, 0x1fdcddbd3d0d12fc96cc98eec0ea896d5f02a76815a2e4272a6d952af9703335, p)))
+                s1 := add(s1, mulmod(f, 0x196d84a2b4cb6a932b6bcee64290f5450aefdea648b38ba6852b3bafe44e1bb8, p))
+                s2 := add(s2, mulmod(f, 0x2067fa23cede1254e049c786fdb28ad6bd28634f5dd36ea4c7cadfb2a7536625, p))
+            }
+            {
+                let x := add(s0, 0x1958056f36be3ded17384bb3a059357846f2b30b01f0337c1e1c2b704d3ea0e4)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x19ac41d171b063204d542b736c4b6b7314f0e20f0bc8d9b25935e4483e1d089b, p), mulmod(s2, 0x2fc168fee9a3d3d1aee6868a8973b016fc982ba68b9fb8d4e488b7726079f1a6, p)))
+                s1 := add(s1, mulmod(f, 0x1314bc5eded375cdca6652c8c6261ad11d41581181ce1aa3c0397ded57b70060, p))
+                s2 := add(s2, mulmod(f, 0x0a7210825b226ccda79a9a27c6a98402636bb74000eacaf736fb167be5edf23f, p))
+            }
+            {
+                let x := add(s0, 0x2de99b3e77de42ec6e5975d4477ae96d00b23bf9c6391e595529e0a4021221fb)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x02d0a7eabbd3f78e9216a926a4e34782ea713bc3683bb8e142c65490f4dc37a8, p), mulmod(s2, 0x200ad8ec758f04845d2d502b19f958c3f7775bf7be42239e52f72c9b3b8ac2d4, p)))
+                s1 := add(s1, mulmod(f, 0x1eba762c634927970baab6906486ff1ec8b3d1d1fb51577f58f29fc3b48c7729, p))
+                s2 := add(s2, mulmod(f, 0x10b7ff3345d7ee090cb3aa4e49890178c1243bafad9563ad62e68e3604a82a53, p))
+            }
+            {
+                let x := add(s0, 0x2d2131086c3bc3418dde3237acaabb24b27e9e2cbfd7a9ebf52bd612688b3527)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x08358ae45e4c4fdd23857ed17bd7563764d13bab41f5c63408da545afdc183d3, p), mulmod(s2, 0x2c3c248af3db01837ed23ddd26adcac20e5c9a83409195fa94ff40e689bc42d5, p)))
+                s1 := add(s1, mulmod(f, 0x04c9a93b2ac9320778f408f98e5a826f4ec3fd7aa26d06173af965ce4990939a, p))
+                s2 := add(s2, mulmod(f, 0x2bb2f7a3d776c62c3f316de9268660f1ee79737f7185537d0102114449d02de2, p))
+            }
+            {
+                let x := add(s0, 0x0ae349869aec39bf93f8b2cbd631d4baf910de6d1712142acfa2b82dd7ec01fa)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2a9ff8156fb6e2a8922f8761119da57a970dbe845d6c312e1d967a3b36bc08c2, p), mulmod(s2, 0x2dbd2cd582a77cb9ac1a9803d8960bb77551eb7be1efd5467e3ce5efa79187cf, p)))
+                s1 := addmod(s1, mulmod(f, 0x14632a782f25927aa73472a59cd19458df39bd228db3b0411141f18edf74c3dd, p), p)
+                s2 := addmod(s2, mulmod(f, 0x212c50ddac5802d5816b6099aac6d757502a622130ffdd330d9df54ad4e660aa, p), p)
+            }
+            {
+                let x := add(s0, 0x209df7f7923cb342ca83896920e95f9f11c4729970172640b000430eca179989)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x10186e4ce856f27ea2115aac4ac2c040be219018044fa3657b09e677b8c612d5, p), mulmod(s2, 0x2d6075ab20bdce5e7815eaa74ce5b1443e985202d8754eea0819caa16c4c19a2, p)))
+                s1 := add(s1, mulmod(f, 0x0b5d343f020e9e417b5943f6281a359fe8b1a9026391d45e99b0a5516404eb7c, p))
+                s2 := add(s2, mulmod(f, 0x2ce6aeebb2bc37147cda977acd9fd3372809a4cfae48fb6576aeb41b6ccc3dbf, p))
+            }
+            {
+                let x := add(s0, 0x21e79c2d6c42734a9a608dc58c35c137517b1e64a5d5767fdddaa1a12efade88)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0db574efbe50d0faf49e8f60129fa106cb232337033bcbb32abc0d00511714e8, p), mulmod(s2, 0x2b0ee28f2495bf064c7b3f53b20b1c39446a0cd8f42b75e030be5633688b859f, p)))
+                s1 := add(s1, mulmod(f, 0x20e614e359e8d31dc7b15f96bf82f4d5d1caac452b1137b5aa5c657e7f0ba76b, p))
+                s2 := add(s2, mulmod(f, 0x039d44cfa29e9fc50faced0fafc054aba80aa474b4f9768d98f7918054624e2f, p))
+            }
+            {
+                let x := add(s0, 0x049c4e33e7ccf5ad5ebd5d0794ade154e86af76537ee5ccfa237a262c4e467ba)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x26b9cccb5415d4cfd9ba63c4e23bafec3aaad614734e305d5d0bd15dcb5c05f3, p), mulmod(s2, 0x1c9b3d050ac606917caa503392fb88cacc463adc21ddd2b562859598ca0be194, p)))
+                s1 := add(s1, mulmod(f, 0x2b962d0fe74cc59d84c0a367dd4dd8d860ecd8d6da9bd2865ef813170d79a641, p))
+                s2 := add(s2, mulmod(f, 0x12b5d8dd56da5a49438ef6f32a67fb89ec54d1c6601ec05e40bcb31b009342cd, p))
+            }
+            {
+                let x := add(s0, 0x1869d4e923fb31e8424a16c269e46ac49254c3d05ff35022a76b98b11f8b8b33)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0ae91bf29e5a445ce20b56ec2f548c28fd9bd0fb8f733cc4be5c79bf30a66187, p), mulmod(s2, 0x0d97f7d83fea410bae249ab40c56bf1b2b6cfb1e19c5772a76f4c7e1dbf453c7, p)))
+                s1 := add(s1, mulmod(f, 0x2b1d14d0a6f77683b2db96432f86ff91d73341ec41e72153518f0c3f1387729f, p))
+                s2 := add(s2, mulmod(f, 0x1261c6314a93146756132819610312bc43cad6533fd68f9b34cd9c12b1edf40a, p))
+            }
+            {
+                let x := add(s0, 0x23bf80f538756a283d8f04719a8b6e028ddedeb95e2fa971a1aa002d34539385)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x264f42fe25fb0675a5d1f67b2fd60632ad2624db29ce74969fd25c7e50b2f33f, p), mulmod(s2, 0x03ccefd988182226745c7efaa250b23d2d385ecf446378a1c7135742aae60705, p)))
+                s1 := addmod(s1, mulmod(f, 0x1cd89a27fba4cddcc8b8f331b8b1e9e357b14a1110b2eaa1edd0013b8e660b30, p), p)
+                s2 := addmod(s2, mulmod(f, 0x0e9486847dc1fc9923e4602de8cb56c97a740af602827e3468b64657f7ecde0a, p), p)
+            }
+            {
+                let x := add(s0, 0x26cde2d63e1b586581f632ce4c4fa2efc226bc5cf18d65c5525a8fcc5066fb94)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x14fd7cac4b60548b73b14a5374bbab0719c67f4fcf2490d9390724d0c03eb469, p), mulmod(s2, 0x0c31ea7a567339d2948ad56684f68acaed5e9fca40706859ca03b6e164a5af1d, p)))
+                s1 := add(s1, mulmod(f, 0x1614381ace75712faac31f924c3a59d59faab2e77cc49c5b4c3f72e6fa84923c, p))
+                s2 := add(s2, mulmod(f, 0x2d84beedbda8cd603883f639ec6b940b16bd92d3f723d39d2c03804c5bdc90f2, p))
+            }
+            {
+                let x := add(s0, 0x14076b33136ec0e1ac549638a4b902ba5d6ebf052a8f14804256e47cf2c2f04b)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1fa1bfcb3cdd14642c38c18f5e0587198828f98d9e4173f9f2ac6197f3108ae6, p), mulmod(s2, 0x0c2393a41e97c27a584375adab8919b8ebf4f0c98625d531b6ab35a2a3b2f814, p)))
+                s1 := add(s1, mulmod(f, 0x2e5fb28f3607e2751b2e8986a7ea3df703ef05a3d12ab3b21b6e508d2cecb59c, p))
+                s2 := add(s2, mulmod(f, 0x2b1ea6509ebede22c3b52bb0d27cfdeead0896f8a2a397e8cafadda18f3c24cf, p))
+            }
+            {
+                let x := add(s0, 0x2cd8fb137caa0ed0b658a8fb3b7568185e987910e8aaa40e0db02a734e03c42e)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x2097773a66fb9e737c3b50426514e655c9a91edbccc3c53381a1ff377362579e, p), mulmod(s2, 0x0878ab6a9e0a7983e034c4e4b3b316b708dda7496fec08d51de6ef85bca5c996, p)))
+                s1 := add(s1, mulmod(f, 0x1d8c243fa89b6f080a0274bc36013fb01c6c653a312f981e2301230f8d1e2692, p))
+                s2 := add(s2, mulmod(f, 0x1be1be819c7a4d85cecec293eaae210785907dac1678675adea77f6cda2e784e, p))
+            }
+            {
+                let x := add(s0, 0x024562fc799792e21a0c94cbb88e1a43b297948049cef86c17d04a0298d793b8)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x1962d8871652d69fec1e96f0d1b48b77cf389b0bb8bb78669f064d8f23d917c3, p), mulmod(s2, 0x189e38b277dd3fb9b07d80617f827fe3240ef6419238b696434563e62d913f20, p)))
+                s1 := add(s1, mulmod(f, 0x0db30e2b22de73885cba254cc3bc16d14741954a902da59f5fe1d0d53ac041da, p))
+                s2 := add(s2, mulmod(f, 0x2c954d1f44bb8535d04a41369c032462f27a10dd63a3ca412e2e086d0bf39814, p))
+            }
+            {
+                let x := add(s0, 0x270aec6f1b7b1a1a241b2b0b78f713f2aa23a25cbcbe5220eae939775fc7295c)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x23fd36de6cf42a6600be937f2a5b779c9a854a3c806b8db69ab446ad6498ed57, p), mulmod(s2, 0x23642b53f6f5a5652a5fd7194cea1cf26a7300f82a548927379ea130e5e571d9, p)))
+                s1 := addmod(s1, mulmod(f, 0x08d4eb39b66166decc4b794e59f4d4f9b4604f034ad19bb45a87742eaab68f92, p), p)
+                s2 := addmod(s2, mulmod(f, 0x23ce982100e304db9d89a95832a86b63f21729130c506a6b70bb9eb3851e84c3, p), p)
+            }
+            {
+                let x := add(s0, 0x1a093a3014147bf0bac4e3c917c367b95f7955495b87549ecc6ce7f96d7087e6)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x190a59743a0a8cf26ddaa08fd47a4cde107db1100c16d63c008147158d9a1da0, p), mulmod(s2, 0x17c7add33a9bc7a75105d58602ab1a8e5644fe8ac4f8d5e90ae8f4a248012477, p)))
+                s1 := add(s1, mulmod(f, 0x21aa0746190d9cd2671b01a7163fa872d5d7a52a8f52372379d1f96e01aca70c, p))
+                s2 := add(s2, mulmod(f, 0x1bce98b8337fa5d774e66565fe184abcc819d5d6bf4a81af0cf8aeac79846b40, p))
+            }
+            {
+                let x := add(s0, 0x0dcebf0a0455c0d2b7cf2b4a674258af44a114be3a162795ed39938193b79f06)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x29e600fa879837add25c77f0dadda2be65e4ac3c381848922adc376012df94f1, p), mulmod(s2, 0x1b85ff1bcf048d645d1c864b00e38e3a3e833f540db30be1194244f684631671, p)))
+                s1 := add(s1, mulmod(f, 0x2a5fa958053467576d8f7e4ebcd6733accae2bce455fdfca1bcf6be91d16b045, p))
+                s2 := add(s2, mulmod(f, 0x28412038464afd68bb2f4e435f0293b3a7df65a832319fa090a251322a794e91, p))
+            }
+            {
+                let x := add(s0, 0x0910adbe751bb9038b98054eb027a8b71f83ad86ad8c06255d1c0c8d77a448f8)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x275c32b47a45b1b2e214442819a54e712ebf838e932d0ac8877a80cc2e4ebdeb, p), mulmod(s2, 0x08b9f1a3cef60a3156d6d022820ea5990d25f5f081a196bad1cb88f81a284ef0, p)))
+                s1 := add(s1, mulmod(f, 0x1115f9b9203a59ea9e79b3b0f6b4e33ac65d1ea833698c9bf0afdab6f53c5c6e, p))
+                s2 := add(s2, mulmod(f, 0x17c0cf3acbed718e026104ade5ffc92b106bb8962d99513efa45c49bcc971d83, p))
+            }
+            {
+                let x := add(s0, 0x209a5c2333bdb226479c47dc0e045edb76cb46c3b886f5df3b9796842f174a8f)
+                let f := mulmod(x, x, p)
+                f := mulmod(mulmod(f, f, p), x, p)
+                s0 := add(mulmod(f, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x0a2f995bffa2b74e1e0e347c325034b711362e0a86deb9c20c6b01c6c5f71bd2, p), mulmod(s2, 0x0e8d5f60cab57053c81a28f0ac634b27192a489ea0b226dd48008f5edd26c9ae, p)))
+                s1 := add(s1, mulmod(f, 0x25073b2d60ce0b216159632afbd4aef0cb6dc61651cec447ab1909cc6d400188, p))
+                s2 := add(s2, mulmod(f, 0x1f17cdae5ded4014171a32cdacbc9e18048554ba8941dc0e7fc323c7814ac1cd, p))
+            }
+            {
+                let n1 := add(mulmod(s1, 0x075be6d3b7ae2cb49856e0b1aceaa84737fa30d5abcbc51787bea648df15b75c, p), mulmod(s2, 0x1a81a72b8e5439376d3e1f3ecd5bdbd8415b7680449d451219b117c9095fa111, p))
+                s2 := add(mulmod(s1, 0x2b3dee28c2ad61798b1c0e35472df28961bf999c84ff13b194acb673c9e87ede, p), mulmod(s2, 0x23aa557f8476747f032d0944d68b2ba21fed9aee9f67d3caff9275d3bf831c89, p))
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x18d1db85bf7812d2cc6e761ce8b778e46a8fb6dec2b640692e39748ee1857cba)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x072c1bbe5b21fad79ea9520d9d76706713b173b7293f9c31eb5e88b77c646292)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x069b898b636f3281d5e49d4e543e4134f3480e62c8a20d4c846db06afaea7a34)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x1cfb5662e8cf5ac9226a80ee17b36abecb73ab5f87e161927b4349e10e4bdf08)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x0f21177e302a771bbae6d8d1ecb373b62c99af346220ac0129c53f666eb24100)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x1671522374606992affb0dd7f71b12bec4236aede6290546bcef7e1f515c2320)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x0fa3ec5b9488259c2eb4cf24501bfad9be2ec9e42c5cc8ccd419d2a692cad870)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x193c0e04e0bd298357cb266c1506080ed36edce85c648cc085e8c57b1ab54bba)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x102adf8ef74735a27e9128306dcbc3c99f6f7291cd406578ce14ea2adaba68f8)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let n0 := add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p)))
+                let n1 := add(mulmod(s0, 0x2969f27eed31a480b9c36c764379dbca2cc8fdd1415c3dded62940bcde0bd771, p), add(mulmod(s1, 0x2e2419f9ec02ec394c9871c832963dc1b89d743c8c7b964029b2311687b1fe23, p), mulmod(s2, 0x101071f0032379b697315876690f053d148d4e109f5fb065c8aacc55a0f89bfa, p)))
+                s2 := add(mulmod(s0, 0x143021ec686a3f330d5f9e654638065ce6cd79e28c5b3753326244ee65a1b1a7, p), add(mulmod(s1, 0x176cc029695ad02582a70eff08a6fd99d057e12e58e7d7b6b16cdfabc8ee2911, p), mulmod(s2, 0x19a3fc0a56702bf417ba7fee3802593fa644470307043f7773279cd71d25d5e0, p)))
+                s0 := n0
+                s1 := n1
+            }
+            {
+                let x := add(s0, 0x0fe0af7858e49859e2a54d6f1ad945b1316aa24bfbdd23ae40a6d0cb70c3eab1)
+                let x2 := mulmod(x, x, p)
+                s0 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s1, 0x216f6717bbc7dedb08536a2220843f4e2da5f1daa9ebdefde8a5ea7344798d22)
+                let x2 := mulmod(x, x, p)
+                s1 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            {
+                let x := add(s2, 0x1da55cc900f0d21f4a3e694391918a1b3c23b2ac773c6b3ef88e2e4228325161)
+                let x2 := mulmod(x, x, p)
+                s2 := mulmod(mulmod(x2, x2, p), x, p)
+            }
+            result := mod(add(mulmod(s0, 0x109b7f411ba0e4c9b2b70caf5c36a7b194be7c11ad24378bfedb68592ba8118b, p), add(mulmod(s1, 0x16ed41e13bb9c0c66ae119424fddbcbc9314dc9fdbdeea55d6c64543dc4903e0, p), mulmod(s2, 0x2b90bba00fca0589f617e7dcbfe82e0df706ab640ceb247b791a93b74e36736d, p))), p)
         }
     }
 }

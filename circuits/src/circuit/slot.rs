@@ -16,6 +16,7 @@ use crate::babyjubjub::constraints::PointVar;
 use crate::babyjubjub::Point;
 use crate::eddsa::constraints::{verify_var, SignatureVar};
 use crate::field::constraints::{be_bits, AddressVar, AmountVar, U32Var};
+use crate::ops::address_shift;
 use crate::ops::float::constraints::FloatVar;
 use crate::ops::float::{AMOUNT, FEE};
 use crate::poseidon::constraints::poseidon_var;
@@ -325,10 +326,11 @@ pub(crate) fn synthesize_slot(
     {
         let _rule = rule!("payout");
         let pays = &flags.withdraw | &flags.forced_exit;
+        // Both parts are range-checked (160 and 32 bits), so the packed word is below 2^192
+        // and names one (recipient, token) pair.
         let paid = poseidon_var(&[
             running.payout.clone(),
-            l1_address.fp().clone(),
-            token.fp().clone(),
+            l1_address.fp() + token.fp() * address_shift(),
             amount.fp().clone(),
         ])?;
         running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;

@@ -236,6 +236,12 @@ impl L2Tx {
     }
 }
 
+/// 2^160: the weight of a token id packed above an L1 address in one field element.
+pub fn address_shift() -> Fr {
+    let half = Fr::from(1u128 << 80);
+    half * half
+}
+
 /// A payment the Rollup contract makes on L1 when a batch is accepted (into the recipient's
 /// pending balance), from a withdrawal or a forced exit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,12 +257,12 @@ pub struct Payout {
 
 impl Payout {
     /// The rolling payout hash after this payout:
-    /// `Poseidon(previous, recipient, token, amount)`.
+    /// `Poseidon(previous, recipient + token·2^160, amount)`. The recipient (160 bits) and the
+    /// token (32) share one element, so the contract hashes three elements a payout, not four.
     pub fn chain(&self, previous: Fr) -> Fr {
         poseidon(&[
             previous,
-            fr_from_address(&self.recipient),
-            Fr::from(self.token),
+            fr_from_address(&self.recipient) + Fr::from(self.token) * address_shift(),
             Fr::from(self.amount),
         ])
     }

@@ -11,31 +11,32 @@ use light_poseidon::PoseidonParameters;
 
 use crate::Fr;
 
-type Matrix = Vec<Vec<Fr>>;
+pub(super) type Matrix = Vec<Vec<Fr>>;
 
 /// A sparse matrix `[[m00, v], [w, I]]`.
 #[derive(Clone, Debug)]
-struct Sparse {
-    m00: Fr,
-    v: Vec<Fr>,
-    w: Vec<Fr>,
+pub(super) struct Sparse {
+    pub(super) m00: Fr,
+    pub(super) v: Vec<Fr>,
+    pub(super) w: Vec<Fr>,
 }
 
-/// Precomputed optimised constants for one width.
+/// Precomputed optimised constants for one width (the EVM contracts of `poseidon::solidity`
+/// are generated from the same fields, in the same order as [`OptimizedPoseidon::hash`]).
 #[derive(Clone, Debug)]
 pub struct OptimizedPoseidon {
     width: usize,
-    mds: Matrix,
+    pub(super) mds: Matrix,
     /// Round constants of the first half of the full rounds.
-    first_full: Vec<Vec<Fr>>,
+    pub(super) first_full: Vec<Vec<Fr>>,
     /// The first-word constant of each partial round.
-    partial_constants: Vec<Fr>,
+    pub(super) partial_constants: Vec<Fr>,
     /// The sparse matrix of each partial round.
-    sparse: Vec<Sparse>,
+    pub(super) sparse: Vec<Sparse>,
     /// The dense lower block applied after the last partial round.
-    correction: Matrix,
+    pub(super) correction: Matrix,
     /// Round constants of the second half of the full rounds.
-    last_full: Vec<Vec<Fr>>,
+    pub(super) last_full: Vec<Vec<Fr>>,
 }
 
 fn multiply(m: &Matrix, x: &[Fr]) -> Vec<Fr> {
@@ -93,7 +94,7 @@ fn inverse(m: &Matrix) -> Matrix {
     a.into_iter().map(|row| row[n..].to_vec()).collect()
 }
 
-fn sbox(x: Fr) -> Fr {
+pub(super) fn sbox(x: Fr) -> Fr {
     let x2 = x.square();
     x2.square() * x
 }

@@ -42,6 +42,13 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
+        PoseidonT4,
+        "../../verifier-contracts/artifacts/PoseidonT4.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
         PoseidonT5,
         "../../verifier-contracts/artifacts/PoseidonT5.json"
     );
@@ -49,8 +56,22 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
+        PoseidonT5Part1,
+        "../../verifier-contracts/artifacts/PoseidonT5Part1.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
         PoseidonT6,
         "../../verifier-contracts/artifacts/PoseidonT6.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        PoseidonT6Part1,
+        "../../verifier-contracts/artifacts/PoseidonT6Part1.json"
     );
 
     alloy::sol!(

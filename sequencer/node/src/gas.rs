@@ -10,14 +10,17 @@
 //!   measured 186 gas per 14-byte transfer chunk at depth 32; the zero chunks of unused slots
 //!   at [`ZERO_BYTE_GAS`].
 //! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): its
-//!   four-input Poseidon hash (the contract folds every payout into the payout hash), its 96
+//!   three-input Poseidon hash (the contract folds every payout into the payout hash), its 96
 //!   ABI calldata bytes, a fresh `pendingWithdrawals` slot and its `WithdrawalPending` event.
-//!   The `rollup_anvil` test measures one such payout at 213,782 gas; 215,000 keeps the
-//!   estimate above what the `largest_batch_anvil` test measures for a whole batch at the cap.
+//!   The `rollup_anvil` test measures one such payout at 54,176 gas (the Poseidon contract's
+//!   cold access included, which later payouts of the batch do not pay again); 60,000 keeps
+//!   the estimate above what the `largest_batch_anvil` test measures for a whole batch at the
+//!   cap.
 //!
 //! With the default budget of 12,000,000 (under EIP-7825's 2^24 = 16,777,216 transaction cap
-//! with room for estimate error) a batch carries at most about 54 payouts; the default cap of
-//! [`DEFAULT_MAX_PAYOUTS`] is below that.
+//! with room for estimate error) a batch could carry about 195 payouts; the default cap of
+//! [`DEFAULT_MAX_PAYOUTS`] is below that (it was set when a payout cost four times as much,
+//! and stays; a deployment chooses its own with `verity deploy --max-payouts`).
 
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::pubdata::{PubdataLayout, FEE_ENTRY_BYTES};
@@ -29,7 +32,7 @@ pub const CALLDATA_GAS_PER_BYTE: u64 = 16;
 /// Gas of a zero calldata byte (EIP-2028): the chunks of unused slots.
 pub const ZERO_BYTE_GAS: u64 = 4;
 /// Gas of one payout in `submitBatch` (its Poseidon hash, calldata, storage and event).
-pub const PAYOUT_GAS: u64 = 215_000;
+pub const PAYOUT_GAS: u64 = 60_000;
 /// Default gas budget of one `submitBatch`.
 pub const DEFAULT_GAS_BUDGET: u64 = 12_000_000;
 /// Default most payouts per batch (the Rollup's `maxPayouts()` once the node reads it).
