@@ -24,6 +24,7 @@ use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
 use verity_l1::contracts::{batch_data, proof_words, Groth16Verifier, Rollup, TestToken};
 use verity_l1::deploy::{deploy, DeployConfig};
+use verity_l1::deployment::Deployment;
 use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_sequencer::out;
@@ -142,30 +143,7 @@ async fn measure<P: Provider>(
     let deployment = deploy(provider, &config).await?;
     let rollup = Rollup::new(deployment.rollup, provider);
     let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
-    let mut state = State::new(StateConfig {
-        depth: size.depth,
-        domain: deployment.domain(),
-    })?;
-
-    let (after, batch, proof) = prove_batch(
-        prover,
-        &state,
-        &|b| {
-            for d in &deposits {
-                b.push_priority(&PriorityOp::Deposit(*d))
-                    .expect("room for the deposits");
-            }
-        },
-        1,
-        Fr::from(0u64),
-    )?;
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await?
-        .watch()
-        .await?;
-    state = after;
+    let (state, batch) = consume_deposits(&rollup, prover, &deployment, &deposits).await?;
 
     let accounts = size.slots as u32;
     let (_, batch, proof) = prove_batch(
@@ -214,6 +192,39 @@ async fn measure<P: Provider>(
         "hashing_storage_and_events": total - 21_000 - calldata_cost - verification,
         "per_transfer": total as f64 / size.slots as f64,
     }))
+}
+
+/// Batch 1 of a fresh deployment, consuming `deposits`, proven and finalized: the state after
+/// it and the batch.
+async fn consume_deposits<P: Provider>(
+    rollup: &Rollup::RollupInstance<P>,
+    prover: &BatchProver,
+    deployment: &Deployment,
+    deposits: &[Deposit],
+) -> anyhow::Result<(State, Batch)> {
+    let genesis = State::new(StateConfig {
+        depth: prover.size().depth,
+        domain: deployment.domain(),
+    })?;
+    let (state, batch, proof) = prove_batch(
+        prover,
+        &genesis,
+        &|b| {
+            for d in deposits {
+                b.push_priority(&PriorityOp::Deposit(*d))
+                    .expect("room for the deposits");
+            }
+        },
+        1,
+        Fr::from(0u64),
+    )?;
+    rollup
+        .submitBatch(batch_data(&batch), proof_words(&proof))
+        .send()
+        .await?
+        .watch()
+        .await?;
+    Ok((state, batch))
 }
 
 /// Executes batch `number` on a copy of `pre` with `fill` (the operator's fee account is
@@ -353,28 +364,7 @@ async fn user_operations<P: Provider>(
         erc20_gas.push(receipt.gas_used);
     }
 
-    let state = State::new(StateConfig {
-        depth: size.depth,
-        domain,
-    })?;
-    let (state, batch, proof) = prove_batch(
-        prover,
-        &state,
-        &|b| {
-            for d in &deposits {
-                b.push_priority(&PriorityOp::Deposit(*d))
-                    .expect("room for the deposits");
-            }
-        },
-        1,
-        Fr::from(0u64),
-    )?;
-    rollup
-        .submitBatch(batch_data(&batch), proof_words(&proof))
-        .send()
-        .await?
-        .watch()
-        .await?;
+    let (state, batch) = consume_deposits(&rollup, prover, &deployment, &deposits).await?;
     let priority = batch.header.priority_after;
     let amount = 10u128.pow(17);
     let (_, withdrawal, withdrawal_proof) = prove_batch(

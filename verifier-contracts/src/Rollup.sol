@@ -126,6 +126,8 @@ contract Rollup {
     /// @notice A non-operator's batch consumes no queued operation although the oldest has
     ///         waited more than half the window.
     error PriorityOpsDue();
+    /// @notice The batch's rolling queue hashes are not the queue's at its first and last operation.
+    error WrongPriorityHash();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
@@ -160,6 +162,8 @@ contract Rollup {
         uint256 oldRoot;
         uint256 newRoot;
         uint256 priorityOps;
+        uint256 priorityBefore;
+        uint256 priorityAfter;
         bytes pubdata;
         Payout[] payouts;
     }
@@ -195,6 +199,7 @@ contract Rollup {
     uint256 public immutable forcedExitFee;
     /// @notice Most payouts a batch may carry.
     uint256 public immutable maxPayouts;
+    IPoseidon2 private immutable poseidon2;
     IPoseidon3 private immutable poseidon3;
     IPoseidon4 private immutable poseidon4;
     IPoseidon5 private immutable poseidon5;
@@ -215,25 +220,26 @@ contract Rollup {
     /// @notice Whether a token contract is registered.
     mapping(address token => bool) public isRegistered;
 
-    /// @notice Rolling hash after each queued operation.
-    mapping(uint256 index => uint256) public priorityHashAfter;
-    /// @notice When each queued operation's wait ends.
-    mapping(uint256 index => uint256) public priorityDeadline;
-    /// @notice keccak256(depositor, token, amount) of each queued deposit, for refunds in exodus.
-    mapping(uint256 index => bytes32) public depositRefund;
+    /// @dev One word per queued operation, so that queueing writes one new slot: the top 160
+    ///      bits of keccak256 of the rolling hash after it (`_queueWord`), when it was queued
+    ///      (48 bits) and how many forced exits were queued before it (48 bits). Batches and
+    ///      refunds supply the rolling hashes they need and are checked against these words.
+    mapping(uint256 index => uint256) private queue;
+    /// @notice The rolling hash after the last queued operation (0 before the first).
+    uint256 public priorityTailHash;
     /// @notice The next operation a batch must consume.
-    uint256 public priorityHead;
+    uint64 public priorityHead;
     /// @notice The number of operations ever queued.
-    uint256 public priorityTail;
-    /// @notice The queue index of each forced exit, in request order.
-    mapping(uint256 ordinal => uint256 index) public forcedExitIndex;
+    uint64 public priorityTail;
     /// @notice The number of forced exits ever requested.
-    uint256 public forcedExitCount;
+    uint64 public forcedExitCount;
+    /// @notice Whether exodus mode is on.
+    bool public exodusMode;
+    /// @notice Queued deposits refunded in exodus mode.
+    mapping(uint256 index => bool) public refunded;
 
     /// @notice Amounts each address can withdraw, per token.
     mapping(address owner => mapping(uint32 token => uint256)) public pendingWithdrawals;
-    /// @notice Whether exodus mode is on.
-    bool public exodusMode;
     /// @notice Accounts that exited in exodus mode.
     mapping(uint256 account => bool) public exited;
     /// @dev The reentrancy lock, in transient storage (EIP-1153): ~200 gas a guarded call
@@ -244,10 +250,18 @@ contract Rollup {
     event TokenRegistered(uint32 indexed id, address indexed token);
     /// @notice A deposit was queued.
     event DepositQueued(
-        uint256 indexed index, address indexed depositor, uint32 token, uint256 pubkeyX, uint256 pubkeyY, uint128 amount
+        uint256 indexed index,
+        address indexed depositor,
+        uint32 token,
+        uint256 pubkeyX,
+        uint256 pubkeyY,
+        uint128 amount,
+        uint256 priorityHashBefore
     );
     /// @notice A forced exit was queued.
-    event ForcedExitQueued(uint256 indexed index, address indexed requester, uint32 account, uint32 token);
+    event ForcedExitQueued(
+        uint256 indexed index, address indexed requester, uint32 account, uint32 token, uint256 priorityHashBefore
+    );
     /// @notice A batch was verified and its root is final.
     event BatchFinalized(uint64 indexed number, uint256 newRoot, uint256 commitment, uint256 priorityOps);
     /// @notice A batch paid into a pending balance.
@@ -307,6 +321,7 @@ contract Rollup {
         inactivityInterval = config.inactivityInterval;
         forcedExitFee = config.forcedExitFee;
         maxPayouts = config.maxPayouts;
+        poseidon2 = IPoseidon2(hashes[0]);
         poseidon3 = IPoseidon3(hashes[1]);
         poseidon4 = IPoseidon4(hashes[2]);
         poseidon5 = IPoseidon5(hashes[3]);
@@ -363,9 +378,23 @@ contract Rollup {
         return tokens.length;
     }
 
-    /// @notice The priority-queue hash after the first `count` operations.
-    function priorityHashAt(uint256 count) public view returns (uint256) {
-        return count == 0 ? 0 : priorityHashAfter[count - 1];
+    /// @notice Whether `hash` is the priority-queue hash after the first `count` operations
+    ///         (0 for none), for `count` up to `priorityTail`.
+    /// @param count Operations.
+    /// @param hash The rolling hash.
+    /// @return Whether it is.
+    function priorityHashIs(uint256 count, uint256 hash) public view returns (bool) {
+        if (count == 0) return hash == 0;
+        if (count > priorityTail) return false;
+        return queue[count - 1] >> 96 == _hashBits(hash);
+    }
+
+    /// @notice When the wait of queued operation `index` ends: exodus may start after it.
+    /// @param index A queued operation.
+    /// @return The Unix time (0 for an index never queued).
+    function priorityDeadline(uint256 index) public view returns (uint256) {
+        uint256 word = queue[index];
+        return word == 0 ? 0 : uint48(word >> 48) + priorityWindow;
     }
 
     /// @notice Queues a deposit of ETH (token 0, `msg.value`) or of a registered ERC-20 to the
@@ -378,7 +407,8 @@ contract Rollup {
     /// @param amount Amount; for ETH it must equal `msg.value`.
     function deposit(uint32 token, uint256 pubkeyX, uint256 pubkeyY, uint128 amount) external payable nonReentrant {
         if (exodusMode) revert ExodusActive();
-        if (token >= tokens.length) revert UnknownToken();
+        // ETH is always token 0: only an ERC-20 id needs the (cold) token list.
+        if (token != 0 && token >= tokens.length) revert UnknownToken();
         if (pubkeyX >= R || pubkeyY >= R) revert NotInField();
         uint256 x2 = mulmod(pubkeyX, pubkeyX, R);
         uint256 y2 = mulmod(pubkeyY, pubkeyY, R);
@@ -389,7 +419,7 @@ contract Rollup {
         // Only deposits open accounts, at most one each, and batches consume the queue in
         // order: with no more deposits than leaves, none can stall the queue for want of a
         // free leaf (which only exodus would end).
-        if (priorityTail - forcedExitCount >= 1 << depth) revert TreeFull();
+        if (uint256(priorityTail) - forcedExitCount >= uint256(1) << depth) revert TreeFull();
         uint128 credited;
         if (token == 0) {
             if (msg.value != amount || amount == 0) revert WrongAmount();
@@ -404,9 +434,9 @@ contract Rollup {
             credited = uint128(received);
         }
         uint256 tag = 1 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
-        uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, pubkeyX, pubkeyY, credited]));
-        depositRefund[index] = keccak256(abi.encode(msg.sender, token, credited));
-        emit DepositQueued(index, msg.sender, token, pubkeyX, pubkeyY, credited);
+        uint256 previous = priorityTailHash;
+        uint256 index = _enqueue(poseidon5.hash([previous, tag, pubkeyX, pubkeyY, credited]), false);
+        emit DepositQueued(index, msg.sender, token, pubkeyX, pubkeyY, credited, previous);
     }
 
     /// @notice Queues a forced exit: the next batch must pay the whole balance of `account` to
@@ -420,42 +450,44 @@ contract Rollup {
         if (msg.value != forcedExitFee) revert WrongForcedExitFee(forcedExitFee);
         if (uint256(account) >> depth != 0) revert AccountOutOfRange();
         if (token >= tokens.length) revert UnknownToken();
-        uint256 count = forcedExitCount;
-        // Forced exits are queued in order, so the unconsumed ones are the newest: the cap is
-        // reached when the MAX_OPEN_FORCED_EXITS-th newest is still queued.
-        if (count >= MAX_OPEN_FORCED_EXITS && forcedExitIndex[count - MAX_OPEN_FORCED_EXITS] >= priorityHead) {
+        // Fewer forced exits than the cap were ever requested, or the open ones are counted.
+        if (forcedExitCount >= MAX_OPEN_FORCED_EXITS && openForcedExits() >= MAX_OPEN_FORCED_EXITS) {
             revert TooManyForcedExits();
         }
-        uint256 tag = 2 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
-        uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, account, 0, 0]));
-        forcedExitIndex[count] = index;
-        forcedExitCount = count + 1;
+        // Type (8 bits), token (32), requester (160) and account (32) in one field element,
+        // so the queue step is a two-input hash.
+        uint256 tag = 2 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40) + (uint256(account) << 200);
+        uint256 previous = priorityTailHash;
+        uint256 index = _enqueue(poseidon2.hash([previous, tag]), true);
         if (msg.value != 0) {
             pendingWithdrawals[governor][0] += msg.value;
             emit ForcedExitFeeCredited(index, governor, msg.value);
         }
-        emit ForcedExitQueued(index, msg.sender, account, token);
+        emit ForcedExitQueued(index, msg.sender, account, token, previous);
     }
 
     /// @notice How many forced exits wait unconsumed.
     /// @return open Their number.
-    function openForcedExits() external view returns (uint256 open) {
+    function openForcedExits() public view returns (uint256 open) {
         uint256 head = priorityHead;
-        uint256 low = 0;
-        uint256 high = forcedExitCount;
-        while (low < high) {
-            uint256 middle = (low + high) / 2;
-            if (forcedExitIndex[middle] < head) low = middle + 1;
-            else high = middle;
-        }
-        open = forcedExitCount - low;
+        // Those queued at or after the head: all of them, less those before it.
+        if (head == priorityTail) return 0;
+        open = forcedExitCount - uint48(queue[head]);
     }
 
-    function _enqueue(uint256 hashAfter) private returns (uint256 index) {
+    /// @dev The top 160 bits of keccak256 of a rolling hash, as kept in `queue`: a batch or a
+    ///      refund claiming another hash would need a second preimage of them.
+    function _hashBits(uint256 hash) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(hash))) >> 96;
+    }
+
+    function _enqueue(uint256 hashAfter, bool forcedExit) private returns (uint256 index) {
         index = priorityTail;
-        priorityHashAfter[index] = hashAfter;
-        priorityDeadline[index] = block.timestamp + priorityWindow;
-        priorityTail = index + 1;
+        uint64 exits = forcedExitCount;
+        queue[index] = (_hashBits(hashAfter) << 96) | (block.timestamp << 48) | exits;
+        priorityTailHash = hashAfter;
+        priorityTail = uint64(index + 1);
+        if (forcedExit) forcedExitCount = exits + 1;
     }
 
     /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
@@ -465,8 +497,9 @@ contract Rollup {
     ///         but an operator, consuming at least one queued operation once the oldest has
     ///         waited more than half of `priorityWindow`.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
-    ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
-    ///        per slot) and its L1 payouts in slot order.
+    ///        how many queued operations it consumed and the rolling queue hashes before and
+    ///        after them (checked with `priorityHashIs`), its pubdata (fee header, then one
+    ///        chunk per slot) and its L1 payouts in slot order.
     /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
     function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
         // The batch's data must be in a transaction's own calldata, where `verity reconstruct`
@@ -483,6 +516,10 @@ contract Rollup {
         uint256 head = priorityHead;
         uint256 tail = priorityTail;
         if (head + batch.priorityOps > tail) revert PriorityOpsUnavailable();
+        if (!priorityHashIs(head, batch.priorityBefore) || !priorityHashIs(head + batch.priorityOps, batch.priorityAfter))
+        {
+            revert WrongPriorityHash();
+        }
         // In the fallback, batches that skip the queue cannot run its clock out: once the
         // oldest operation has waited more than half the window, a non-operator's batch must
         // consume some (audit H-2), so whoever lands batches moves the queue on instead of
@@ -490,17 +527,17 @@ contract Rollup {
         // operation arrived, and delayed on its way to L1, must stay submittable.
         if (
             !operator && batch.priorityOps == 0 && head < tail
-                && block.timestamp + priorityWindow / 2 > priorityDeadline[head]
+                && block.timestamp + priorityWindow / 2 > priorityDeadline(head)
         ) {
             revert PriorityOpsDue();
         }
-        uint256 commitment = _commitment(batch, head);
+        uint256 commitment = _commitment(batch);
         if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
 
         stateRoot = batch.newRoot;
         batchNumber = batch.number;
         lastBatchAt = uint64(block.timestamp);
-        priorityHead = head + batch.priorityOps;
+        priorityHead = uint64(head + batch.priorityOps);
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
             if (payout.amount > 0) {
@@ -522,7 +559,7 @@ contract Rollup {
     }
 
     /// @dev The public input: SHA-256 over the header and pubdata, top three bits cleared.
-    function _commitment(BatchData calldata batch, uint256 head) private view returns (uint256) {
+    function _commitment(BatchData calldata batch) private view returns (uint256) {
         uint256 payoutHash = 0;
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
@@ -536,8 +573,8 @@ contract Rollup {
             domain,
             batch.oldRoot,
             batch.newRoot,
-            priorityHashAt(head),
-            priorityHashAt(head + batch.priorityOps),
+            batch.priorityBefore,
+            batch.priorityAfter,
             payoutHash
         );
         return uint256(sha256(bytes.concat(headerFields, batch.pubdata))) & COMMITMENT_MASK;
@@ -584,7 +621,7 @@ contract Rollup {
     function activateExodus() external {
         if (exodusMode) revert ExodusActive();
         uint256 head = priorityHead;
-        if (head == priorityTail || block.timestamp <= priorityDeadline[head]) revert DeadlineNotPassed();
+        if (head == priorityTail || block.timestamp <= priorityDeadline(head)) revert DeadlineNotPassed();
         exodusMode = true;
         emit ExodusActivated(head);
     }
@@ -629,16 +666,31 @@ contract Rollup {
         emit Exited(account, owner, token, balance);
     }
 
-    /// @notice In exodus mode, refunds a deposit no batch consumed to its depositor.
+    /// @notice In exodus mode, refunds a deposit no batch consumed to its depositor, who
+    ///         shows it as queued: its fields and the rolling hash before it (all in its
+    ///         `DepositQueued` event).
     /// @param index The deposit's queue index.
     /// @param token Its token.
     /// @param amount Its amount.
-    function refundDeposit(uint256 index, uint32 token, uint128 amount) external {
+    /// @param pubkeyX Its key's x.
+    /// @param pubkeyY Its key's y.
+    /// @param priorityHashBefore The rolling hash before it.
+    function refundDeposit(
+        uint256 index,
+        uint32 token,
+        uint128 amount,
+        uint256 pubkeyX,
+        uint256 pubkeyY,
+        uint256 priorityHashBefore
+    ) external {
         if (!exodusMode) revert ExodusNotActive();
-        if (index < priorityHead || depositRefund[index] != keccak256(abi.encode(msg.sender, token, amount))) {
+        if (index < priorityHead || refunded[index] || !priorityHashIs(index, priorityHashBefore)) {
             revert NotRefundable();
         }
-        delete depositRefund[index];
+        uint256 tag = 1 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
+        uint256 hashAfter = poseidon5.hash([priorityHashBefore, tag, pubkeyX, pubkeyY, amount]);
+        if (!priorityHashIs(index + 1, hashAfter)) revert NotRefundable();
+        refunded[index] = true;
         pendingWithdrawals[msg.sender][token] += amount;
         emit DepositRefunded(index, msg.sender, token, amount);
     }

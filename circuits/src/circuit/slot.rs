@@ -19,6 +19,7 @@ use crate::field::constraints::{be_bits, AddressVar, AmountVar, U32Var};
 use crate::ops::address_shift;
 use crate::ops::float::constraints::FloatVar;
 use crate::ops::float::{AMOUNT, FEE};
+use crate::ops::priority::account_shift;
 use crate::poseidon::constraints::poseidon_var;
 use crate::pubdata::PubdataLayout;
 use crate::state::account::constraints::AccountVar;
@@ -309,15 +310,18 @@ pub(crate) fn synthesize_slot(
     // Priority operations are consumed from the queue in order.
     {
         let _rule = rule!("priority_queue");
-        let deposit_fp = fp(&flags.deposit);
         let tag = &code + token.fp() * Fr::from(1u64 << 8) + l1_address.fp() * Fr::from(1u64 << 40);
-        let queued = poseidon_var(&[
+        let deposited = poseidon_var(&[
             running.priority.clone(),
-            tag,
-            &deposit_fp * &deposit_x + fp(&flags.forced_exit) * from.fp(),
-            &deposit_fp * &deposit_y,
-            &deposit_fp * amount.fp(),
+            tag.clone(),
+            deposit_x.clone(),
+            deposit_y.clone(),
+            amount.fp().clone(),
         ])?;
+        // A forced exit's fields are range-checked parts (8 + 32 + 160 + 32 bits) below 2^232,
+        // so the packed word names one request; the contract hashes it with a two-input hash.
+        let exited = poseidon_var(&[running.priority.clone(), tag + from.fp() * account_shift()])?;
+        let queued = FpVar::conditionally_select(&flags.forced_exit, &exited, &deposited)?;
         running.priority =
             FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
     }

@@ -509,6 +509,37 @@ fn forced_exit_pays_exactly_the_owners_balance() {
     refused_by(w, "forced_exit");
 }
 
+/// A forced exit is bound to the queue as one packed word (type, token, requester, account):
+/// a batch that executes another account's, token's or requester's exit than the one queued
+/// reaches another queue hash, so its commitment is not the contract's.
+#[test]
+fn forced_exit_other_than_queued() {
+    let queued = ForcedExit {
+        account: 1,
+        token: 0,
+        requester: owner(1),
+    };
+    let queue = PriorityOp::ForcedExit(queued).chain(Fr::from(0u64));
+    for executed in [
+        ForcedExit {
+            account: 2,
+            ..queued
+        },
+        ForcedExit { token: 1, ..queued },
+        ForcedExit {
+            requester: owner(2),
+            ..queued
+        },
+    ] {
+        let (_, mut w) = witness_of(|b| {
+            b.push_priority(&PriorityOp::ForcedExit(executed)).unwrap();
+        });
+        w.header.priority_after = queue;
+        recommit(&mut w);
+        refused_by(w, "commitment");
+    }
+}
+
 #[test]
 fn deposit_into_someone_elses_account() {
     let deposit = Deposit {

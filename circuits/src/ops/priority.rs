@@ -2,10 +2,10 @@
 //! queue and the circuit recomputes, so that every queued operation is consumed in order and
 //! none is skipped.
 //!
-//! `h_0 = 0`, `h_{i+1} = Poseidon(h_i, tag, f1, f2, f3)` where `tag` packs
-//! `type + token·2^8 + l1_address·2^40` and
-//! - Deposit: `f1, f2, f3 = pubkey.x, pubkey.y, amount`;
-//! - ForcedExit: `f1, f2, f3 = account, 0, 0`.
+//! `h_0 = 0`, and `tag = type + token·2^8 + l1_address·2^40` (200 bits):
+//! - Deposit: `h_{i+1} = Poseidon(h_i, tag, pubkey.x, pubkey.y, amount)`;
+//! - ForcedExit: `h_{i+1} = Poseidon(h_i, tag + account·2^200)`: its fields fit one element,
+//!   so the contract's queue step is a two-input hash.
 
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -60,27 +60,29 @@ fn tag(op: OpType, token: TokenId, address: &Address) -> Fr {
         + fr_from_address(address) * Fr::from(1u64 << 40)
 }
 
+/// 2^200: the weight of a forced exit's account above its tag.
+pub fn account_shift() -> Fr {
+    let half = Fr::from(1u128 << 100);
+    half * half
+}
+
 impl PriorityOp {
     /// The rolling queue hash after this operation.
     pub fn chain(&self, previous: Fr) -> Fr {
-        let zero = Fr::from(0u64);
-        let inputs = match self {
-            PriorityOp::Deposit(d) => [
+        match self {
+            PriorityOp::Deposit(d) => poseidon(&[
                 previous,
                 tag(OpType::Deposit, d.token, &d.l1_address),
                 d.pubkey.0.x(),
                 d.pubkey.0.y(),
                 Fr::from(d.amount),
-            ],
-            PriorityOp::ForcedExit(e) => [
+            ]),
+            PriorityOp::ForcedExit(e) => poseidon(&[
                 previous,
-                tag(OpType::ForcedExit, e.token, &e.requester),
-                Fr::from(e.account),
-                zero,
-                zero,
-            ],
-        };
-        poseidon(&inputs)
+                tag(OpType::ForcedExit, e.token, &e.requester)
+                    + Fr::from(e.account) * account_shift(),
+            ]),
+        }
     }
 }
 
