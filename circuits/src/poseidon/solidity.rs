@@ -18,8 +18,8 @@ use super::optimized::{sbox, Matrix, OptimizedPoseidon, Sparse};
 use super::parameters;
 use crate::Fr;
 
-/// The widths Verity's contracts use: `Poseidon(chain_id, rollup)` (3), payouts (4), tree
-/// nodes and leaves (5), priority operations (6).
+/// The widths Verity's contracts use: `Poseidon(chain_id, rollup)` and forced exits' queue
+/// steps (3), payouts (4), tree nodes and leaves (5), deposits' queue steps (6).
 pub const CONTRACT_WIDTHS: [usize; 4] = [3, 4, 5, 6];
 
 /// Values below `LIMIT · r` fit a 256-bit word (2^256 / r ≈ 5.29): `add` (3 gas) stands in

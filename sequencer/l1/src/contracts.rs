@@ -140,8 +140,6 @@ pub fn batch_data(batch: &Batch) -> Rollup::BatchData {
         oldRoot: fr_to_u256(&batch.header.old_root),
         newRoot: fr_to_u256(&batch.header.new_root),
         priorityOps: U256::from(priority_ops),
-        priorityBefore: fr_to_u256(&batch.header.priority_before),
-        priorityAfter: fr_to_u256(&batch.header.priority_after),
         pubdata: Bytes::from(batch.pubdata.clone()),
         payouts: batch
             .payouts

@@ -23,7 +23,7 @@ use crate::deployment::{DeployedVerifier, Deployment};
 /// `MIN_PRIORITY_WINDOW`).
 pub const MIN_PRIORITY_WINDOW_SECONDS: u64 = 14 * 24 * 3600;
 
-/// The default cap on payouts per batch. One payout to a fresh pending balance costs 54,176
+/// The default cap on payouts per batch. One payout to a fresh pending balance costs 54,236
 /// gas of `submitBatch` (measured on anvil: one on-chain three-input Poseidon, the
 /// pending-balance slot, the event and its calldata); 48 of them and a batch's fixed cost stay
 /// far below EIP-7825's 2^24 per transaction.

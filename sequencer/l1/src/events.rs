@@ -2,8 +2,6 @@
 //! operation checked against the contract's rolling queue hash before anyone acts on it. The
 //! node's L1 watcher and the reconstruction both read L1 through these.
 
-use std::collections::BTreeMap;
-
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, U256};
 use alloy::providers::DynProvider;
@@ -27,9 +25,6 @@ pub struct L1Events {
     pub tokens: Vec<(TokenId, Address)>,
     /// Priority operations, in queue order.
     pub ops: Vec<(u64, PriorityOp)>,
-    /// The rolling queue hash before each of them, by queue index, as its event states it
-    /// ([`check_queue_hashes`] holds it to the contract).
-    pub hashes_before: BTreeMap<u64, Fr>,
     /// The last block scanned.
     pub scanned_to: u64,
 }
@@ -86,11 +81,7 @@ pub fn decode(log: &Log, events: &mut L1Events) -> Result<(), EventError> {
                 token: event.token,
                 amount: event.amount,
             });
-            let at = index(event.index)?;
-            events.ops.push((at, op));
-            events
-                .hashes_before
-                .insert(at, field(event.priorityHashBefore)?);
+            events.ops.push((index(event.index)?, op));
         }
         Some(&Rollup::ForcedExitQueued::SIGNATURE_HASH) => {
             let event = log.log_decode::<Rollup::ForcedExitQueued>()?.inner.data;
@@ -99,11 +90,7 @@ pub fn decode(log: &Log, events: &mut L1Events) -> Result<(), EventError> {
                 token: event.token,
                 requester: event.requester,
             });
-            let at = index(event.index)?;
-            events.ops.push((at, op));
-            events
-                .hashes_before
-                .insert(at, field(event.priorityHashBefore)?);
+            events.ops.push((index(event.index)?, op));
         }
         _ => {}
     }
@@ -131,26 +118,19 @@ pub async fn check_queue_hashes(
     };
     let rollup = Rollup::new(deployment.rollup, provider.clone());
     let at = BlockId::number(block);
-    let matches = |count: u64, hash: Fr| {
-        let call = rollup.priorityHashIs(U256::from(count), fr_to_u256(&hash));
-        async move { call.block(at).call().await }
-    };
-    // The first operation's stated hash before it, then each operation's hash after it, as
-    // the decoded operation gives it, against the contract's.
-    let mut hash = events
-        .hashes_before
-        .get(first)
-        .copied()
-        .ok_or(EventError::QueueHashMismatch(*first))?;
-    if !matches(*first, hash).await? {
-        return Err(EventError::QueueHashMismatch(*first));
-    }
+    let mut hash = rollup
+        .priorityHashAt(U256::from(*first))
+        .block(at)
+        .call()
+        .await?;
     for (index, op) in &events.ops {
-        if events.hashes_before.get(index) != Some(&hash) {
-            return Err(EventError::QueueHashMismatch(*index));
-        }
-        hash = op.chain(hash);
-        if !matches(index + 1, hash).await? {
+        let expected = rollup
+            .priorityHashAt(U256::from(index + 1))
+            .block(at)
+            .call()
+            .await?;
+        hash = fr_to_u256(&op.chain(field(hash)?));
+        if hash != expected {
             return Err(EventError::QueueHashMismatch(*index));
         }
     }

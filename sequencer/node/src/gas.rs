@@ -12,7 +12,7 @@
 //! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): its
 //!   three-input Poseidon hash (the contract folds every payout into the payout hash), its 96
 //!   ABI calldata bytes, a fresh `pendingWithdrawals` slot and its `WithdrawalPending` event.
-//!   The `rollup_anvil` test measures one such payout at 54,176 gas (the Poseidon contract's
+//!   The `rollup_anvil` test measures one such payout at 54,236 gas (the Poseidon contract's
 //!   cold access included, which later payouts of the batch do not pay again); 60,000 keeps
 //!   the estimate above what the `largest_batch_anvil` test measures for a whole batch at the
 //!   cap.

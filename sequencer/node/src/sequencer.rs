@@ -816,7 +816,6 @@ mod tests {
             tokens: Vec::new(),
             ops: ops.clone(),
             scanned_to: 1,
-            ..L1Events::default()
         }));
         let batches = closed(&store, 3).await;
         let kinds = |batch: &[ExecutedOp]| -> Vec<&'static str> {

@@ -15,7 +15,6 @@ use ark_ff::Field;
 use ark_groth16::Groth16;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::field::fr_to_u256;
-use verity_circuits::ops::priority::chain_all;
 use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::Fr;
 use verity_l1::contracts::{
@@ -75,8 +74,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
 
     let mut node = Node::new(&chain.deployment, 1);
 
-    // A batch that skips the first deposit, or takes them in the other order, is refused: it
-    // states other queue hashes than the queue's, and with the queue's stated its proof fails.
+    // A batch that skips the first deposit, or takes them in the other order, is refused.
     for order in [vec![erc20], vec![erc20, eth]] {
         let (_, batch, proof) = node.prepare(&prover, |b| {
             for d in &order {
@@ -86,18 +84,6 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         assert_reverts(
             rollup
                 .submitBatch(batch_data(&batch), proof_words(&proof))
-                .call()
-                .await,
-            "WrongPriorityHash()",
-        );
-        let mut claimed = batch_data(&batch);
-        claimed.priorityAfter = fr_to_u256(&chain_all(
-            Fr::from(0u64),
-            &[PriorityOp::Deposit(eth), PriorityOp::Deposit(erc20)][..order.len()],
-        ));
-        assert_reverts(
-            rollup
-                .submitBatch(claimed, proof_words(&proof))
                 .call()
                 .await,
             "InvalidProof()",
@@ -133,31 +119,6 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         rollup.submitBatch(wrong_root, words).call().await,
         "WrongOldRoot()",
     );
-
-    // The rolling queue hashes a batch states are the queue's: one consumed operation fewer
-    // (the hash after the first deposit), or any other value, is refused before the proof.
-    let first_only = PriorityOp::Deposit(eth).chain(Fr::from(0u64));
-    for (before, after) in [
-        (U256::from(1u64), fr_to_u256(&batch.header.priority_after)),
-        (U256::ZERO, fr_to_u256(&first_only)),
-        (
-            U256::ZERO,
-            fr_to_u256(&batch.header.priority_after) + U256::from(1u64),
-        ),
-    ] {
-        let mut wrong_queue = batch_data(&batch);
-        wrong_queue.priorityBefore = before;
-        wrong_queue.priorityAfter = after;
-        assert_reverts(
-            rollup.submitBatch(wrong_queue, words).call().await,
-            "WrongPriorityHash()",
-        );
-    }
-    assert!(rollup
-        .priorityHashIs(U256::from(1u64), fr_to_u256(&first_only))
-        .call()
-        .await
-        .unwrap());
 
     let receipt = mined(rollup.submitBatch(batch_data(&batch), words)).await;
     println!(
