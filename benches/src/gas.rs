@@ -1,7 +1,7 @@
 //! `verity-bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
 //! transfers at each size, split into proof verification, calldata and the rest (hashing,
 //! storage, events), and the L1 gas per transfer projected to 1,024 slots; then, at the
-//! smallest size, what users send to L1 (deposits of ETH and of an ERC-20, a forced-exit
+//! smallest size of two slots or more, what users send to L1 (deposits of ETH and of an ERC-20, a forced-exit
 //! request, a claim) and a payout's share of `submitBatch`.
 
 use std::collections::BTreeMap;
@@ -105,7 +105,12 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
         for prover in &provers {
             rows.push(measure(&provider, prover, anvil.addresses()[1]).await?);
         }
-        let users = user_operations(&provider, &provers[0], anvil.addresses()[1]).await?;
+        // A payout is measured against a transfer between two accounts: at least two slots.
+        let smallest = provers
+            .iter()
+            .find(|p| p.size().slots >= 2)
+            .context("user operations need a size of at least two slots")?;
+        let users = user_operations(&provider, smallest, anvil.addresses()[1]).await?;
         anyhow::Ok((rows, users))
     })?;
     let (rows, users) = rows;

@@ -183,4 +183,24 @@ fn gas_splits_submit_batch_gas_on_anvil() {
             .unwrap()
             > 0.0
     );
+    let users = &report["user_operations"];
+    let gas = |field: &str| users[field].as_u64().unwrap();
+    for field in [
+        "deposit_eth_first",
+        "deposit_eth",
+        "deposit_erc20_first",
+        "deposit_erc20",
+        "claim_eth",
+        "forced_exit_request",
+    ] {
+        assert!(gas(field) > 21_000, "{field}: {users}");
+    }
+    assert_eq!(
+        gas("payout_share"),
+        gas("submit_batch_with_one_withdrawal") - gas("submit_batch_with_one_transfer")
+    );
+    assert!(
+        gas("payout_share") > 20_000,
+        "a fresh pending balance: {users}"
+    );
 }
