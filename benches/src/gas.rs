@@ -313,9 +313,10 @@ fn median(values: &[u64]) -> u64 {
 }
 
 /// What users send to L1, and a payout's share of `submitBatch`, on a fresh deployment of
-/// `prover`'s size: deposits of ETH (one per slot; the first into an empty queue also sets
-/// its counters from zero, so it is reported apart from the median of the rest) and of an
-/// ERC-20 (the first makes the Rollup's balance of the token, the second is ordinary), a
+/// `prover`'s size: deposits of ETH (one per slot; the first into an empty queue also writes
+/// its counters and a word of queue records from zero, so it is reported apart from the median
+/// of the rest) and of an ERC-20 (the first makes the Rollup's balance of the token, the
+/// second is ordinary), a
 /// payout (a batch with one withdrawal against the same batch with a transfer instead, both
 /// proven), its claim, and a forced-exit request.
 async fn user_operations<P: Provider>(

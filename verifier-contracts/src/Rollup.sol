@@ -421,9 +421,8 @@ contract Rollup {
             if (received == 0 || received >= 1 << 128) revert WrongAmount();
             credited = uint128(received);
         }
-        uint256 tag = 1 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
-        uint256 previous = priorityHashAt(priorityTail);
-        uint256 index = _enqueue(poseidon5.hash([previous, tag, pubkeyX, pubkeyY, credited]), false);
+        uint256 tag = _tag(1, token, msg.sender);
+        uint256 index = _enqueue(poseidon5.hash([priorityHashAt(priorityTail), tag, pubkeyX, pubkeyY, credited]), false);
         emit DepositQueued(index, msg.sender, token, pubkeyX, pubkeyY, credited);
     }
 
@@ -444,7 +443,7 @@ contract Rollup {
         }
         // Type (8 bits), token (32), requester (160) and account (32) in one field element,
         // so the queue step is a two-input hash.
-        uint256 tag = 2 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40) + (uint256(account) << 200);
+        uint256 tag = _tag(2, token, msg.sender) + (uint256(account) << 200);
         uint256 index = _enqueue(poseidon2.hash([priorityHashAt(priorityTail), tag]), true);
         if (msg.value != 0) {
             pendingWithdrawals[governor][0] += msg.value;
@@ -461,6 +460,12 @@ contract Rollup {
         if (head == priorityTail) return 0;
         (, uint256 exitsBefore) = _record(head);
         open = forcedExitCount - exitsBefore;
+    }
+
+    /// @dev A queued operation's type (1 deposit, 2 forced exit), token and L1 address in one
+    ///      field element (200 bits), as the circuit packs them.
+    function _tag(uint256 opType, uint32 token, address owner) private pure returns (uint256) {
+        return opType + (uint256(token) << 8) + (uint256(uint160(owner)) << 40);
     }
 
     /// @dev When operation `index` was queued and how many forced exits came before it.
@@ -664,7 +669,7 @@ contract Rollup {
     {
         if (!exodusMode) revert ExodusNotActive();
         if (index < priorityHead || index >= priorityTail || refunded[index]) revert NotRefundable();
-        uint256 tag = 1 + (uint256(token) << 8) + (uint256(uint160(msg.sender)) << 40);
+        uint256 tag = _tag(1, token, msg.sender);
         if (poseidon5.hash([priorityHashAt(index), tag, pubkeyX, pubkeyY, amount]) != priorityHashAfter[index]) {
             revert NotRefundable();
         }
