@@ -8,6 +8,7 @@ pub mod float;
 pub mod priority;
 
 use alloy_primitives::Address;
+use ark_ff::Field;
 use serde::{Deserialize, Serialize};
 
 pub use domain::Domain;
@@ -238,8 +239,7 @@ impl L2Tx {
 
 /// 2^160: the weight of a token id packed above an L1 address in one field element.
 pub fn address_shift() -> Fr {
-    let half = Fr::from(1u128 << 80);
-    half * half
+    Fr::from(2u64).pow([160])
 }
 
 /// A payment the Rollup contract makes on L1 when a batch is accepted (into the recipient's

@@ -8,6 +8,7 @@
 //!   so the contract's queue step is a two-input hash.
 
 use alloy_primitives::Address;
+use ark_ff::Field;
 use serde::{Deserialize, Serialize};
 
 use super::{AccountIndex, OpType, TokenId};
@@ -62,8 +63,7 @@ fn tag(op: OpType, token: TokenId, address: &Address) -> Fr {
 
 /// 2^200: the weight of a forced exit's account above its tag.
 pub fn account_shift() -> Fr {
-    let half = Fr::from(1u128 << 100);
-    half * half
+    Fr::from(2u64).pow([200])
 }
 
 impl PriorityOp {
