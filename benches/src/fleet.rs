@@ -192,7 +192,7 @@ async fn prove_all(
         let index = (result.number - 1) as usize;
         let proof = Proof::<Bn254>::deserialize_compressed(hex::decode(&result.proof)?.as_slice())?;
         ensure!(
-            verity_prover::verify(verifying_key, &proof, jobs[index].commitment),
+            verity_prover::verify(verifying_key, &proof, &jobs[index].public_inputs()),
             "batch {} came back with an invalid proof",
             result.number
         );

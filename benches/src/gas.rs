@@ -22,7 +22,9 @@ use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::contracts::{batch_data, proof_words, Groth16Verifier, Rollup, TestToken};
+use verity_l1::contracts::{
+    batch_data, proof_words, public_input_words, Groth16Verifier, Rollup, TestToken,
+};
 use verity_l1::deploy::{deploy, DeployConfig};
 use verity_l1::deployment::Deployment;
 use verity_prover::setup;
@@ -181,7 +183,10 @@ async fn measure<P: Provider>(
     ensure!(receipt.status(), "the transfer batch reverted");
 
     let verifier = Groth16Verifier::new(deployment.verifiers[0].address, provider);
-    let verify_call = verifier.verifyProof(proof_words(&proof), fr_to_u256(&batch.commitment));
+    let verify_call = verifier.verifyProof(
+        proof_words(&proof),
+        public_input_words(&batch.public_inputs()),
+    );
     let verify_total = verify_call.estimate_gas().await?;
     let verification = verify_total - 21_000 - calldata_gas(verify_call.calldata());
     let total = receipt.gas_used;

@@ -137,12 +137,12 @@ fn prove(
     for witness in &witnesses {
         let (proof, timing) = prover.prove(witness.clone(), &mut rand::rngs::OsRng)?;
         ensure!(
-            prover.verify(&proof, witness.commitment),
+            prover.verify(&proof, &witness.public_inputs()),
             "Verity's proof does not verify"
         );
         ours.push(timing.total.as_secs_f64());
         timings.push(timing);
-        last = Some((proof, witness.commitment));
+        last = Some((proof, witness.public_inputs()));
     }
     let ours_peak = peak_rss_bytes();
 
@@ -163,20 +163,20 @@ fn prove(
         let proof = prove_baseline(&key, witness.clone(), &mut rand::rngs::OsRng)?;
         baseline.push(started.elapsed().as_secs_f64());
         ensure!(
-            verity_prover::verify(&key.vk, &proof, witness.commitment),
+            verity_prover::verify(&key.vk, &proof, &witness.public_inputs()),
             "the baseline proof does not verify"
         );
     }
     let baseline_peak = peak_rss_bytes();
 
-    if let (Some(dir), Some((proof, commitment))) = (&export, &last) {
+    if let (Some(dir), Some((proof, public_inputs))) = (&export, &last) {
         std::fs::write(
             dir.join("proof.json"),
             serde_json::to_vec_pretty(&snarkjs::proof(proof))?,
         )?;
         std::fs::write(
             dir.join("public.json"),
-            serde_json::to_vec_pretty(&snarkjs::public_signals(&[*commitment]))?,
+            serde_json::to_vec_pretty(&snarkjs::public_signals(public_inputs))?,
         )?;
     } else {
         std::fs::remove_dir_all(&key_dir)?;

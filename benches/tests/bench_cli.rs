@@ -122,10 +122,14 @@ fn prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
     let verifying_key = verity_prover::KeyDirectory::new(&dir)
         .verifying_key()
         .unwrap();
-    let commitment = verity_circuits::field::parse_fr(&public[0]).unwrap();
-    let changed = commitment + verity_circuits::Fr::from(1u64);
-    assert!(verity_prover::verify(&verifying_key, &proof, commitment));
-    assert!(!verity_prover::verify(&verifying_key, &proof, changed));
+    let inputs: Vec<verity_circuits::Fr> = public
+        .iter()
+        .map(|input| verity_circuits::field::parse_fr(input).unwrap())
+        .collect();
+    let mut changed = inputs.clone();
+    changed[6] += verity_circuits::Fr::from(1u64);
+    assert!(verity_prover::verify(&verifying_key, &proof, &inputs));
+    assert!(!verity_prover::verify(&verifying_key, &proof, &changed));
     // And the Solidity verifier of that key, on anvil.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         use alloy::providers::ProviderBuilder;
@@ -137,11 +141,11 @@ fn prove_reports_both_provers_and_exports_a_proof_snarkjs_accepts() {
         let verifier = Groth16Verifier::deploy(&provider, verifier_key_words(&verifying_key))
             .await
             .unwrap();
-        for (input, expected) in [(commitment, true), (changed, false)] {
+        for (input, expected) in [(&inputs, true), (&changed, false)] {
             let accepted = verifier
                 .verifyProof(
                     proof_words(&proof),
-                    verity_circuits::field::fr_to_u256(&input),
+                    verity_l1::contracts::public_input_words(input),
                 )
                 .call()
                 .await

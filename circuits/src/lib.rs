@@ -9,6 +9,7 @@
 
 pub mod babyjubjub;
 pub mod batch;
+pub mod blob;
 pub mod circuit;
 #[cfg(test)]
 mod decoding_fuzz;

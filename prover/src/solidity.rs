@@ -1,5 +1,5 @@
 //! The Solidity verifier of a verifying key. There is one verifier implementation,
-//! `verifier-contracts/src/Groth16Verifier.sol` (one public input, the BN254 precompiles,
+//! `verifier-contracts/src/Groth16Verifier.sol` (the batch statement's public inputs, the BN254 precompiles,
 //! every input and coordinate range-checked, every precompile's success checked, custom
 //! errors), which takes the key as constructor arguments. For a key this module gives those
 //! arguments, and the `Verifier.sol` that `verity setup` writes: a contract fixing them.
@@ -7,22 +7,27 @@
 use ark_bn254::{Bn254, Fq, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::VerifyingKey;
+use verity_circuits::batch::statement::PUBLIC_INPUTS;
+
+/// Words of the verifier's constructor argument: 14 for alpha, beta, gamma and delta, two
+/// for each IC point.
+pub const VERIFYING_KEY_WORDS: usize = 14 + 2 * (PUBLIC_INPUTS + 1);
 
 /// The verifier implementation's source.
 pub const GROTH16_VERIFIER_SOURCE: &str =
     include_str!("../../verifier-contracts/src/Groth16Verifier.sol");
 
 /// The constructor argument of `Groth16Verifier`: alpha (x, y); beta, gamma, delta (x1, x0,
-/// y1, y0, imaginary part first as EIP-197 orders G2); IC0 (x, y); IC1 (x, y), each 32 bytes
+/// y1, y0, imaginary part first as EIP-197 orders G2); IC0 to IC10 (x, y), each 32 bytes
 /// big-endian.
 ///
 /// # Panics
-/// When `vk` has another number of public inputs than one.
-pub fn verifying_key_words(vk: &VerifyingKey<Bn254>) -> [[u8; 32]; 18] {
+/// When `vk` has another number of public inputs than the batch statement.
+pub fn verifying_key_words(vk: &VerifyingKey<Bn254>) -> [[u8; 32]; VERIFYING_KEY_WORDS] {
     assert_eq!(
         vk.gamma_abc_g1.len(),
-        2,
-        "the batch circuit has one public input"
+        PUBLIC_INPUTS + 1,
+        "the batch statement's public inputs"
     );
     let g1 = |p: &G1Affine| [p.x, p.y];
     let g2 = |p: &G2Affine| [p.x.c1, p.x.c0, p.y.c1, p.y.c0];
@@ -31,11 +36,12 @@ pub fn verifying_key_words(vk: &VerifyingKey<Bn254>) -> [[u8; 32]; 18] {
         g2(&vk.beta_g2).to_vec(),
         g2(&vk.gamma_g2).to_vec(),
         g2(&vk.delta_g2).to_vec(),
-        g1(&vk.gamma_abc_g1[0]).to_vec(),
-        g1(&vk.gamma_abc_g1[1]).to_vec(),
     ]
+    .into_iter()
+    .chain(vk.gamma_abc_g1.iter().map(|p| g1(p).to_vec()))
+    .collect::<Vec<_>>()
     .concat();
-    let mut words = [[0u8; 32]; 18];
+    let mut words = [[0u8; 32]; VERIFYING_KEY_WORDS];
     for (word, element) in words.iter_mut().zip(elements) {
         let bytes = element.into_bigint().to_bytes_be();
         word[32 - bytes.len()..].copy_from_slice(&bytes);

@@ -2,17 +2,20 @@
 pragma solidity 0.8.28;
 
 /// @title Groth16 verifier for one Verity batch-circuit size
-/// @notice Verifies a Groth16 proof over BN254 of a statement with one public input (the batch
-///         commitment) through the EIP-196/197 precompiles. The verifying key is fixed at
-///         deployment in immutables, so each circuit size gets its own instance and reading the
-///         key costs no storage access.
+/// @notice Verifies a Groth16 proof over BN254 of a batch statement (ten public inputs, in
+///         the order of `verity-circuits`' `batch::statement`) through the EIP-196/197
+///         precompiles. The verifying key is fixed at deployment in immutables, so each
+///         circuit size gets its own instance and reading the key costs no storage access.
 contract Groth16Verifier {
-    /// @notice The public input is not below the scalar field modulus r.
+    /// @notice A public input is not below the scalar field modulus r.
     error PublicInputNotInField();
     /// @notice A proof or key coordinate is not below the base field modulus q.
     error CoordinateNotInField();
     /// @notice A precompile refused its input (a point off the curve or outside the group).
     error PrecompileFailed();
+
+    /// @notice Public inputs of the statement.
+    uint256 public constant INPUTS = 10;
 
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -37,43 +40,77 @@ contract Groth16Verifier {
     uint256 private immutable IC0_Y;
     uint256 private immutable IC1_X;
     uint256 private immutable IC1_Y;
+    uint256 private immutable IC2_X;
+    uint256 private immutable IC2_Y;
+    uint256 private immutable IC3_X;
+    uint256 private immutable IC3_Y;
+    uint256 private immutable IC4_X;
+    uint256 private immutable IC4_Y;
+    uint256 private immutable IC5_X;
+    uint256 private immutable IC5_Y;
+    uint256 private immutable IC6_X;
+    uint256 private immutable IC6_Y;
+    uint256 private immutable IC7_X;
+    uint256 private immutable IC7_Y;
+    uint256 private immutable IC8_X;
+    uint256 private immutable IC8_Y;
+    uint256 private immutable IC9_X;
+    uint256 private immutable IC9_Y;
+    uint256 private immutable IC10_X;
+    uint256 private immutable IC10_Y;
 
     /// @notice Fixes the verifying key.
     /// @param vk alpha (x, y); beta, gamma, delta (x1, x0, y1, y0: imaginary part first, as
-    ///        EIP-197 orders G2 coordinates); IC0 (x, y); IC1 (x, y).
-    constructor(uint256[18] memory vk) {
-        for (uint256 i = 0; i < 18; ++i) {
+    ///        EIP-197 orders G2 coordinates); IC0 to IC10 (x, y each).
+    constructor(uint256[36] memory vk) {
+        for (uint256 i = 0; i < 36; ++i) {
             if (vk[i] >= Q) revert CoordinateNotInField();
         }
         (ALPHA_X, ALPHA_Y) = (vk[0], vk[1]);
         (BETA_X1, BETA_X0, BETA_Y1, BETA_Y0) = (vk[2], vk[3], vk[4], vk[5]);
         (GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0) = (vk[6], vk[7], vk[8], vk[9]);
         (DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0) = (vk[10], vk[11], vk[12], vk[13]);
-        (IC0_X, IC0_Y, IC1_X, IC1_Y) = (vk[14], vk[15], vk[16], vk[17]);
+        (IC0_X, IC0_Y) = (vk[14], vk[15]);
+        (IC1_X, IC1_Y) = (vk[16], vk[17]);
+        (IC2_X, IC2_Y) = (vk[18], vk[19]);
+        (IC3_X, IC3_Y) = (vk[20], vk[21]);
+        (IC4_X, IC4_Y) = (vk[22], vk[23]);
+        (IC5_X, IC5_Y) = (vk[24], vk[25]);
+        (IC6_X, IC6_Y) = (vk[26], vk[27]);
+        (IC7_X, IC7_Y) = (vk[28], vk[29]);
+        (IC8_X, IC8_Y) = (vk[30], vk[31]);
+        (IC9_X, IC9_Y) = (vk[32], vk[33]);
+        (IC10_X, IC10_Y) = (vk[34], vk[35]);
     }
 
-    /// @notice Checks `proof` for the public input `input`.
+    /// @notice Checks `proof` for the public inputs `inputs`.
     /// @param proof A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y (B imaginary part first).
-    /// @param input The public input; must be below r.
+    /// @param inputs The public inputs; each must be below r.
     /// @return valid True when the pairing equation holds.
-    function verifyProof(uint256[8] calldata proof, uint256 input) public view returns (bool valid) {
-        if (input >= R) revert PublicInputNotInField();
+    function verifyProof(uint256[8] calldata proof, uint256[INPUTS] calldata inputs)
+        public
+        view
+        returns (bool valid)
+    {
         for (uint256 i = 0; i < 8; ++i) {
             if (proof[i] >= Q) revert CoordinateNotInField();
         }
 
-        // vk_x = IC0 + input * IC1
-        uint256[3] memory mulInput = [IC1_X, IC1_Y, input];
-        uint256[2] memory product;
-        bool ok;
-        assembly ("memory-safe") {
-            ok := staticcall(gas(), 0x07, mulInput, 0x60, product, 0x40)
-        }
-        if (!ok) revert PrecompileFailed();
-        uint256[4] memory addInput = [IC0_X, IC0_Y, product[0], product[1]];
-        uint256[2] memory vkX;
-        assembly ("memory-safe") {
-            ok := staticcall(gas(), 0x06, addInput, 0x80, vkX, 0x40)
+        // vk_x = IC0 + sum of inputs[i] * IC(i+1); a zero input adds nothing (0 * P is the
+        // identity), so its multiplication is skipped.
+        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y, IC10_X, IC10_Y];
+        uint256[4] memory acc = [IC0_X, IC0_Y, 0, 0];
+        bool ok = true;
+        for (uint256 i = 0; i < INPUTS; ++i) {
+            uint256 input = inputs[i];
+            if (input >= R) revert PublicInputNotInField();
+            if (input == 0) continue;
+            uint256[3] memory mulInput = [ic[2 * i], ic[2 * i + 1], input];
+            assembly ("memory-safe") {
+                // The product goes to acc[2..3]; then acc[0..1] = acc[0..1] + acc[2..3].
+                ok := and(ok, staticcall(gas(), 0x07, mulInput, 0x60, add(acc, 0x40), 0x40))
+                ok := and(ok, staticcall(gas(), 0x06, acc, 0x80, acc, 0x40))
+            }
         }
         if (!ok) revert PrecompileFailed();
 
@@ -82,7 +119,7 @@ contract Groth16Verifier {
         uint256[24] memory pairing = [
             proof[0], negAy, proof[2], proof[3], proof[4], proof[5],
             ALPHA_X, ALPHA_Y, BETA_X1, BETA_X0, BETA_Y1, BETA_Y0,
-            vkX[0], vkX[1], GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0,
+            acc[0], acc[1], GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0,
             proof[6], proof[7], DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0
         ];
         uint256[1] memory result;

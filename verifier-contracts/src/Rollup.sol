@@ -3,8 +3,8 @@ pragma solidity 0.8.28;
 
 /// @notice The Groth16 verifier of one circuit size.
 interface IBatchVerifier {
-    /// @notice Whether `proof` proves the statement with public input `input`.
-    function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool);
+    /// @notice Whether `proof` proves the batch statement with public inputs `inputs`.
+    function verifyProof(uint256[8] calldata proof, uint256[10] calldata inputs) external view returns (bool);
 }
 
 /// @notice circomlib Poseidon of two field elements.
@@ -162,13 +162,18 @@ contract Rollup {
         uint256 oldRoot;
         uint256 newRoot;
         uint256 priorityOps;
+        uint256 dataHash;
         bytes pubdata;
         Payout[] payouts;
     }
 
     uint256 private constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    uint256 private constant COMMITMENT_MASK = (1 << 253) - 1;
+    /// @dev BLS12-381's scalar field modulus: the published data is a polynomial over it.
+    uint256 private constant BLS_MODULUS =
+        52435875175126190479447740508185965837690552500527637822603658699938581184513;
+    /// @dev Bytes of pubdata in one coefficient of that polynomial.
+    uint256 private constant ELEMENT_BYTES = 31;
     uint256 private constant FEE_ENTRY_BYTES = 5;
     uint256 private constant CURVE_A = 168700;
 
@@ -254,7 +259,7 @@ contract Rollup {
     );
     /// @notice A forced exit was queued.
     event ForcedExitQueued(uint256 indexed index, address indexed requester, uint32 account, uint32 token);
-    /// @notice A batch was verified and its root is final.
+    /// @notice A batch was verified and its root is final; `commitment` is its data hash.
     event BatchFinalized(uint64 indexed number, uint256 newRoot, uint256 commitment, uint256 priorityOps);
     /// @notice A batch paid into a pending balance.
     event WithdrawalPending(address indexed recipient, uint32 indexed token, uint128 amount);
@@ -493,8 +498,9 @@ contract Rollup {
     ///         but an operator, consuming at least one queued operation once the oldest has
     ///         waited more than half of `priorityWindow`.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
-    ///        how many queued operations it consumed, its pubdata (fee header, then one chunk
-    ///        per slot) and its L1 payouts in slot order.
+    ///        how many queued operations it consumed, the data hash of its pubdata (the proof's
+    ///        hash of the pubdata's elements), its pubdata (fee header, then one chunk per
+    ///        slot) and its L1 payouts in slot order.
     /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
     function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
         // The batch's data must be in a transaction's own calldata, where `verity reconstruct`
@@ -522,8 +528,7 @@ contract Rollup {
         ) {
             revert PriorityOpsDue();
         }
-        uint256 commitment = _commitment(batch, head);
-        if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
+        if (!verifier.verifyProof(proof, _publicInputs(batch, head))) revert InvalidProof();
 
         stateRoot = batch.newRoot;
         batchNumber = batch.number;
@@ -536,7 +541,7 @@ contract Rollup {
                 emit WithdrawalPending(payout.recipient, payout.token, payout.amount);
             }
         }
-        emit BatchFinalized(batch.number, batch.newRoot, commitment, batch.priorityOps);
+        emit BatchFinalized(batch.number, batch.newRoot, batch.dataHash, batch.priorityOps);
     }
 
     /// @dev The verifier of the circuit size whose pubdata has `length` bytes.
@@ -549,8 +554,8 @@ contract Rollup {
         if (address(verifier) == address(0)) revert NoVerifierForSize(slots);
     }
 
-    /// @dev The public input: SHA-256 over the header and pubdata, top three bits cleared.
-    function _commitment(BatchData calldata batch, uint256 head) private view returns (uint256) {
+    /// @dev The batch statement's public inputs (`verity-circuits`' `batch::statement`).
+    function _publicInputs(BatchData calldata batch, uint256 head) private view returns (uint256[10] memory inputs) {
         uint256 payoutHash = 0;
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
@@ -559,16 +564,44 @@ contract Rollup {
                 [payoutHash, uint256(uint160(payout.recipient)) | (uint256(payout.token) << 160), payout.amount]
             );
         }
-        bytes memory headerFields = abi.encodePacked(
-            batch.number,
+        // The challenge is fixed by both the published data and the data the proof holds
+        // (its hash), so data differing from the proof's agrees at it only by chance.
+        uint256 challenge = uint256(keccak256(abi.encodePacked(keccak256(batch.pubdata), batch.dataHash)))
+            & type(uint128).max;
+        uint256 evaluation = _evaluate(batch.pubdata, challenge);
+        inputs = [
             domain,
             batch.oldRoot,
             batch.newRoot,
             priorityHashAt(head),
             priorityHashAt(head + batch.priorityOps),
-            payoutHash
-        );
-        return uint256(sha256(bytes.concat(headerFields, batch.pubdata))) & COMMITMENT_MASK;
+            payoutHash,
+            batch.dataHash,
+            challenge,
+            evaluation & type(uint128).max,
+            evaluation >> 128
+        ];
+    }
+
+    /// @dev `data` as the coefficients of a polynomial over BLS12-381's scalar field (31-byte
+    ///      big-endian elements, the last zero-padded at its end), evaluated at `z` by
+    ///      Horner's rule.
+    function _evaluate(bytes calldata data, uint256 z) private pure returns (uint256 y) {
+        uint256 elements = (data.length + ELEMENT_BYTES - 1) / ELEMENT_BYTES;
+        uint256 end = data.length;
+        for (uint256 j = elements; j > 0; --j) {
+            uint256 at = (j - 1) * ELEMENT_BYTES;
+            uint256 element;
+            assembly ("memory-safe") {
+                element := shr(8, calldataload(add(data.offset, at)))
+            }
+            if (at + ELEMENT_BYTES > end) {
+                // Past the data's end, calldata holds other fields or nothing: zero it.
+                uint256 missing = 8 * (at + ELEMENT_BYTES - end);
+                element = (element >> missing) << missing;
+            }
+            y = addmod(mulmod(y, z, BLS_MODULUS), element, BLS_MODULUS);
+        }
     }
 
     /// @notice Pays the caller's pending balance of `token` to the caller.

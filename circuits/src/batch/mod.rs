@@ -1,16 +1,17 @@
 //! Batches: the builder that executes operations into a fixed number of slots (the circuit
 //! size), collects fees for the operator, and seals the batch with its pubdata and
-//! commitment; and [`replay`], which applies published pubdata to rebuild the state.
+//! [`statement`]; and [`replay`], which applies published pubdata to rebuild the state.
 
-pub mod commitment;
 pub mod replay;
+pub mod statement;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use commitment::BatchHeader;
+pub use statement::BatchHeader;
 
+use crate::blob::DataBinding;
 use crate::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, PriorityOp, TokenId};
 use crate::pubdata::{encode_fee_entry, PubdataLayout, PubdataOp};
 use crate::state::{Effect, SignedTx, State, TxError};
@@ -40,7 +41,7 @@ pub struct FeeSlot {
 /// A sealed batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
-    /// The header the commitment binds.
+    /// The number and what the statement binds besides the data.
     pub header: BatchHeader,
     /// One entry per slot, padded with `Noop`.
     pub ops: Vec<ExecutedOp>,
@@ -51,9 +52,15 @@ pub struct Batch {
     /// The published pubdata (fee header, then one chunk per slot).
     #[serde(with = "hex_bytes")]
     pub pubdata: Vec<u8>,
-    /// The public input of the batch proof.
-    #[serde(with = "crate::field::serde_fr")]
-    pub commitment: Fr,
+    /// How the proof binds the pubdata (published in calldata).
+    pub data: DataBinding,
+}
+
+impl Batch {
+    /// The public inputs of the batch proof.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        self.header.public_inputs(&self.data)
+    }
 }
 
 pub(crate) mod hex_bytes {
@@ -303,7 +310,7 @@ impl<'s> BatchBuilder<'s> {
     }
 
     /// Credits the collected fees and returns what was executed, without pubdata, roots or
-    /// commitment: how a sequencer on an accounts-only state closes a batch, leaving the
+    /// data binding: how a sequencer on an accounts-only state closes a batch, leaving the
     /// sealing to whoever holds the tree.
     pub fn close(mut self) -> BatchContents {
         self.credit_fees();
@@ -316,7 +323,7 @@ impl<'s> BatchBuilder<'s> {
     }
 
     /// Credits the collected fees, pads the remaining slots with `Noop`, and computes the
-    /// pubdata and the commitment.
+    /// pubdata and its binding.
     pub fn seal(self) -> Batch {
         let params = self.params;
         self.seal_as(params)
@@ -361,7 +368,7 @@ impl<'s> BatchBuilder<'s> {
             payout_hash,
         };
         Batch {
-            commitment: header.commitment(&pubdata),
+            data: DataBinding::of_calldata(&pubdata),
             header,
             ops: self.ops,
             fee_slots: self.fee_slots,

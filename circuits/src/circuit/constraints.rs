@@ -1,21 +1,21 @@
 //! The batch circuit's constraints: [`BatchCircuit`] synthesises a batch's statement (see
 //! [`super`]) over its slots and fee slots, and reports its constraint counts.
 
-use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
-use ark_r1cs_std::convert::ToBitsGadget;
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
-use ark_r1cs_std::uint8::UInt8;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use super::leaf::LeafVar;
 use super::slot::{rule, synthesize_slot, BatchContext, Running, SlotCost};
 use super::witness::{BatchWitness, CircuitSize};
 use crate::batch::BatchBuilder;
-use crate::field::constraints::{be_bits, canonical_bits_be, AmountVar};
+use crate::blob::constraints::{
+    data_hash_var, elements_from_be_bits, evaluate_var, halves, ChallengeVar,
+};
+use crate::field::constraints::{be_bits, AmountVar};
 use crate::ops::Domain;
 use crate::state::account::constraints::AccountVar;
 use crate::state::{State, StateConfig};
@@ -55,9 +55,9 @@ impl BatchCircuit {
         }
     }
 
-    /// The single public input.
+    /// The public inputs ([`crate::batch::statement`]).
     pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![self.witness.commitment]
+        self.witness.public_inputs()
     }
 }
 
@@ -72,20 +72,21 @@ pub struct ConstraintReport {
     pub per_slot: SlotCost,
     /// Crediting the fee slots at the end of the batch.
     pub fee_credits: usize,
-    /// Decomposing the header and SHA-256 over header and pubdata.
+    /// The data commitment: the data hash and the evaluation at the challenge over the
+    /// pubdata's elements ([`crate::blob`]).
     pub commitment: usize,
-    /// Bytes hashed by the commitment.
+    /// Pubdata bytes the data commitment covers.
     pub commitment_preimage_bytes: usize,
     /// Allocations outside the slots (header fields, fee-slot leaves).
     pub other: usize,
     /// The Groth16 FFT domain: the smallest power of two holding a row per constraint and
-    /// per instance variable (the constant one and the commitment).
+    /// per instance variable (the constant one and the public inputs).
     pub fft_domain: usize,
 }
 
 impl ConstraintReport {
-    /// The commitment's cost spread over the preimage bytes of one slot's chunk: what a
-    /// slot adds to the SHA-256 (an estimate: SHA-256 works in 64-byte blocks).
+    /// The data commitment's cost spread over the bytes of one slot's chunk: what a slot
+    /// adds to it (an estimate: the commitment works in elements of 31 bytes).
     pub fn commitment_per_slot(&self) -> usize {
         let chunk = crate::pubdata::PubdataLayout {
             depth: self.size.depth,
@@ -111,14 +112,19 @@ impl BatchCircuit {
     fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<ConstraintReport, SynthesisError> {
         let w = &self.witness;
         let size = w.size;
-        let commitment = FpVar::new_input(cs.clone(), || Ok(w.commitment))?;
-
-        let number_bits = (0..64)
-            .map(|i| Boolean::new_witness(cs.clone(), || Ok((w.header.number >> i) & 1 == 1)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let domain = FpVar::new_witness(cs.clone(), || Ok(w.header.domain))?;
-        let old_root = FpVar::new_witness(cs.clone(), || Ok(w.header.old_root))?;
-        let priority_before = FpVar::new_witness(cs.clone(), || Ok(w.header.priority_before))?;
+        let inputs = w.public_inputs();
+        let [domain, old_root, new_root, priority_before, priority_after, payout_hash, data_hash, challenge, evaluation_low, evaluation_high] =
+            std::array::from_fn(|i| inputs[i]);
+        let input = |value: Fr| FpVar::new_input(cs.clone(), || Ok(value));
+        let domain = input(domain)?;
+        let old_root = input(old_root)?;
+        let new_root = input(new_root)?;
+        let priority_before = input(priority_before)?;
+        let priority_after = input(priority_after)?;
+        let payout_hash = input(payout_hash)?;
+        let data_hash = input(data_hash)?;
+        let challenge = input(challenge)?;
+        let evaluation = [input(evaluation_low)?, input(evaluation_high)?];
 
         // Fee slots are credited after the last slot, but their tokens are needed by every
         // slot; a leaf's token never changes once it exists.
@@ -172,34 +178,18 @@ impl BatchCircuit {
         let before_commitment = cs.num_constraints();
 
         let _commitment = rule!("commitment");
-        let mut preimage = be_bits(&number_bits, 64);
-        for element in [
-            &domain,
-            &old_root,
-            &running.root,
-            &priority_before,
-            &running.priority,
-            &running.payout,
-        ] {
-            preimage.extend(canonical_bits_be(element)?);
+        running.root.enforce_equal(&new_root)?;
+        running.priority.enforce_equal(&priority_after)?;
+        running.payout.enforce_equal(&payout_hash)?;
+        let mut pubdata_bits = fee_header;
+        pubdata_bits.extend(chunks);
+        let pubdata_bytes = pubdata_bits.len() / 8;
+        let elements = elements_from_be_bits(&pubdata_bits);
+        data_hash_var(&elements)?.enforce_equal(&data_hash)?;
+        let value = evaluate_var(&elements, &ChallengeVar::checked(challenge)?)?;
+        for (half, public) in halves(&value)?.iter().zip(&evaluation) {
+            half.enforce_equal(public)?;
         }
-        preimage.extend(fee_header);
-        preimage.extend(chunks);
-        let bytes: Vec<UInt8<Fr>> = preimage
-            .chunks(8)
-            .map(|byte| {
-                let little_endian: Vec<Boolean<Fr>> = byte.iter().rev().cloned().collect();
-                UInt8::from_bits_le(&little_endian)
-            })
-            .collect();
-        let digest = Sha256Gadget::digest(&bytes)?;
-        // The digest's bits after the top three, read big-endian.
-        let mut digest_bits = Vec::with_capacity(256);
-        for byte in &digest.0 {
-            digest_bits.extend(byte.to_bits_le()?.into_iter().rev());
-        }
-        let masked: Vec<Boolean<Fr>> = digest_bits[3..].iter().rev().cloned().collect();
-        Boolean::le_bits_to_fp(&masked)?.enforce_equal(&commitment)?;
 
         let total = cs.num_constraints();
         let fee_credits = before_commitment - before_fees;
@@ -211,7 +201,7 @@ impl BatchCircuit {
             per_slot,
             fee_credits,
             commitment,
-            commitment_preimage_bytes: bytes.len(),
+            commitment_preimage_bytes: pubdata_bytes,
             other: total - commitment - fee_credits - per_slot.total * size.slots,
         })
     }

@@ -1,8 +1,8 @@
 //! The batch validity circuit for `(slots, fee_slots, depth)`: a proof that a batch moved
 //! the state root from `old_root` to `new_root` by valid operations only, consumed the
 //! priority queue in order, made exactly the listed payouts, and published exactly the
-//! pubdata, all bound by one public input, the batch commitment (see
-//! [`crate::batch::commitment`]), which the Rollup contract recomputes from calldata.
+//! pubdata, all bound by the public inputs of [`crate::batch::statement`], which the Rollup
+//! contract assembles from its storage and the calldata.
 //!
 //! The native side (the witness and its circuit sizes, [`witness`]) is always built; the
 //! R1CS side ([`BatchCircuit`], its slots and leaves) only with the `r1cs` feature, which the

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
 use ark_ff::Field;
 
 use super::*;
 use crate::batch::{Batch, BatchBuilder};
+use crate::blob::{DataBinding, BLS_MODULUS};
 use crate::eddsa::PrivateKey;
 use crate::ops::Domain;
 use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, Payout, PriorityOp, Transfer, Withdraw};
@@ -376,10 +377,10 @@ fn wrong_merkle_sibling() {
     refused_by(w, "recipient_merkle");
 }
 
-/// Recomputes the public input after the header or pubdata was changed, as a prover
-/// claiming those values would.
+/// Recomputes the data binding after the pubdata was changed, as a prover claiming that
+/// pubdata would.
 fn recommit(w: &mut BatchWitness) {
-    w.commitment = w.header.commitment(&w.pubdata);
+    w.data = DataBinding::of_calldata(&w.pubdata);
 }
 
 #[test]
@@ -388,6 +389,31 @@ fn wrong_new_root() {
     w.header.new_root += Fr::from(1u64);
     recommit(&mut w);
     refused_by(w, "commitment");
+}
+
+#[test]
+fn wrong_data_hash() {
+    let (_, mut w) = a_transfer();
+    w.data.hash += Fr::from(1u64);
+    refused_by(w, "commitment");
+}
+
+#[test]
+fn wrong_evaluation() {
+    let (_, mut w) = a_transfer();
+    w.data.evaluation = w.data.evaluation.add_mod(U256::from(1u64), BLS_MODULUS);
+    refused_by(w, "commitment");
+}
+
+#[test]
+fn evaluation_at_another_challenge() {
+    // The challenge and the evaluation both moved, consistently: the circuit still holds
+    // the polynomial fixed by the data hash, so any point's value is accepted, and the
+    // contract is what fixes the point (from the data hash and the published data).
+    let (_, mut w) = a_transfer();
+    w.data.challenge ^= 1;
+    w.data.evaluation = crate::blob::evaluate(&w.pubdata, w.data.challenge);
+    assert_eq!(first_broken_rule(w), None);
 }
 
 #[test]
@@ -973,7 +999,7 @@ proptest::proptest! {
         });
         proptest::prop_assert_eq!(first_broken_rule(w.clone()), None);
         let circuit = BatchCircuit { witness: w.clone() };
-        proptest::prop_assert_eq!(circuit.public_inputs(), vec![w.header.commitment(&w.pubdata)]);
+        proptest::prop_assert_eq!(circuit.public_inputs(), w.header.public_inputs(&DataBinding::of_calldata(&w.pubdata)));
     }
 }
 

@@ -16,6 +16,7 @@
 
 use crate::babyjubjub::Point;
 use crate::batch::{Batch, BatchHeader, BatchParams, FeeSlot};
+use crate::blob::DataBinding;
 use crate::eddsa::{Scalar, Signature};
 use crate::field::fr_from_address;
 use crate::merkle::MerkleProof;
@@ -157,7 +158,7 @@ pub struct FeeWitness {
 pub struct BatchWitness {
     /// The circuit size.
     pub size: CircuitSize,
-    /// The header the commitment binds.
+    /// The number and what the statement binds besides the data.
     pub header: BatchHeader,
     /// Per slot.
     pub slots: Vec<SlotWitness>,
@@ -166,9 +167,15 @@ pub struct BatchWitness {
     /// The batch's pubdata.
     #[serde(with = "crate::batch::hex_bytes")]
     pub pubdata: Vec<u8>,
-    /// The public input.
-    #[serde(with = "crate::field::serde_fr")]
-    pub commitment: Fr,
+    /// How the proof binds the pubdata.
+    pub data: DataBinding,
+}
+
+impl BatchWitness {
+    /// The public inputs of the batch proof.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        self.header.public_inputs(&self.data)
+    }
 }
 
 /// A batch that does not re-execute on the given state.
@@ -345,7 +352,7 @@ impl BatchWitness {
             slots,
             fees,
             pubdata: batch.pubdata.clone(),
-            commitment: batch.commitment,
+            data: batch.data,
         })
     }
 }

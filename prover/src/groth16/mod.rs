@@ -336,16 +336,21 @@ impl BatchProver {
             .collect()
     }
 
-    /// Whether `proof` proves the batch with this commitment.
-    pub fn verify(&self, proof: &Proof<Bn254>, commitment: Fr) -> bool {
-        Groth16::<Bn254>::verify_with_processed_vk(&self.verifying_key, &[commitment], proof)
+    /// Whether `proof` proves the batch statement with these public inputs.
+    pub fn verify(&self, proof: &Proof<Bn254>, public_inputs: &[Fr]) -> bool {
+        Groth16::<Bn254>::verify_with_processed_vk(&self.verifying_key, public_inputs, proof)
             .unwrap_or(false)
     }
 }
 
-/// Whether `proof` proves the batch with this commitment under `verifying_key`.
-pub fn verify(verifying_key: &VerifyingKey<Bn254>, proof: &Proof<Bn254>, commitment: Fr) -> bool {
-    Groth16::<Bn254>::verify(verifying_key, &[commitment], proof).unwrap_or(false)
+/// Whether `proof` proves the batch statement with these public inputs under
+/// `verifying_key`.
+pub fn verify(
+    verifying_key: &VerifyingKey<Bn254>,
+    proof: &Proof<Bn254>,
+    public_inputs: &[Fr],
+) -> bool {
+    Groth16::<Bn254>::verify(verifying_key, public_inputs, proof).unwrap_or(false)
 }
 
 #[cfg(test)]

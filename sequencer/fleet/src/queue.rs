@@ -258,7 +258,7 @@ impl JobQueue {
         };
         let proof = result.proof().filter(|proof| {
             result.verifying_key_hash == *hash
-                && verity_prover::verify(vk, proof, witness.commitment)
+                && verity_prover::verify(vk, proof, &witness.public_inputs())
         });
         if let Some(proof) = proof {
             let record = proof_record(&proof, result.proving_seconds, result.worker.clone());

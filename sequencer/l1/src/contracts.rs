@@ -7,10 +7,12 @@ use ark_bn254::Bn254;
 use ark_ff::{BigInteger, PrimeField};
 #[cfg(feature = "prover")]
 use ark_groth16::{Proof, VerifyingKey};
+use verity_circuits::batch::statement::PUBLIC_INPUTS;
 use verity_circuits::batch::Batch;
 use verity_circuits::field::fr_to_u256;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::ExecutedOp;
+use verity_circuits::Fr;
 
 pub use bindings::*;
 
@@ -104,8 +106,18 @@ fn fq_word(element: &ark_bn254::Fq) -> U256 {
 
 /// The `Groth16Verifier` constructor argument for `vk`.
 #[cfg(feature = "prover")]
-pub fn verifier_key_words(vk: &VerifyingKey<Bn254>) -> [U256; 18] {
+pub fn verifier_key_words(
+    vk: &VerifyingKey<Bn254>,
+) -> [U256; verity_prover::solidity::VERIFYING_KEY_WORDS] {
     verity_prover::solidity::verifying_key_words(vk).map(|bytes| U256::from_be_bytes(bytes))
+}
+
+/// Public inputs as `verifyProof` takes them.
+///
+/// # Panics
+/// When there are not [`PUBLIC_INPUTS`] of them.
+pub fn public_input_words(inputs: &[Fr]) -> [U256; PUBLIC_INPUTS] {
+    std::array::from_fn(|i| fr_to_u256(&inputs[i]))
 }
 
 /// A proof as `verifyProof` takes it: A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y.
@@ -140,6 +152,7 @@ pub fn batch_data(batch: &Batch) -> Rollup::BatchData {
         oldRoot: fr_to_u256(&batch.header.old_root),
         newRoot: fr_to_u256(&batch.header.new_root),
         priorityOps: U256::from(priority_ops),
+        dataHash: fr_to_u256(&batch.data.hash),
         pubdata: Bytes::from(batch.pubdata.clone()),
         payouts: batch
             .payouts

@@ -42,7 +42,7 @@ pub struct ProvingContext {
 pub type ProvingError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A way of proving the node's sealed batches. Every backend stores only proofs it has
-/// verified against the batch's commitment, so the submitter never sends L1 a bad one.
+/// verified against the batch's public inputs, so the submitter never sends L1 a bad one.
 pub trait ProvingBackend: Send {
     /// The verifying key of each circuit size it proves (the node checks each against the
     /// deployment's verifier before starting).
@@ -200,7 +200,7 @@ fn prove(config: &LocalProving, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, Pro
             let Some(prover) = config.provers.get(&job.size.slots) else {
                 return (number, Proven::NoKey(job.size.slots));
             };
-            let commitment = job.commitment;
+            let public_inputs = job.public_inputs();
             let started = Instant::now();
             let (proof, _) = match prover.prove(job, &mut rand::rngs::OsRng) {
                 Ok(proven) => proven,
@@ -210,7 +210,7 @@ fn prove(config: &LocalProving, jobs: Vec<(u64, BatchWitness)>) -> Vec<(u64, Pro
                 }
             };
             let proving_seconds = started.elapsed().as_secs_f64();
-            if !prover.verify(&proof, commitment) {
+            if !prover.verify(&proof, &public_inputs) {
                 tracing::error!(batch = number, "proof does not verify; proving again");
                 return (number, Proven::Failed("the proof does not verify".into()));
             }

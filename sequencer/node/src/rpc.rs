@@ -142,7 +142,9 @@ impl VerityApiServer for RpcContext {
             .map_err(internal)?
             .map(|p| ProofInfo {
                 proof: p.proof,
-                public_signals: verity_prover::snarkjs::public_signals(&[record.batch.commitment]),
+                public_signals: verity_prover::snarkjs::public_signals(
+                    &record.batch.public_inputs(),
+                ),
                 proving_seconds: p.proving_seconds,
                 prover: p.prover,
             });
@@ -153,7 +155,7 @@ impl VerityApiServer for RpcContext {
             size: record.size,
             old_root: fr_to_hex(&batch.header.old_root),
             new_root: fr_to_hex(&batch.header.new_root),
-            commitment: fr_to_hex(&batch.commitment),
+            commitment: fr_to_hex(&batch.data.hash),
             operations: batch.ops,
             fee_slots: batch.fee_slots,
             payouts: batch.payouts,

@@ -252,7 +252,7 @@ impl Submitter {
             .ok_or(SubmitError::MissingBatch(number))?;
         let l1 = [event.inner.data.commitment, event.inner.data.newRoot];
         let local = [
-            fr_to_u256(&record.batch.commitment),
+            fr_to_u256(&record.batch.data.hash),
             fr_to_u256(&record.batch.header.new_root),
         ];
         same_batch(number, tx_hash, l1, local)?;

@@ -112,7 +112,7 @@ pub struct TxInfo {
 pub struct ProofInfo {
     /// `proof.json`.
     pub proof: serde_json::Value,
-    /// `public.json`: the commitment, decimal.
+    /// `public.json`: the public inputs, decimal, in the statement's order.
     pub public_signals: serde_json::Value,
     /// Seconds the proof took.
     pub proving_seconds: f64,
@@ -133,7 +133,7 @@ pub struct BatchInfo {
     pub old_root: String,
     /// Root after, `0x` hex.
     pub new_root: String,
-    /// The public input, `0x` hex.
+    /// The data hash (the proof's hash of the pubdata's elements, a public input), `0x` hex.
     pub commitment: String,
     /// One per slot (padded with noops).
     pub operations: Vec<ExecutedOp>,

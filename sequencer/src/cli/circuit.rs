@@ -175,7 +175,7 @@ pub fn info(size: SizeArgs, as_json: bool) -> anyhow::Result<()> {
     } else {
         out!(
             "{} slots, depth {}, {} fee slots: {} constraints ({:.0}% of an FFT domain of 2^{}); \
-             each operation (any type) {} ({} in its slot, {} its share of the SHA-256 commitment)",
+             each operation (any type) {} ({} in its slot, {} its share of the data commitment)",
             size.slots,
             size.depth,
             size.fee_slots,

@@ -307,7 +307,7 @@ async fn a_ceremony_from_a_ptau_through_snarkjs_contributions_imports_and_proves
     assert!(verity_prover::verify(
         &directory.verifying_key().unwrap(),
         &proof,
-        batch.commitment
+        &batch.public_inputs()
     ));
     support::submit(&chain.rollup, &batch, &proof).await;
     assert_eq!(

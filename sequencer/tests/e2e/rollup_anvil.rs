@@ -139,7 +139,7 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
     );
     let rerandomized =
         Groth16::<Bn254>::rerandomize_proof(prover.verifying_key(), &proof, &mut rand::rngs::OsRng);
-    assert!(prover.verify(&rerandomized, batch.commitment));
+    assert!(prover.verify(&rerandomized, &batch.public_inputs()));
     assert_reverts(
         rollup
             .submitBatch(batch_data(&batch), proof_words(&rerandomized))

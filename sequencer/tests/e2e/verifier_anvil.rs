@@ -8,9 +8,9 @@ use alloy::providers::ProviderBuilder;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_groth16::{Groth16, Proof};
+use verity_circuits::batch::statement::PUBLIC_INPUTS;
 use verity_circuits::circuit::CircuitSize;
-use verity_circuits::field::fr_to_u256;
-use verity_l1::contracts::{proof_words, verifier_key_words, Groth16Verifier};
+use verity_l1::contracts::{proof_words, public_input_words, verifier_key_words, Groth16Verifier};
 use verity_prover::setup;
 use verity_prover::BatchProver;
 use verity_tests::workload::Workload;
@@ -28,7 +28,9 @@ async fn solidity_and_rust_verifiers_agree() {
     let prover = BatchProver::new(SIZE, setup(SIZE, &mut rand::rngs::OsRng).unwrap()).unwrap();
     let (batch, witness) = Workload::new(SIZE.depth, 3, 1).next_batch(SIZE).unwrap();
     let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng).unwrap();
-    let commitment = batch.commitment;
+    let inputs = batch.public_inputs();
+    let mut other = inputs.clone();
+    other[6] += Fr::from(1u64);
 
     let anvil = Anvil::at(verity_tests::anvil_path()).spawn();
     let provider = ProviderBuilder::new()
@@ -50,32 +52,27 @@ async fn solidity_and_rust_verifiers_agree() {
         ..proof.clone()
     };
     let cases = [
-        ("valid", proof.clone(), commitment, true),
-        ("re-randomized", rerandomized, commitment, true),
-        (
-            "other public input",
-            proof.clone(),
-            commitment + Fr::from(1u64),
-            false,
-        ),
-        ("A moved", shifted, commitment, false),
-        ("A and C swapped", swapped, commitment, false),
+        ("valid", proof.clone(), inputs.clone(), true),
+        ("re-randomized", rerandomized, inputs.clone(), true),
+        ("other public input", proof.clone(), other, false),
+        ("A moved", shifted, inputs.clone(), false),
+        ("A and C swapped", swapped, inputs.clone(), false),
     ];
     for (name, case, input, expected) in cases {
         assert_eq!(
-            prover.verify(&case, input),
+            prover.verify(&case, &input),
             expected,
             "Rust verifier, {name}"
         );
         let on_chain = verifier
-            .verifyProof(proof_words(&case), fr_to_u256(&input))
+            .verifyProof(proof_words(&case), public_input_words(&input))
             .call()
             .await
             .unwrap();
         assert_eq!(on_chain, expected, "Solidity verifier, {name}");
     }
     let gas = verifier
-        .verifyProof(proof_words(&proof), fr_to_u256(&commitment))
+        .verifyProof(proof_words(&proof), public_input_words(&inputs))
         .estimate_gas()
         .await
         .unwrap();
@@ -91,29 +88,24 @@ async fn solidity_and_rust_verifiers_agree() {
             "expected {error}, got {message}"
         );
     };
-    let call = |words: [U256; 8], input: U256| {
+    let words = public_input_words(&inputs);
+    let call = |proof: [U256; 8], inputs: [U256; PUBLIC_INPUTS]| {
         let verifier = &verifier;
-        async move { verifier.verifyProof(words, input).call().await }
+        async move { verifier.verifyProof(proof, inputs).call().await }
     };
-    reverts(
-        call(proof_words(&proof), r).await,
-        "PublicInputNotInField()",
-    );
-    reverts(
-        call(proof_words(&proof), fr_to_u256(&commitment) + r).await,
-        "PublicInputNotInField()",
-    );
+    for (position, value) in [(0, r), (9, words[9] + r)] {
+        let mut bad = words;
+        bad[position] = value;
+        reverts(
+            call(proof_words(&proof), bad).await,
+            "PublicInputNotInField()",
+        );
+    }
     let mut out_of_field = proof_words(&proof);
     out_of_field[0] = q;
-    reverts(
-        call(out_of_field, fr_to_u256(&commitment)).await,
-        "CoordinateNotInField()",
-    );
+    reverts(call(out_of_field, words).await, "CoordinateNotInField()");
     let mut off_curve = proof_words(&proof);
     off_curve[0] = U256::from(1u64);
     off_curve[1] = U256::from(3u64);
-    reverts(
-        call(off_curve, fr_to_u256(&commitment)).await,
-        "PrecompileFailed()",
-    );
+    reverts(call(off_curve, words).await, "PrecompileFailed()");
 }
