@@ -587,20 +587,23 @@ contract Rollup {
     ///      big-endian elements, the last zero-padded at its end), evaluated at `z` by
     ///      Horner's rule.
     function _evaluate(bytes calldata data, uint256 z) private pure returns (uint256 y) {
-        uint256 elements = (data.length + ELEMENT_BYTES - 1) / ELEMENT_BYTES;
-        uint256 end = data.length;
-        for (uint256 j = elements; j > 0; --j) {
-            uint256 at = (j - 1) * ELEMENT_BYTES;
-            uint256 element;
-            assembly ("memory-safe") {
-                element := shr(8, calldataload(add(data.offset, at)))
+        uint256 length = data.length;
+        uint256 full = length / ELEMENT_BYTES;
+        uint256 tail = length - full * ELEMENT_BYTES;
+        // Hand-written loop: checked arithmetic would cost more than the evaluation itself.
+        assembly ("memory-safe") {
+            let start := data.offset
+            if tail {
+                // The last, partial element: past the data's end calldata holds other
+                // fields or nothing, so the bytes beyond it are cleared.
+                let missing := mul(8, sub(ELEMENT_BYTES, tail))
+                let element := shl(missing, shr(missing, shr(8, calldataload(add(start, mul(full, ELEMENT_BYTES))))))
+                y := element
             }
-            if (at + ELEMENT_BYTES > end) {
-                // Past the data's end, calldata holds other fields or nothing: zero it.
-                uint256 missing = 8 * (at + ELEMENT_BYTES - end);
-                element = (element >> missing) << missing;
+            for { let at := add(start, mul(full, ELEMENT_BYTES)) } gt(at, start) {} {
+                at := sub(at, ELEMENT_BYTES)
+                y := addmod(mulmod(y, z, BLS_MODULUS), shr(8, calldataload(at)), BLS_MODULUS)
             }
-            y = addmod(mulmod(y, z, BLS_MODULUS), element, BLS_MODULUS);
         }
     }
 

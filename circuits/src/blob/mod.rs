@@ -19,8 +19,8 @@
 //! `h`) and the published data (through `data_commitment`) are, so if they differ, the two
 //! polynomials (of degree below the number of elements) agree at `z` with probability at
 //! most `degree / 2^128`. Why it is cheap: the circuit hashes field elements with Poseidon
-//! (about 80 constraints an element) and evaluates with one reduction an element modulo
-//! `r_bls` (about 470, [`constraints`]), where SHA-256 over the same bytes cost about 800
+//! (79 constraints an element) and evaluates with one reduction an element modulo
+//! `r_bls` (463, [`constraints`]), where SHA-256 over the same bytes cost about 800
 //! a byte; the contract's side is a keccak and a `mulmod` an element.
 
 #[cfg(feature = "r1cs")]

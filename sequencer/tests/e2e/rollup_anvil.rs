@@ -113,6 +113,24 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
             .await,
         "PrecompileFailed()",
     );
+    // Published data other than the proof's (one byte, in the first and the last element),
+    // and another data hash, are refused: the challenge moves and the evaluations differ.
+    for position in [0, batch.pubdata.len() - 1] {
+        let mut altered = batch_data(&batch);
+        let mut pubdata = altered.pubdata.to_vec();
+        pubdata[position] ^= 1;
+        altered.pubdata = pubdata.into();
+        assert_reverts(
+            rollup.submitBatch(altered, words).call().await,
+            "InvalidProof()",
+        );
+    }
+    let mut other_hash = batch_data(&batch);
+    other_hash.dataHash += U256::from(1u64);
+    assert_reverts(
+        rollup.submitBatch(other_hash, words).call().await,
+        "InvalidProof()",
+    );
     let mut wrong_root = batch_data(&batch);
     wrong_root.oldRoot += U256::from(1u64);
     assert_reverts(
