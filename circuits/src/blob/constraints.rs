@@ -9,7 +9,6 @@
 //! both together force `E = 0`. A step costs 463 constraints, 458 of them the bits of `acc'`,
 //! `q` and the carry; an element needs one step, whatever else the batch holds.
 
-use alloy_primitives::U256;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
@@ -22,6 +21,7 @@ use num_bigint::{BigInt, BigUint};
 
 use super::{BLS_MODULUS, CHALLENGE_BITS, ELEMENTS_PER_HASH, ELEMENT_BYTES};
 use crate::field::constraints::{range_bits, UIntVar};
+use crate::field::fr_to_biguint;
 use crate::poseidon::constraints::poseidon_var;
 use crate::Fr;
 
@@ -60,11 +60,6 @@ impl WideVar {
         WideVar {
             bits: bits.to_vec(),
         }
-    }
-
-    /// The little-endian bits.
-    pub fn bits(&self) -> &[Boolean<Fr>] {
-        &self.bits
     }
 
     /// Bits `from..to` as an integer (no constraint; fewer than 254 bits).
@@ -120,8 +115,7 @@ pub fn elements_from_be_bits(bits: &[Boolean<Fr>]) -> Vec<WideVar> {
         .collect()
 }
 
-/// The data hash of `elements`, equal to [`super::data_hash`] (about 80 constraints an
-/// element).
+/// The data hash of `elements`, equal to [`super::data_hash`] (79 constraints an element).
 pub fn data_hash_var(elements: &[WideVar]) -> Result<FpVar<Fr>, SynthesisError> {
     let mut hash = FpVar::zero();
     for group in elements.chunks(ELEMENTS_PER_HASH) {
@@ -157,14 +151,22 @@ pub fn horner_step(
 ) -> Result<WideVar, SynthesisError> {
     let cs = acc.bits.cs().or(z.native.cs()).or(e.bits.cs());
     let modulus = BigUint::from_bytes_be(&BLS_MODULUS.to_be_bytes::<32>());
-    let product = || -> Result<(BigUint, BigUint, BigUint), SynthesisError> {
-        let z = fr_to_big(z.native.value()?);
-        let total = acc.value()? * z + e.value()?;
-        Ok((&total / &modulus, &total % &modulus, total))
+    // (quotient, remainder) of acc·z + e by r_bls, computed once for both allocations.
+    let division = if cs.is_in_setup_mode() {
+        None
+    } else {
+        let total = acc.value()? * fr_to_biguint(&z.native.value()?) + e.value()?;
+        Some((&total / &modulus, &total % &modulus))
     };
-    let next = WideVar::new_witness(cs.clone(), || Ok(product()?.1))?;
+    let part = |pick: fn((BigUint, BigUint)) -> BigUint| {
+        division
+            .clone()
+            .map(pick)
+            .ok_or(SynthesisError::AssignmentMissing)
+    };
+    let next = WideVar::new_witness(cs.clone(), || part(|(_, remainder)| remainder))?;
     let quotient = WideVar {
-        bits: allocate_bits(cs.clone(), QUOTIENT, || Ok(product()?.0))?,
+        bits: allocate_bits(cs.clone(), QUOTIENT, || part(|(quotient, _)| quotient))?,
     };
 
     // Modulo p: acc·z = acc' + q·r_bls − e.
@@ -194,8 +196,8 @@ pub fn horner_step(
     let carry = UIntVar::<{ CARRY_OFFSET + 1 }>::new_witness(cs, || {
         let value = low.value()?;
         // `low` is a multiple of 2^136 in (−2^206, 2^206); read it as a signed integer.
-        let modulus_p = BigInt::from(fr_to_big(Fr::from(-1i64))) + 1;
-        let mut signed = BigInt::from(fr_to_big(value));
+        let modulus_p = BigInt::from(BigUint::from(Fr::MODULUS));
+        let mut signed = BigInt::from(fr_to_biguint(&value));
         if signed > &modulus_p / 2 {
             signed -= &modulus_p;
         }
@@ -260,26 +262,23 @@ fn bits_value(bits: &[Boolean<Fr>]) -> Result<BigUint, SynthesisError> {
     Ok(value)
 }
 
-fn fr_to_big(value: Fr) -> BigUint {
-    value.into_bigint().into()
-}
-
 /// The evaluation's low and high 128 bits as field elements.
 pub fn halves(value: &WideVar) -> Result<[FpVar<Fr>; 2], SynthesisError> {
     Ok([value.limb(0, 128)?, value.limb(128, WIDE)?])
-}
-
-/// The value of an evaluation as a 256-bit word, when assigned.
-pub fn value_u256(value: &WideVar) -> Result<U256, SynthesisError> {
-    Ok(U256::from_be_slice(&value.value()?.to_bytes_be()))
 }
 
 #[cfg(test)]
 mod tests {
     use ark_relations::gr1cs::ConstraintSystem;
 
+    use alloy_primitives::U256;
+
     use super::*;
     use crate::blob::{data_hash, evaluate, DataBinding};
+
+    fn value_u256(value: &WideVar) -> U256 {
+        U256::from_be_slice(&value.value().unwrap().to_bytes_be())
+    }
 
     /// Bytes from a fixed linear congruential sequence.
     fn pubdata(len: usize, seed: u64) -> Vec<u8> {
@@ -321,7 +320,7 @@ mod tests {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let (value, hash) = commit(&cs, &bytes, Fr::from(binding.challenge));
             assert!(cs.is_satisfied().unwrap(), "{len} bytes");
-            assert_eq!(value_u256(&value).unwrap(), binding.evaluation);
+            assert_eq!(value_u256(&value), binding.evaluation);
             assert_eq!(hash.value().unwrap(), data_hash(&bytes));
             let [low, high] = halves(&value).unwrap();
             assert_eq!(
@@ -335,7 +334,7 @@ mod tests {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let (value, _) = commit(&cs, &bytes, Fr::from(z));
         assert!(cs.is_satisfied().unwrap());
-        assert_eq!(value_u256(&value).unwrap(), evaluate(&bytes, z));
+        assert_eq!(value_u256(&value), evaluate(&bytes, z));
     }
 
     #[test]
