@@ -128,6 +128,10 @@ contract Rollup {
     error PriorityOpsDue();
     /// @notice The queue's per-operation records are exhausted (2^32 forced exits, or 136 years).
     error QueueExhausted();
+    /// @notice The transaction carries no blob at the index a blob batch names.
+    error NoBlob(uint256 index);
+    /// @notice The point-evaluation precompile refused the blob opening.
+    error InvalidBlobOpening();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
@@ -167,6 +171,21 @@ contract Rollup {
         Payout[] payouts;
     }
 
+    /// @notice Where a blob batch's pubdata is and its value at the challenge, for the
+    ///         point-evaluation precompile (EIP-4844).
+    struct BlobOpening {
+        /// Index of the blob among the transaction's blobs.
+        uint256 index;
+        /// Bytes of pubdata the blob holds (fixing the circuit size).
+        uint256 length;
+        /// The blob polynomial's value at the challenge, below `BLS_MODULUS`.
+        uint256 evaluation;
+        /// The blob's KZG commitment (48 bytes).
+        bytes commitment;
+        /// The KZG proof of the evaluation (48 bytes).
+        bytes proof;
+    }
+
     uint256 private constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev BLS12-381's scalar field modulus: the published data is a polynomial over it.
@@ -174,6 +193,8 @@ contract Rollup {
         52435875175126190479447740508185965837690552500527637822603658699938581184513;
     /// @dev Bytes of pubdata in one coefficient of that polynomial.
     uint256 private constant ELEMENT_BYTES = 31;
+    /// @dev EIP-4844's point-evaluation precompile.
+    address private constant POINT_EVALUATION = address(0x0a);
     uint256 private constant FEE_ENTRY_BYTES = 5;
     uint256 private constant CURVE_A = 168700;
 
@@ -491,20 +512,64 @@ contract Rollup {
         if (forcedExit) forcedExitCount = exits + 1;
     }
 
-    /// @notice Verifies a batch and makes its new root final, pays its payouts into pending
-    ///         balances and pops the priority operations it consumed. Only an operator may
-    ///         submit, or anyone from `openSubmissionAt()`; always in a top-level call from an
-    ///         account without code; with at most `maxPayouts` payouts; and, from anyone
-    ///         but an operator, consuming at least one queued operation once the oldest has
-    ///         waited more than half of `priorityWindow`.
+    /// @notice Verifies a batch whose pubdata is in calldata and makes its new root final,
+    ///         pays its payouts into pending balances and pops the priority operations it
+    ///         consumed. Only an operator may submit, or anyone from `openSubmissionAt()`;
+    ///         always in a top-level call from an account without code; with at most
+    ///         `maxPayouts` payouts; and, from anyone but an operator, consuming at least one
+    ///         queued operation once the oldest has waited more than half of `priorityWindow`.
     /// @param batch The batch: its number (the last one plus one), the current and new roots,
     ///        how many queued operations it consumed, the data hash of its pubdata (the proof's
     ///        hash of the pubdata's elements), its pubdata (fee header, then one chunk per
     ///        slot) and its L1 payouts in slot order.
     /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
     function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
-        // The batch's data must be in a transaction's own calldata, where `verity reconstruct`
-        // reads it; EIP-7702 delegated accounts have code and could relay from it.
+        (IBatchVerifier verifier, uint256 head) = _admit(batch, batch.pubdata.length);
+        // The challenge is fixed by both the published data and the data the proof holds
+        // (its hash), so data differing from the proof's agrees at it only by chance.
+        uint256 challenge = _challenge(keccak256(batch.pubdata), batch.dataHash);
+        _finalize(batch, verifier, head, challenge, _evaluate(batch.pubdata, challenge), proof);
+    }
+
+    /// @notice `submitBatch` for a batch whose pubdata is in one of this transaction's blobs
+    ///         (EIP-4844), with `batch.pubdata` empty: the point-evaluation precompile checks
+    ///         the blob's value at the challenge, and the proof the same value of its data.
+    ///         Same callers, order and limits as `submitBatch`.
+    /// @param batch The batch, its `pubdata` empty.
+    /// @param blob The blob's index in the transaction, the pubdata's length, and the opening
+    ///        at the challenge (value, KZG commitment and proof).
+    /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
+    function submitBlobBatch(BatchData calldata batch, BlobOpening calldata blob, uint256[8] calldata proof)
+        external
+    {
+        if (batch.pubdata.length != 0) revert MalformedPubdata();
+        (IBatchVerifier verifier, uint256 head) = _admit(batch, blob.length);
+        bytes32 versionedHash = blobhash(blob.index);
+        if (versionedHash == bytes32(0)) revert NoBlob(blob.index);
+        // As in `submitBatch`, with the blob's versioned hash (a hash of its KZG commitment)
+        // standing for the published data.
+        uint256 challenge = _challenge(versionedHash, batch.dataHash);
+        // The precompile checks the commitment against the versioned hash, the value's range
+        // and the proof. Its output (the blob size and the modulus) tells it from an account
+        // without code on a chain without it, where the call succeeds with nothing.
+        (bool ok, bytes memory output) = POINT_EVALUATION.staticcall(
+            abi.encodePacked(versionedHash, challenge, blob.evaluation, blob.commitment, blob.proof)
+        );
+        if (!ok || output.length != 64) revert InvalidBlobOpening();
+        (, uint256 modulus) = abi.decode(output, (uint256, uint256));
+        if (modulus != BLS_MODULUS) revert InvalidBlobOpening();
+        _finalize(batch, verifier, head, challenge, blob.evaluation, proof);
+    }
+
+    /// @dev The checks before a batch's proof: who submits, in which order, with what.
+    ///      Returns the verifier of its size (from its pubdata's `length`) and the queue head.
+    function _admit(BatchData calldata batch, uint256 length)
+        private
+        view
+        returns (IBatchVerifier verifier, uint256 head)
+    {
+        // The batch's data must be in a transaction's own calldata or blobs, where `verity
+        // reconstruct` reads it; EIP-7702 delegated accounts have code and could relay from it.
         if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotTopLevelCall();
         bool operator = isOperator[msg.sender];
         if (!operator && block.timestamp < openSubmissionAt()) revert NotOperator();
@@ -513,8 +578,8 @@ contract Rollup {
         if (batch.number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, batch.number);
         if (batch.oldRoot != stateRoot) revert WrongOldRoot();
         if (batch.newRoot >= R) revert NotInField();
-        IBatchVerifier verifier = _verifierFor(batch.pubdata.length);
-        uint256 head = priorityHead;
+        verifier = _verifierFor(length);
+        head = priorityHead;
         uint256 tail = priorityTail;
         if (head + batch.priorityOps > tail) revert PriorityOpsUnavailable();
         // In the fallback, batches that skip the queue cannot run its clock out: once the
@@ -528,7 +593,18 @@ contract Rollup {
         ) {
             revert PriorityOpsDue();
         }
-        if (!verifier.verifyProof(proof, _publicInputs(batch, head))) revert InvalidProof();
+    }
+
+    /// @dev Verifies the proof against the statement and applies the batch.
+    function _finalize(
+        BatchData calldata batch,
+        IBatchVerifier verifier,
+        uint256 head,
+        uint256 challenge,
+        uint256 evaluation,
+        uint256[8] calldata proof
+    ) private {
+        if (!verifier.verifyProof(proof, _publicInputs(batch, head, challenge, evaluation))) revert InvalidProof();
 
         stateRoot = batch.newRoot;
         batchNumber = batch.number;
@@ -544,6 +620,12 @@ contract Rollup {
         emit BatchFinalized(batch.number, batch.newRoot, batch.dataHash, batch.priorityOps);
     }
 
+    /// @dev The challenge point for data published under `dataCommitment` with data hash
+    ///      `dataHash`: the low 128 bits of their keccak.
+    function _challenge(bytes32 dataCommitment, uint256 dataHash) private pure returns (uint256) {
+        return uint256(keccak256(abi.encodePacked(dataCommitment, dataHash))) & type(uint128).max;
+    }
+
     /// @dev The verifier of the circuit size whose pubdata has `length` bytes.
     function _verifierFor(uint256 length) private view returns (IBatchVerifier verifier) {
         uint256 chunkBytes = (48 + 2 * uint256(depth) + 7) / 8;
@@ -555,7 +637,11 @@ contract Rollup {
     }
 
     /// @dev The batch statement's public inputs (`verity-circuits`' `batch::statement`).
-    function _publicInputs(BatchData calldata batch, uint256 head) private view returns (uint256[10] memory inputs) {
+    function _publicInputs(BatchData calldata batch, uint256 head, uint256 challenge, uint256 evaluation)
+        private
+        view
+        returns (uint256[10] memory inputs)
+    {
         uint256 payoutHash = 0;
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
@@ -564,11 +650,6 @@ contract Rollup {
                 [payoutHash, uint256(uint160(payout.recipient)) | (uint256(payout.token) << 160), payout.amount]
             );
         }
-        // The challenge is fixed by both the published data and the data the proof holds
-        // (its hash), so data differing from the proof's agrees at it only by chance.
-        uint256 challenge = uint256(keccak256(abi.encodePacked(keccak256(batch.pubdata), batch.dataHash)))
-            & type(uint128).max;
-        uint256 evaluation = _evaluate(batch.pubdata, challenge);
         inputs = [
             domain,
             batch.oldRoot,

@@ -52,7 +52,8 @@ pub struct Batch {
     /// The published pubdata (fee header, then one chunk per slot).
     #[serde(with = "hex_bytes")]
     pub pubdata: Vec<u8>,
-    /// How the proof binds the pubdata (published in calldata).
+    /// How the proof binds the pubdata (published in calldata, unless
+    /// [`Batch::publish_in_blob`]).
     pub data: DataBinding,
 }
 
@@ -60,6 +61,12 @@ impl Batch {
     /// The public inputs of the batch proof.
     pub fn public_inputs(&self) -> Vec<Fr> {
         self.header.public_inputs(&self.data)
+    }
+
+    /// Binds the pubdata as published in the blob of `versioned_hash` instead of calldata
+    /// (before the witness is built: the challenge moves).
+    pub fn publish_in_blob(&mut self, versioned_hash: &[u8; 32]) {
+        self.data = DataBinding::new(&self.pubdata, versioned_hash);
     }
 }
 

@@ -10,10 +10,13 @@
 //!   number of elements.
 //! - **Challenge** (a public input): the low [`CHALLENGE_BITS`] bits of
 //!   `keccak256(data_commitment ‖ h)`, computed by the Rollup contract, where
-//!   `data_commitment` is `keccak256(pubdata)` for pubdata in calldata.
+//!   `data_commitment` is `keccak256(pubdata)` for pubdata in calldata, and the blob's
+//!   versioned hash (a hash of its KZG commitment) for pubdata in an EIP-4844 blob.
 //! - **Evaluation** (two public inputs, its low and high 128 bits): `y = Σ e_j·z^j mod
-//!   r_bls`. The contract evaluates the published data at `z` itself and passes both to the
-//!   verifier.
+//!   r_bls`. For calldata the contract evaluates the published data at `z` itself; for a
+//!   blob (which holds the same polynomial, `verity-l1`'s `blob`) the point-evaluation
+//!   precompile checks `y` against the blob's commitment. Either way the contract passes
+//!   `z` and `y` to the verifier.
 //!
 //! Why this is sound: the challenge is fixed only once both the circuit's data (through
 //! `h`) and the published data (through `data_commitment`) are, so if they differ, the two
@@ -123,15 +126,20 @@ pub struct DataBinding {
 }
 
 impl DataBinding {
-    /// The binding of pubdata carried in calldata.
-    pub fn of_calldata(pubdata: &[u8]) -> DataBinding {
+    /// The binding of pubdata published under `data_commitment`.
+    pub fn new(pubdata: &[u8], data_commitment: &[u8; 32]) -> DataBinding {
         let hash = data_hash(pubdata);
-        let challenge = challenge(&calldata_commitment(pubdata), &hash);
+        let challenge = challenge(data_commitment, &hash);
         DataBinding {
             hash,
             challenge,
             evaluation: evaluate(pubdata, challenge),
         }
+    }
+
+    /// The binding of pubdata carried in calldata.
+    pub fn of_calldata(pubdata: &[u8]) -> DataBinding {
+        DataBinding::new(pubdata, &calldata_commitment(pubdata))
     }
 
     /// The evaluation's low and high 128 bits as field elements.

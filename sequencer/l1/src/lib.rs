@@ -1,6 +1,7 @@
 //! Layer 1: Rust bindings to Verity's contracts, generated with alloy's `sol!` from the
 //! committed artifacts in `verifier-contracts/artifacts`, conversions to their calldata, the
-//! deployment document (`deployment.json`), and the Rollup's events decoded. With the
+//! deployment document (`deployment.json`), the Rollup's events decoded, and batch pubdata
+//! as an EIP-4844 blob with its KZG commitment and openings (`blob`). With the
 //! `prover` feature, also proofs and verifying keys as calldata and deployment itself.
 //!
 //! Depends on the rules (`verity-circuits`, natively) and alloy, and with `prover` on the
@@ -8,6 +9,7 @@
 //! talks to L1 (node, reconstruction, wallet, deployment) shares this crate, and a wallet
 //! takes it without `prover`, so without R1CS.
 
+pub mod blob;
 pub mod contracts;
 #[cfg(feature = "prover")]
 pub mod deploy;
@@ -29,6 +31,7 @@ pub fn sending_provider(
     ProviderBuilder::new()
         .disable_recommended_fillers()
         .with_gas_estimation()
+        .with_blob_gas_estimation()
         .with_simple_nonce_management()
         .fetch_chain_id()
         .wallet(wallet.into())

@@ -1,6 +1,7 @@
 //! Rebuilding the whole layer-2 state from L1 alone, for users when the operator disappears:
 //! token registrations and the priority queue from the Rollup contract's events, every
-//! finalized batch's pubdata and payouts from its `submitBatch` calldata, replayed in order
+//! finalized batch's pubdata and payouts from its `submitBatch` calldata (or its
+//! `submitBlobBatch` calldata and blob), replayed in order
 //! with [`verity_circuits::batch::replay::replay`]. Each batch must start from the root the
 //! reconstruction holds and end on the root its `BatchFinalized` event (the contract) records.
 //!
@@ -19,6 +20,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use alloy::consensus::Transaction as _;
+use alloy::eips::eip4844::Blob;
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
@@ -35,6 +37,7 @@ use verity_circuits::ops::{Payout, PriorityOp};
 use verity_circuits::pubdata::{decode_fee_entry, PubdataLayout, PubdataOp, FEE_ENTRY_BYTES};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
+use verity_l1::blob::{self, BatchBlob};
 use verity_l1::contracts::Rollup;
 use verity_l1::deployment::Deployment;
 use verity_l1::events::{decode, EventError, L1Events};
@@ -83,6 +86,26 @@ pub enum CalldataError {
         /// The ABI decoder's error (boxed: it is large).
         source: Box<alloy::sol_types::Error>,
     },
+    /// A `submitBlobBatch` names a blob its transaction does not carry.
+    #[error("transaction {0} carries no blob at its batch's index")]
+    NoBlob(B256),
+    /// The L1 endpoint could not be asked for a blob.
+    #[error("blob {versioned_hash}: {source}")]
+    BlobUnavailable {
+        /// The blob's versioned hash.
+        versioned_hash: B256,
+        /// The transport's error (boxed: it is large).
+        source: Box<alloy::transports::TransportError>,
+    },
+    /// The L1 endpoint no longer (or never) had the blob.
+    #[error("the L1 endpoint does not have blob {0}")]
+    BlobMissing(B256),
+    /// The L1 endpoint returned a blob of another versioned hash.
+    #[error("the L1 endpoint returned another blob than {0}")]
+    BlobMismatch(B256),
+    /// The blob does not hold the batch's pubdata.
+    #[error("blob: {0}")]
+    Blob(verity_l1::blob::BlobError),
     /// The call's number, new root or priority count is not the event's.
     #[error("transaction {0}'s calldata does not match its event")]
     EventMismatch(B256),
@@ -442,14 +465,22 @@ impl Reconstructor {
         if tx.to() != Some(self.deployment.rollup) {
             return Err(bad(CalldataError::OtherContract(hash)));
         }
-        let call = Rollup::submitBatchCall::abi_decode(tx.input())
-            .map_err(|e| {
-                bad(CalldataError::NotSubmitBatch {
-                    tx: hash,
-                    source: Box::new(e),
-                })
-            })?
-            .batch;
+        let (call, pubdata) = match Rollup::submitBatchCall::abi_decode(tx.input()) {
+            Ok(call) => {
+                let pubdata = call.batch.pubdata.to_vec();
+                (call.batch, pubdata)
+            }
+            Err(calldata) => {
+                let call = Rollup::submitBlobBatchCall::abi_decode(tx.input()).map_err(|_| {
+                    bad(CalldataError::NotSubmitBatch {
+                        tx: hash,
+                        source: Box::new(calldata),
+                    })
+                })?;
+                let pubdata = self.read_blob(&tx, &call.blob).await.map_err(bad)?;
+                (call.batch, pubdata)
+            }
+        };
         if call.number != batch
             || call.newRoot != event.newRoot
             || call.priorityOps != event.priorityOps
@@ -462,7 +493,7 @@ impl Reconstructor {
             number: batch,
             new_root: event.newRoot,
             priority_ops,
-            pubdata: call.pubdata.to_vec(),
+            pubdata,
             payouts: call
                 .payouts
                 .iter()
@@ -473,6 +504,36 @@ impl Reconstructor {
                 })
                 .collect(),
         })
+    }
+
+    /// The pubdata of a `submitBlobBatch` transaction: the blob its opening names, from the
+    /// L1 endpoint's `anvil_getBlobByHash` (anvil's blob store; the consensus layer's blob
+    /// API, and saved blobs for data older than L1 keeps, are not read yet), checked against
+    /// the transaction's versioned hash before it is decoded.
+    async fn read_blob(
+        &self,
+        tx: &alloy::rpc::types::Transaction,
+        opening: &Rollup::BlobOpening,
+    ) -> Result<Vec<u8>, CalldataError> {
+        let hash = *tx.inner.tx_hash();
+        let versioned_hash = usize::try_from(opening.index)
+            .ok()
+            .and_then(|index| tx.blob_versioned_hashes()?.get(index).copied())
+            .ok_or(CalldataError::NoBlob(hash))?;
+        let length = usize::try_from(opening.length).map_err(|_| CalldataError::NoBlob(hash))?;
+        let blob: Option<Box<Blob>> = self
+            .provider
+            .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
+            .await
+            .map_err(|source| CalldataError::BlobUnavailable {
+                versioned_hash,
+                source: Box::new(source),
+            })?;
+        let blob = blob.ok_or(CalldataError::BlobMissing(versioned_hash))?;
+        if BatchBlob::versioned_hash_of(&blob).map_err(CalldataError::Blob)? != versioned_hash {
+            return Err(CalldataError::BlobMismatch(versioned_hash));
+        }
+        blob::decode(&blob, length).map_err(CalldataError::Blob)
     }
 
     /// Replays one batch onto the state, under the write lock so readers see whole batches.

@@ -5,7 +5,8 @@
 //! inactivity fallback, top-level submission, small-order keys, the forced-exit fee, the
 //! payout cap, and withdrawals to another address or for another owner; the caps on open
 //! forced exits and on deposits (no more than the tree has leaves); batches must consume
-//! the queue once its oldest operation has waited half the window.
+//! the queue once its oldest operation has waited half the window. Batches in blobs: final
+//! when the blob opens to the proof's value at the challenge, refused otherwise.
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
@@ -17,13 +18,15 @@ use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::Fr;
+use verity_l1::blob::{decode, BatchBlob};
 use verity_l1::contracts::{
-    batch_data, proof_words, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
+    batch_data, blob_batch_data, proof_words, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
 };
 use verity_l1::deploy::RollupParams;
 
 use crate::support::{
-    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, Node,
+    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, with_blob,
+    Node,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -299,19 +302,7 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
         assert_reverts(call.call().await, "LowOrderKey()");
     }
 
-    let (alice, bob) = (
-        PrivateKey::from_bytes([1; 32]),
-        PrivateKey::from_bytes([2; 32]),
-    );
-    let deposits = [&alice, &bob].map(|key| Deposit {
-        pubkey: key.public_key(),
-        l1_address: user,
-        token: 0,
-        amount: 10u128.pow(18),
-    });
-    for d in &deposits {
-        deposit(rollup, d).await;
-    }
+    let ([alice, bob], deposits) = two_eth_deposits(rollup, user).await;
     let mut node = Node::new(&chain.deployment, 0);
     let (state, batch, proof) = node.prepare(&prover, |b| {
         for d in &deposits {
@@ -570,4 +561,166 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
         "TreeFull()",
     );
     mined(rollup.requestForcedExit(1, 0)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blob_batches_are_final_when_the_blob_opens_to_the_proofs_value() {
+    let prover = prover();
+    let chain = chain(&prover, 3600).await;
+    let (provider, rollup) = (&chain.provider, &chain.rollup);
+    let user = chain.anvil.addresses()[1];
+    let domain = chain.deployment.domain();
+    let ([alice, bob], deposits) = two_eth_deposits(rollup, user).await;
+    let mut node = Node::new(&chain.deployment, 0);
+
+    // Batch 1, in a blob: both deposits.
+    let (state, batch, proof, blob) = node.prepare_blob(&prover, |b| {
+        for d in &deposits {
+            b.push_priority(&PriorityOp::Deposit(*d)).unwrap();
+        }
+    });
+    let (data, opening) = blob_batch_data(&batch, &blob, 0).unwrap();
+    let words = proof_words(&proof);
+
+    // Another value than the blob's at the challenge: the precompile refuses it. A blob of
+    // other data, opened correctly at its own challenge: the proof's data has another value
+    // there.
+    let mut wrong_value = opening.clone();
+    wrong_value.evaluation += U256::from(1u64);
+    let mut other_pubdata = batch.pubdata.clone();
+    other_pubdata[0] ^= 1;
+    let other = BatchBlob::new(&other_pubdata).unwrap();
+    let mut other_batch = batch.clone();
+    other_batch.publish_in_blob(&other.versioned_hash.0);
+    let opened = other.opening(other_batch.data.challenge).unwrap();
+    let other_opening = Rollup::BlobOpening {
+        evaluation: opened.evaluation,
+        commitment: other.commitment.to_vec().into(),
+        proof: opened.proof.to_vec().into(),
+        ..opening.clone()
+    };
+    for (opening, blob, error) in [
+        (wrong_value, &blob, "InvalidBlobOpening()"),
+        (other_opening, &other, "InvalidProof()"),
+    ] {
+        let call = rollup.submitBlobBatch(data.clone(), opening, words);
+        assert_reverts(with_blob(call, blob).call().await, error);
+    }
+    // No blob at the index, pubdata in calldata too, or the proof sent as a calldata batch.
+    assert_reverts(
+        rollup
+            .submitBlobBatch(data.clone(), opening.clone(), words)
+            .call()
+            .await,
+        "NoBlob(uint256)",
+    );
+    let mut both = data.clone();
+    both.pubdata = batch.pubdata.clone().into();
+    assert_reverts(
+        with_blob(rollup.submitBlobBatch(both, opening.clone(), words), &blob)
+            .call()
+            .await,
+        "MalformedPubdata()",
+    );
+    assert_reverts(
+        rollup.submitBatch(batch_data(&batch), words).call().await,
+        "InvalidProof()",
+    );
+
+    let receipt = mined(with_blob(
+        rollup.submitBlobBatch(data, opening, words),
+        &blob,
+    ))
+    .await;
+    println!(
+        "submitBlobBatch gas, 2 slots: {} (blob gas {:?})",
+        receipt.gas_used, receipt.blob_gas_used
+    );
+    assert_eq!(
+        rollup.stateRoot().call().await.unwrap(),
+        fr_to_u256(&batch.header.new_root)
+    );
+    // The blob L1 keeps is the one sent, and holds the batch's pubdata.
+    let blobs: Vec<alloy::eips::eip4844::Blob> = provider
+        .raw_request(
+            "anvil_getBlobsByTransactionHash".into(),
+            (receipt.transaction_hash,),
+        )
+        .await
+        .unwrap();
+    assert_eq!(blobs.len(), 1);
+    assert_eq!(
+        decode(&blobs[0], batch.pubdata.len()).unwrap(),
+        batch.pubdata
+    );
+    node.finalized(state, &batch);
+
+    // Batch 2, in a blob: a transfer and a withdrawal, paid on L1.
+    let transfer = Transfer {
+        from: 0,
+        to: 1,
+        token: 0,
+        amount: 10u128.pow(17),
+        fee: 0,
+        nonce: 0,
+    };
+    let out = Withdraw {
+        from: 1,
+        token: 0,
+        amount: 3 * 10u128.pow(17),
+        fee: 0,
+        nonce: 0,
+        to: user,
+    };
+    let (state, batch, proof, blob) = node.prepare_blob(&prover, |b| {
+        b.push_l2(&L2Tx::sign_transfer(transfer, &alice, &domain))
+            .unwrap();
+        b.push_l2(&L2Tx::sign_withdraw(out, &bob, &domain)).unwrap();
+    });
+    let (data, opening) = blob_batch_data(&batch, &blob, 0).unwrap();
+    mined(with_blob(
+        rollup.submitBlobBatch(data, opening, proof_words(&proof)),
+        &blob,
+    ))
+    .await;
+    node.finalized(state, &batch);
+    assert_eq!(rollup.batchNumber().call().await.unwrap(), 2);
+    assert_eq!(
+        rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
+        U256::from(out.amount)
+    );
+
+    // Reconstruction from L1 alone reads both blobs and reaches the contract's root.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rebuilt = verity_reconstruct::Reconstructor::open(
+        Default::default(),
+        provider.clone(),
+        chain.deployment.clone(),
+        dir.path(),
+    )
+    .unwrap();
+    let report = rebuilt.sync().await.unwrap();
+    assert_eq!((report.batch, report.operations), (2, 4));
+    assert_eq!(report.root, report.contract_root);
+}
+
+/// Alice's and Bob's keys and their deposits of 1 ETH each from `user`, queued on L1.
+async fn two_eth_deposits(
+    rollup: &Rollup::RollupInstance<alloy::providers::DynProvider>,
+    user: Address,
+) -> ([PrivateKey; 2], [Deposit; 2]) {
+    let keys = [
+        PrivateKey::from_bytes([1; 32]),
+        PrivateKey::from_bytes([2; 32]),
+    ];
+    let deposits = keys.each_ref().map(|key| Deposit {
+        pubkey: key.public_key(),
+        l1_address: user,
+        token: 0,
+        amount: 10u128.pow(18),
+    });
+    for d in &deposits {
+        deposit(rollup, d).await;
+    }
+    (keys, deposits)
 }
