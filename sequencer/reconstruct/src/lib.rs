@@ -477,7 +477,7 @@ impl Reconstructor {
                         source: Box::new(calldata),
                     })
                 })?;
-                let pubdata = self.read_blob(&tx, &call.blob).await.map_err(bad)?;
+                let pubdata = self.read_blob(hash, &tx, &call.blob).await.map_err(bad)?;
                 (call.batch, pubdata)
             }
         };
@@ -512,15 +512,16 @@ impl Reconstructor {
     /// the transaction's versioned hash before it is decoded.
     async fn read_blob(
         &self,
+        hash: B256,
         tx: &alloy::rpc::types::Transaction,
         opening: &Rollup::BlobOpening,
     ) -> Result<Vec<u8>, CalldataError> {
-        let hash = *tx.inner.tx_hash();
         let versioned_hash = usize::try_from(opening.index)
             .ok()
             .and_then(|index| tx.blob_versioned_hashes()?.get(index).copied())
             .ok_or(CalldataError::NoBlob(hash))?;
-        let length = usize::try_from(opening.length).map_err(|_| CalldataError::NoBlob(hash))?;
+        // Beyond usize is beyond a blob: `decode` refuses it as too large.
+        let length = usize::try_from(opening.length).unwrap_or(usize::MAX);
         let blob: Option<Box<Blob>> = self
             .provider
             .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
