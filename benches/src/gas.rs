@@ -1,6 +1,8 @@
 //! `verity-bench gas`: on a real EVM (anvil), the gas of `submitBatch` for full batches of
 //! transfers at each size, split into proof verification, calldata and the rest (hashing,
-//! storage, events), and the L1 gas per transfer projected to 1,024 slots; then, at the
+//! storage, events), and the L1 gas per transfer projected to 1,024 slots; the same batch
+//! published in a blob instead (`submitBlobBatch`, proven for its blob, sent from an anvil
+//! snapshot that is then reverted), its execution and blob gas and their projection; then, at the
 //! smallest size of two slots or more, what users send to L1 (deposits of ETH and of an ERC-20, a forced-exit
 //! request, a claim) and a payout's share of `submitBatch`.
 
@@ -9,7 +11,7 @@ use std::path::PathBuf;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use anyhow::{ensure, Context};
 use ark_bn254::Bn254;
 use ark_groth16::Proof;
@@ -22,8 +24,10 @@ use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
+use verity_l1::blob::BatchBlob;
 use verity_l1::contracts::{
-    batch_data, proof_words, public_input_words, Groth16Verifier, Rollup, TestToken,
+    batch_data, blob_batch_data, proof_words, public_input_words, Groth16Verifier, Rollup,
+    TestToken,
 };
 use verity_l1::deploy::{deploy, DeployConfig};
 use verity_l1::deployment::Deployment;
@@ -100,9 +104,12 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
     let anvil = spawn_anvil(args.anvil)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let rows = runtime.block_on(async {
-        let provider = ProviderBuilder::new()
-            .wallet(anvil.wallet().context("anvil's dev accounts")?)
-            .connect_http(anvil.endpoint_url());
+        // Nonces are asked for each transaction (no cache): a blob batch is sent from a
+        // snapshot that is then reverted.
+        let provider = verity_l1::sending_provider(
+            anvil.endpoint_url(),
+            anvil.wallet().context("anvil's dev accounts")?,
+        );
         let mut rows = Vec::new();
         for prover in &provers {
             rows.push(measure(&provider, prover, anvil.addresses()[1]).await?);
@@ -122,18 +129,30 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
         / (large["slots"].as_f64().unwrap() - small["slots"].as_f64().unwrap());
     let fixed = small["total"].as_f64().unwrap() - per_slot * small["slots"].as_f64().unwrap();
     let projected = per_slot + fixed / 1024.0;
+    let blob_total = |row: &serde_json::Value| row["blob"]["total"].as_f64().unwrap();
+    let blob_per_slot = (blob_total(large) - blob_total(small))
+        / (large["slots"].as_f64().unwrap() - small["slots"].as_f64().unwrap());
+    let blob_fixed = blob_total(small) - blob_per_slot * small["slots"].as_f64().unwrap();
+    let blob_projected = blob_per_slot + blob_fixed / 1024.0;
+    // One blob a batch, whatever it holds.
+    let blob_gas_projected = large["blob"]["blob_gas"].as_f64().unwrap() / 1024.0;
     let report = json!({
         "depth": args.depth,
         "batches": rows,
         "marginal_gas_per_transfer": per_slot,
         "fixed_gas_per_batch": fixed,
         "projected_gas_per_transfer_at_1024_slots": projected,
+        "blob_marginal_gas_per_transfer": blob_per_slot,
+        "blob_fixed_gas_per_batch": blob_fixed,
+        "blob_projected_gas_per_transfer_at_1024_slots": blob_projected,
+        "blob_gas_per_transfer_at_1024_slots": blob_gas_projected,
         "user_operations": users,
     });
     if args.json {
         out!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
         out!("projected L1 gas per transfer at 1,024 slots: {projected:.0} (marginal {per_slot:.0}, fixed {fixed:.0})")?;
+        out!("in a blob: {blob_projected:.0} execution gas (marginal {blob_per_slot:.0}, fixed {blob_fixed:.0}) and {blob_gas_projected:.0} blob gas per transfer")?;
         out!("user operations (gas): {users}")?;
     }
     Ok(())
@@ -177,6 +196,7 @@ async fn measure<P: Provider>(
         2,
         batch.header.priority_after,
     )?;
+    let blob = measure_blob(provider, &rollup, prover, &state, &batch).await?;
     let call = rollup.submitBatch(batch_data(&batch), proof_words(&proof));
     let calldata = call.calldata().clone();
     let receipt = call.send().await?.get_receipt().await?;
@@ -201,6 +221,43 @@ async fn measure<P: Provider>(
         "proof_verification": verification,
         "hashing_storage_and_events": total - 21_000 - calldata_cost - verification,
         "per_transfer": total as f64 / size.slots as f64,
+        "blob": blob,
+    }))
+}
+
+/// `batch` (after `pre`) published in a blob instead: proven for its blob and sent with it
+/// from a snapshot of the chain, which is then restored; its execution and blob gas.
+async fn measure_blob<P: Provider>(
+    provider: &P,
+    rollup: &Rollup::RollupInstance<&P>,
+    prover: &BatchProver,
+    pre: &State,
+    batch: &Batch,
+) -> anyhow::Result<serde_json::Value> {
+    let blob = BatchBlob::new(&batch.pubdata)?;
+    let mut in_blob = batch.clone();
+    in_blob.publish_in_blob(&blob.versioned_hash.0);
+    let witness = BatchWitness::build(pre, &in_blob, prover.size())?;
+    let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
+    let (data, opening) = blob_batch_data(&in_blob, &blob, 0)?;
+    let snapshot: U256 = provider.raw_request("evm_snapshot".into(), ()).await?;
+    let receipt = rollup
+        .submitBlobBatch(data, opening, proof_words(&proof))
+        .sidecar_7594(blob.sidecar()?)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    let reverted: bool = provider
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await?;
+    ensure!(receipt.status(), "the blob batch reverted");
+    ensure!(reverted, "anvil did not restore its snapshot");
+    let slots = prover.size().slots as f64;
+    Ok(json!({
+        "total": receipt.gas_used,
+        "blob_gas": receipt.blob_gas_used,
+        "per_transfer": receipt.gas_used as f64 / slots,
     }))
 }
 

@@ -84,10 +84,12 @@ async fn ingest(
 ) -> anyhow::Result<()> {
     let l1 = EmbeddedL1::start(EmbeddedConfig {
         addr: "127.0.0.1:0".parse()?,
+        beacon_addr: "127.0.0.1:0".parse().unwrap(),
         chain_id: 1337,
         dev_accounts: 2,
         dev_balance: U256::from(10u64).pow(U256::from(24u64)),
         block_time: Duration::from_millis(200),
+        blob_retention: verity_devchain::chain::BLOB_RETENTION,
     })
     .await?;
     let provider = |i: usize| -> anyhow::Result<_> {

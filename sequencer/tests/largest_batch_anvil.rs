@@ -108,7 +108,7 @@ async fn the_largest_batch_the_node_seals_at_the_default_limits_fits_on_l1() {
         ops: DEFAULT_MAX_PAYOUTS + 1,
         payouts: DEFAULT_MAX_PAYOUTS,
     }
-    .estimate(SIZE);
+    .estimate(SIZE, verity_node::publication::Publication::Calldata);
     println!(
         "largest batch: {} payouts, submitBatch gas {} (estimate {estimate}, budget {DEFAULT_GAS_BUDGET})",
         batch.payouts.len(),

@@ -1,13 +1,21 @@
 //! The embedded chain: revm over an in-memory database, mining one block per transaction
 //! (as anvil's automine does) and empty blocks on demand, with receipts, logs and the state
 //! after each of the last [`HISTORY`] blocks for calls at a past block.
+//!
+//! Blob transactions (EIP-4844) are taken in their network form: the sidecar's blobs,
+//! commitments and proofs (EIP-4844 blob proofs or EIP-7594 cell proofs) are checked with
+//! c-kzg's mainnet setup before the transaction runs, `BLOBHASH` sees its versioned hashes,
+//! and the blobs are kept for [`ChainConfig::blob_retention`] blocks, as a consensus client
+//! keeps them for 4,096 epochs, then dropped. The blob base fee is the minimum, one wei.
 
 use std::collections::{HashMap, VecDeque};
 
 use alloy::consensus::transaction::SignerRecoverable;
 use alloy::consensus::{
-    Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction, TxEnvelope,
+    Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, Signed, Transaction, TxEnvelope,
 };
+use alloy::eips::eip4844::env_settings::EnvKzgSettings;
+use alloy::eips::eip4844::{Blob, DATA_GAS_PER_BLOB};
 use alloy::eips::Decodable2718;
 use alloy::primitives::{Address, Bytes, Log, TxKind, B256, U256};
 use alloy::rpc::types::TransactionRequest;
@@ -21,6 +29,14 @@ use revm::{Context, DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, Main
 /// Blocks whose state is kept for calls at a past block.
 pub const HISTORY: usize = 256;
 
+/// Blocks a blob is kept: 4,096 epochs of 32 slots, what consensus clients keep
+/// (`MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, about 18 days at 12-second slots).
+pub const BLOB_RETENTION: u64 = 4096 * 32;
+
+/// The blob base fee, wei per blob gas: the minimum (`MIN_BASE_FEE_PER_BLOB_GAS`; the chain
+/// has no fee market).
+pub const BLOB_BASE_FEE: u128 = 1;
+
 /// The embedded chain's parameters.
 #[derive(Clone, Debug)]
 pub struct ChainConfig {
@@ -32,6 +48,9 @@ pub struct ChainConfig {
     pub block_gas_limit: u64,
     /// Base fee per gas, fixed (the chain has no fee market).
     pub base_fee: u64,
+    /// Blocks a blob is served after the block that carried it ([`BLOB_RETENTION`] as on
+    /// mainnet; less to try what readers do once L1 has dropped a blob).
+    pub blob_retention: u64,
 }
 
 /// Why the chain refused a transaction or a call.
@@ -40,6 +59,10 @@ pub enum ChainError {
     /// The raw transaction does not decode or its signature does not recover.
     #[error("invalid transaction: {0}")]
     Invalid(String),
+    /// A blob transaction came without its sidecar, or the sidecar's blobs, commitments,
+    /// proofs and the transaction's versioned hashes do not agree.
+    #[error("invalid blob sidecar: {0}")]
+    InvalidBlobs(String),
     /// The EVM refused the transaction (nonce, balance, gas).
     #[error("transaction rejected: {0}")]
     Rejected(String),
@@ -76,6 +99,8 @@ pub struct MinedBlock {
 pub struct MinedTx {
     /// Its hash.
     pub hash: B256,
+    /// The signed transaction, without its blob sidecar.
+    pub envelope: TxEnvelope,
     /// Its block.
     pub block: u64,
     /// The sender.
@@ -88,6 +113,8 @@ pub struct MinedTx {
     pub gas_used: u64,
     /// Price paid per gas.
     pub gas_price: u128,
+    /// Blob gas used ([`DATA_GAS_PER_BLOB`] per blob).
+    pub blob_gas_used: u64,
     /// Whether it succeeded.
     pub success: bool,
     /// Its logs.
@@ -102,7 +129,11 @@ impl MinedTx {
             cumulative_gas_used: self.gas_used,
             logs: self.logs.clone(),
         };
-        ReceiptEnvelope::Eip1559(ReceiptWithBloom::new(receipt.clone(), receipt.bloom_slow()))
+        let receipt = ReceiptWithBloom::new(receipt.clone(), receipt.bloom_slow());
+        match self.envelope {
+            TxEnvelope::Eip4844(_) => ReceiptEnvelope::Eip4844(receipt),
+            _ => ReceiptEnvelope::Eip1559(receipt),
+        }
     }
 }
 
@@ -113,6 +144,8 @@ pub struct EmbeddedChain {
     blocks: Vec<MinedBlock>,
     history: VecDeque<(u64, CacheDB<EmptyDB>)>,
     txs: HashMap<B256, MinedTx>,
+    /// Blobs by versioned hash, with the block that carried them.
+    blobs: HashMap<B256, (u64, Box<Blob>)>,
     time_offset: u64,
 }
 
@@ -149,6 +182,7 @@ impl EmbeddedChain {
             db,
             blocks: vec![genesis],
             txs: HashMap::new(),
+            blobs: HashMap::new(),
             time_offset: 0,
         };
         chain.history.truncate(HISTORY);
@@ -191,6 +225,38 @@ impl EmbeddedChain {
             .filter_map(|n| self.block(n))
             .flat_map(|block| block.transactions.iter())
             .filter_map(|hash| self.txs.get(hash))
+    }
+
+    /// A blob carried by a transaction of the last [`ChainConfig::blob_retention`] blocks.
+    pub fn blob(&self, versioned_hash: &B256) -> Option<&Blob> {
+        self.blobs.get(versioned_hash).map(|(_, blob)| &**blob)
+    }
+
+    /// The blobs block `number` carried that the chain still keeps, in block order, by
+    /// versioned hash.
+    pub fn blobs_in(&self, number: u64) -> Vec<(B256, &Blob)> {
+        let Some(block) = self.block(number) else {
+            return Vec::new();
+        };
+        block
+            .transactions
+            .iter()
+            .filter_map(|hash| self.txs.get(hash))
+            .flat_map(|tx| tx.envelope.blob_versioned_hashes().unwrap_or_default())
+            .filter_map(|hash| Some((*hash, self.blob(hash)?)))
+            .collect()
+    }
+
+    /// The beacon block root of block `number`. The embedded chain has no consensus layer:
+    /// each block stands for a slot of its own (its number), whose root is
+    /// `keccak256("verity-devchain-beacon" ‖ block hash)`; the next block's header carries
+    /// it as `parent_beacon_block_root` (EIP-4788), as on Ethereum, where blob readers look
+    /// for it.
+    pub fn beacon_root(&self, number: u64) -> Option<B256> {
+        let block = self.block(number)?;
+        let mut preimage = b"verity-devchain-beacon".to_vec();
+        preimage.extend_from_slice(block.hash.as_slice());
+        Some(alloy::primitives::keccak256(preimage))
     }
 
     /// Moves the clock on (for deadlines).
@@ -249,6 +315,12 @@ impl EmbeddedChain {
             .basic_ref(from)
             .expect("in-memory reads do not fail")
             .map_or(0, |a| a.nonce);
+        let blob_hashes = request.blob_versioned_hashes.clone().unwrap_or_default();
+        // A blob fee makes a blob transaction: only for calls that carry blob hashes.
+        let max_fee_per_blob_gas = match blob_hashes.is_empty() {
+            true => 0,
+            false => request.max_fee_per_blob_gas.unwrap_or(BLOB_BASE_FEE),
+        };
         let tx = TxEnv::builder()
             .caller(from)
             .kind(request.to.unwrap_or(TxKind::Create))
@@ -256,6 +328,8 @@ impl EmbeddedChain {
             .data(request.input.input().cloned().unwrap_or_default())
             .gas_limit(request.gas.unwrap_or(self.config.block_gas_limit))
             .gas_price(0)
+            .blob_hashes(blob_hashes)
+            .max_fee_per_blob_gas(max_fee_per_blob_gas)
             .nonce(nonce)
             .chain_id(Some(self.config.chain_id))
             .build()
@@ -289,7 +363,8 @@ impl EmbeddedChain {
         }
     }
 
-    /// Decodes, executes and mines a signed transaction in a block of its own.
+    /// Decodes, executes and mines a signed transaction in a block of its own. A blob
+    /// transaction must come with its sidecar (the network form), which is checked first.
     pub fn send_raw(&mut self, raw: &[u8]) -> Result<B256, ChainError> {
         let mut bytes = raw;
         let envelope =
@@ -298,6 +373,23 @@ impl EmbeddedChain {
             .recover_signer()
             .map_err(|e| ChainError::Invalid(e.to_string()))?;
         let hash = *envelope.tx_hash();
+        let (envelope, sidecar) = match envelope {
+            TxEnvelope::Eip4844(signed) => {
+                signed
+                    .tx()
+                    .validate(EnvKzgSettings::Default.get())
+                    .map_err(|e| ChainError::InvalidBlobs(e.to_string()))?;
+                let (tx, signature, hash) = signed.into_parts();
+                let (tx, sidecar) = tx.strip_sidecar();
+                let signed = Signed::new_unchecked(tx, signature, hash);
+                (TxEnvelope::Eip4844(signed), sidecar)
+            }
+            other => (other, None),
+        };
+        let blob_hashes = envelope
+            .blob_versioned_hashes()
+            .map(<[B256]>::to_vec)
+            .unwrap_or_default();
         let gas_price = envelope.effective_gas_price(Some(self.config.base_fee));
         let tx = TxEnv::builder()
             .tx_type(Some(envelope.tx_type() as u8))
@@ -311,6 +403,8 @@ impl EmbeddedChain {
             .nonce(envelope.nonce())
             .chain_id(envelope.chain_id())
             .access_list(envelope.access_list().cloned().unwrap_or_default())
+            .blob_hashes(blob_hashes.clone())
+            .max_fee_per_blob_gas(envelope.max_fee_per_blob_gas().unwrap_or_default())
             .build()
             .map_err(|e| ChainError::Invalid(format!("{e:?}")))?;
         let number = self.head() + 1;
@@ -346,16 +440,24 @@ impl EmbeddedChain {
                 (false, Vec::new(), None)
             }
         };
+        // A mined blob transaction's blobs are available whether it succeeded or not.
+        if let Some(sidecar) = sidecar {
+            for (versioned_hash, blob) in sidecar.versioned_hashes().zip(sidecar.blobs()) {
+                self.blobs.insert(versioned_hash, (number, Box::new(*blob)));
+            }
+        }
         self.txs.insert(
             hash,
             MinedTx {
                 hash,
+                to: envelope.to(),
+                envelope,
                 block: number,
                 from,
-                to: envelope.to(),
                 contract_address,
                 gas_used,
                 gas_price,
+                blob_gas_used: DATA_GAS_PER_BLOB * blob_hashes.len() as u64,
                 success,
                 logs,
             },
@@ -386,6 +488,9 @@ impl EmbeddedChain {
         if self.history.len() > HISTORY {
             self.history.pop_front();
         }
+        let retention = self.config.blob_retention;
+        self.blobs
+            .retain(|_, (block, _)| *block + retention >= number);
     }
 }
 
@@ -399,4 +504,108 @@ fn block_hash(number: u64, parent: B256, transactions: &[B256]) -> B256 {
         preimage.extend_from_slice(tx.as_slice());
     }
     alloy::primitives::keccak256(preimage)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::consensus::{
+        SignableTransaction, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar,
+    };
+    use alloy::eips::eip7594::{BlobTransactionSidecarEip7594, BlobTransactionSidecarVariant};
+    use alloy::eips::Encodable2718;
+    use alloy::signers::SignerSync;
+
+    use super::*;
+    use crate::dev_key;
+
+    fn chain() -> EmbeddedChain {
+        EmbeddedChain::new(ChainConfig {
+            chain_id: 1337,
+            funded: vec![(
+                dev_key(0).address(),
+                U256::from(10u64).pow(U256::from(20u64)),
+            )],
+            block_gas_limit: 30_000_000,
+            base_fee: 1_000_000_000,
+            blob_retention: 2,
+        })
+    }
+
+    /// A blob transaction in its network form carrying `blob`, naming `versioned_hash`.
+    fn blob_tx(blob: Blob, versioned_hash: Option<B256>) -> (Vec<u8>, B256) {
+        let sidecar = BlobTransactionSidecarEip7594::try_from_blobs_with_settings(
+            vec![blob],
+            EnvKzgSettings::Default.get(),
+        )
+        .unwrap();
+        let hash = sidecar.versioned_hashes().next().unwrap();
+        let tx = TxEip4844 {
+            chain_id: 1337,
+            nonce: 0,
+            gas_limit: 100_000,
+            max_fee_per_gas: 2_000_000_000,
+            max_priority_fee_per_gas: 1_000_000_000,
+            to: Address::repeat_byte(1),
+            blob_versioned_hashes: vec![versioned_hash.unwrap_or(hash)],
+            max_fee_per_blob_gas: BLOB_BASE_FEE,
+            ..TxEip4844::default()
+        };
+        let sidecar = BlobTransactionSidecarVariant::Eip7594(sidecar);
+        let tx = TxEip4844Variant::TxEip4844WithSidecar(TxEip4844WithSidecar::from_tx_and_sidecar(
+            tx, sidecar,
+        ));
+        let signature = dev_key(0).sign_hash_sync(&tx.signature_hash()).unwrap();
+        let envelope = TxEnvelope::from(tx.into_signed(signature));
+        (envelope.encoded_2718(), hash)
+    }
+
+    fn a_blob() -> Blob {
+        let mut blob = Blob::ZERO;
+        blob[1..32].fill(0x5a);
+        blob
+    }
+
+    #[test]
+    fn a_blob_transaction_is_mined_and_its_blob_kept_for_the_retention() {
+        let mut chain = chain();
+        let (raw, versioned_hash) = blob_tx(a_blob(), None);
+        let hash = chain.send_raw(&raw).unwrap();
+        let mined = chain.transaction(&hash).unwrap();
+        assert!(mined.success);
+        assert_eq!(mined.blob_gas_used, DATA_GAS_PER_BLOB);
+        assert!(matches!(mined.receipt(), ReceiptEnvelope::Eip4844(_)));
+        assert_eq!(
+            mined.envelope.blob_versioned_hashes(),
+            Some(&[versioned_hash][..])
+        );
+        let block = mined.block;
+        assert_eq!(chain.blob(&versioned_hash), Some(&a_blob()));
+        assert_eq!(chain.blobs_in(block), vec![(versioned_hash, &a_blob())]);
+        chain.mine();
+        chain.mine();
+        assert!(chain.blob(&versioned_hash).is_some(), "kept two blocks");
+        chain.mine();
+        assert!(chain.blob(&versioned_hash).is_none(), "dropped after");
+        assert!(chain.blobs_in(block).is_empty());
+        assert!(chain.transaction(&hash).is_some(), "the transaction stays");
+    }
+
+    #[test]
+    fn a_sidecar_that_does_not_match_the_versioned_hashes_is_refused() {
+        let mut chain = chain();
+        let (raw, _) = blob_tx(a_blob(), Some(B256::with_last_byte(1)));
+        let error = chain.send_raw(&raw).unwrap_err();
+        assert!(matches!(error, ChainError::InvalidBlobs(_)), "{error}");
+        assert_eq!(chain.head(), 0, "nothing mined");
+        assert_eq!(chain.account(dev_key(0).address(), None).unwrap().nonce, 0);
+    }
+
+    #[test]
+    fn each_block_names_its_parents_beacon_root() {
+        let mut chain = chain();
+        chain.mine();
+        let (zero, one) = (chain.beacon_root(0).unwrap(), chain.beacon_root(1).unwrap());
+        assert_ne!(zero, one);
+        assert_eq!(chain.beacon_root(2), None);
+    }
 }

@@ -3,9 +3,14 @@
 //! loopback so that deployment, the node and the wallet use it through the same alloy
 //! clients as anvil or a real chain. `verity devnet` runs on it and needs no other software.
 //!
+//! Blob transactions are taken and their blobs served as anvil serves them
+//! (`anvil_getBlobByHash`) and as a consensus client does ([`beacon`], on an address of its
+//! own), so blob readers work against either.
+//!
 //! Depends on revm, alloy's types and a jsonrpsee server only; no Verity crate, so any test or
 //! tool can run an L1 without the node.
 
+pub mod beacon;
 pub mod chain;
 pub mod rpc;
 
@@ -19,13 +24,15 @@ use jsonrpsee::server::{Server, ServerHandle};
 use tokio::task::JoinHandle;
 
 pub use chain::{ChainConfig, EmbeddedChain};
-use rpc::{EthApiServer, EthRpc};
+use rpc::{AnvilApiServer, EthApiServer, EthRpc};
 
 /// The embedded L1's configuration.
 #[derive(Clone, Debug)]
 pub struct EmbeddedConfig {
     /// JSON-RPC address (port 0 picks a free one).
     pub addr: SocketAddr,
+    /// The consensus-layer blob API's address ([`beacon`]; port 0 picks a free one).
+    pub beacon_addr: SocketAddr,
     /// Chain id.
     pub chain_id: u64,
     /// Dev accounts funded at genesis.
@@ -34,6 +41,9 @@ pub struct EmbeddedConfig {
     pub dev_balance: U256,
     /// An empty block is mined this often (transactions are mined at once).
     pub block_time: Duration,
+    /// Blocks a blob is served after the block that carried it
+    /// ([`chain::BLOB_RETENTION`], as on mainnet, unless a test wants it forgotten sooner).
+    pub blob_retention: u64,
 }
 
 /// The deterministic dev key `index` (`keccak256("verity-devnet-key" ‖ index)`), like anvil's
@@ -50,9 +60,12 @@ pub struct EmbeddedL1 {
     pub chain: Arc<Mutex<EmbeddedChain>>,
     /// Where its JSON-RPC listens.
     pub addr: SocketAddr,
+    /// Where its blob API ([`beacon`]) listens.
+    pub beacon_addr: SocketAddr,
     /// Its funded dev keys.
     pub dev_keys: Vec<PrivateKeySigner>,
     server: ServerHandle,
+    beacon: JoinHandle<()>,
     miner: JoinHandle<()>,
 }
 
@@ -68,10 +81,17 @@ impl EmbeddedL1 {
                 .collect::<Vec<(Address, U256)>>(),
             block_gas_limit: 30_000_000,
             base_fee: 1_000_000_000,
+            blob_retention: config.blob_retention,
         })));
         let server = Server::builder().build(config.addr).await?;
         let addr = server.local_addr()?;
-        let server = server.start(EthRpc::new(chain.clone()).into_rpc());
+        let rpc = EthRpc::new(chain.clone());
+        let mut methods = EthApiServer::into_rpc(rpc.clone());
+        methods
+            .merge(AnvilApiServer::into_rpc(rpc))
+            .expect("the eth and anvil namespaces do not overlap");
+        let server = server.start(methods);
+        let (beacon_addr, beacon) = beacon::serve(chain.clone(), config.beacon_addr).await?;
         let miner = tokio::spawn({
             let chain = chain.clone();
             async move {
@@ -86,8 +106,10 @@ impl EmbeddedL1 {
         Ok(EmbeddedL1 {
             chain,
             addr,
+            beacon_addr,
             dev_keys,
             server,
+            beacon,
             miner,
         })
     }
@@ -97,9 +119,15 @@ impl EmbeddedL1 {
         format!("http://{}", self.addr)
     }
 
+    /// Its blob API's URL (the base a beacon-node client takes).
+    pub fn beacon_url(&self) -> String {
+        format!("http://{}", self.beacon_addr)
+    }
+
     /// Stops mining and serving.
     pub async fn stop(self) {
         self.miner.abort();
+        self.beacon.abort();
         let _ = self.server.stop();
         self.server.stopped().await;
     }

@@ -1,21 +1,24 @@
-//! The subset of Ethereum's JSON-RPC that alloy providers, `verity deploy`, the node and the
-//! wallet use, served from the embedded chain, so every L1 client in Verity talks to the
-//! embedded L1 exactly as to anvil or a real node.
+//! The subset of Ethereum's JSON-RPC that alloy providers, `verity deploy`, the node, the
+//! wallet and `verity reconstruct` use, served from the embedded chain, so every L1 client in
+//! Verity talks to the embedded L1 exactly as to anvil or a real node; and anvil's
+//! `anvil_getBlobByHash`, where blob readers find the blobs the chain still keeps.
 
 use std::sync::{Arc, Mutex};
 
+use alloy::consensus::transaction::{Recovered, TransactionInfo};
 use alloy::consensus::Header as ConsensusHeader;
+use alloy::eips::eip4844::Blob;
 use alloy::eips::{BlockId, BlockNumberOrTag};
 use alloy::primitives::{Address, Bytes, B256, U256, U64};
 use alloy::rpc::types::{
-    Block, BlockTransactions, FeeHistory, Filter, Header, Log, TransactionReceipt,
+    Block, BlockTransactions, FeeHistory, Filter, Header, Log, Transaction, TransactionReceipt,
     TransactionRequest,
 };
 use jsonrpsee::core::{async_trait, RpcResult};
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
-use super::chain::{ChainError, EmbeddedChain, MinedBlock, MinedTx};
+use super::chain::{ChainError, EmbeddedChain, MinedBlock, MinedTx, BLOB_BASE_FEE};
 
 /// Priority fee the chain suggests, wei per gas.
 const PRIORITY_FEE: u128 = 1_000_000_000;
@@ -41,6 +44,9 @@ pub trait EthApi {
     /// `eth_gasPrice`.
     #[method(name = "gasPrice")]
     fn gas_price(&self) -> RpcResult<U256>;
+    /// `eth_blobBaseFee`.
+    #[method(name = "blobBaseFee")]
+    fn blob_base_fee(&self) -> RpcResult<U256>;
     /// `eth_maxPriorityFeePerGas`.
     #[method(name = "maxPriorityFeePerGas")]
     fn max_priority_fee_per_gas(&self) -> RpcResult<U256>;
@@ -61,6 +67,9 @@ pub trait EthApi {
     /// `eth_sendRawTransaction`.
     #[method(name = "sendRawTransaction")]
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256>;
+    /// `eth_getTransactionByHash` (mined transactions only: the chain has no pool).
+    #[method(name = "getTransactionByHash")]
+    fn get_transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
     /// `eth_getTransactionReceipt`.
     #[method(name = "getTransactionReceipt")]
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>>;
@@ -73,6 +82,14 @@ pub trait EthApi {
     /// `eth_accounts` (the embedded L1 holds no keys).
     #[method(name = "accounts")]
     fn accounts(&self) -> RpcResult<Vec<Address>>;
+}
+
+/// The `anvil` namespace's blob reader, as anvil serves it.
+#[rpc(server, namespace = "anvil")]
+pub trait AnvilApi {
+    /// `anvil_getBlobByHash`: the blob of a versioned hash, while the chain keeps it.
+    #[method(name = "getBlobByHash")]
+    fn get_blob_by_hash(&self, versioned_hash: B256) -> RpcResult<Option<Box<Blob>>>;
 }
 
 /// The server side, over a shared chain.
@@ -155,6 +172,19 @@ fn rpc_block(chain: &EmbeddedChain, block: &MinedBlock) -> Block {
         gas_limit: chain.block_gas_limit(),
         gas_used: block.gas_used,
         base_fee_per_gas: Some(chain.base_fee()),
+        blob_gas_used: Some(
+            block
+                .transactions
+                .iter()
+                .filter_map(|hash| chain.transaction(hash))
+                .map(|tx| tx.blob_gas_used)
+                .sum(),
+        ),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: block
+            .number
+            .checked_sub(1)
+            .and_then(|parent| chain.beacon_root(parent)),
         ..ConsensusHeader::default()
     };
     Block {
@@ -206,6 +236,10 @@ impl EthApiServer for EthRpc {
         ))
     }
 
+    fn blob_base_fee(&self) -> RpcResult<U256> {
+        Ok(U256::from(BLOB_BASE_FEE))
+    }
+
     fn max_priority_fee_per_gas(&self) -> RpcResult<U256> {
         Ok(U256::from(PRIORITY_FEE))
     }
@@ -224,8 +258,8 @@ impl EthApiServer for EthRpc {
         Ok(FeeHistory {
             base_fee_per_gas: vec![base_fee; count as usize + 1],
             gas_used_ratio: vec![0.0; count as usize],
-            base_fee_per_blob_gas: Vec::new(),
-            blob_gas_used_ratio: Vec::new(),
+            base_fee_per_blob_gas: vec![BLOB_BASE_FEE; count as usize + 1],
+            blob_gas_used_ratio: vec![0.0; count as usize],
             oldest_block: newest + 1 - count,
             reward: rewards,
         })
@@ -250,6 +284,26 @@ impl EthApiServer for EthRpc {
         self.chain().send_raw(&raw).map_err(chain_error)
     }
 
+    fn get_transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+        let chain = self.chain();
+        let Some(tx) = chain.transaction(&hash) else {
+            return Ok(None);
+        };
+        let block = chain.block(tx.block).expect("mined in a kept block");
+        let info = TransactionInfo {
+            hash: Some(hash),
+            index: Some(0),
+            block_hash: Some(block.hash),
+            block_number: Some(block.number),
+            base_fee: Some(chain.base_fee()),
+            block_timestamp: Some(block.timestamp),
+        };
+        Ok(Some(Transaction::from_transaction(
+            Recovered::new_unchecked(tx.envelope.clone(), tx.from),
+            info,
+        )))
+    }
+
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
         let chain = self.chain();
         let Some(tx) = chain.transaction(&hash) else {
@@ -271,8 +325,8 @@ impl EthApiServer for EthRpc {
             block_number: Some(block.number),
             gas_used: tx.gas_used,
             effective_gas_price: tx.gas_price,
-            blob_gas_used: None,
-            blob_gas_price: None,
+            blob_gas_used: (tx.blob_gas_used > 0).then_some(tx.blob_gas_used),
+            blob_gas_price: (tx.blob_gas_used > 0).then_some(BLOB_BASE_FEE),
             from: tx.from,
             to: tx.to,
             contract_address: tx.contract_address,
@@ -306,5 +360,14 @@ impl EthApiServer for EthRpc {
 
     fn accounts(&self) -> RpcResult<Vec<Address>> {
         Ok(Vec::new())
+    }
+}
+
+impl AnvilApiServer for EthRpc {
+    fn get_blob_by_hash(&self, versioned_hash: B256) -> RpcResult<Option<Box<Blob>>> {
+        Ok(self
+            .chain()
+            .blob(&versioned_hash)
+            .map(|blob| Box::new(*blob)))
     }
 }

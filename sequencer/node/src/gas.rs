@@ -20,6 +20,12 @@
 //!   the estimate above what the `largest_batch_anvil` test measures for a whole batch at the
 //!   cap.
 //!
+//! A batch published in a blob ([`Publication::Blob`]) pays no calldata gas for its pubdata
+//! but [`SUBMIT_BLOB_FIXED_GAS`] per submission: the calldata figure plus the
+//! point-evaluation precompile (50,000) and the opening's calldata; `submitBlobBatch`
+//! measured 347,126 gas where `submitBatch` of the same two deposits took 294,725 (README
+//! "Batches in blobs").
+//!
 //! With the default budget of 12,000,000 (under EIP-7825's 2^24 = 16,777,216 transaction cap
 //! with room for estimate error) a batch could carry about 195 payouts; the default cap of
 //! [`DEFAULT_MAX_PAYOUTS`] is below that (it was set when a payout cost four times as much,
@@ -28,8 +34,14 @@
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::pubdata::{PubdataLayout, FEE_ENTRY_BYTES};
 
+use crate::publication::Publication;
+
 /// Gas of a `submitBatch` whatever it carries (README "L1 gas": 305,590, rounded up).
 pub const SUBMIT_FIXED_GAS: u64 = 310_000;
+/// Gas of a `submitBlobBatch` whatever it carries: [`SUBMIT_FIXED_GAS`] plus 55,000 for the
+/// precompile and the opening (measured 52,401 more than `submitBatch`, with the pubdata's
+/// own calldata and evaluation removed).
+pub const SUBMIT_BLOB_FIXED_GAS: u64 = SUBMIT_FIXED_GAS + 55_000;
 /// Gas of a non-zero calldata byte (EIP-2028).
 pub const CALLDATA_GAS_PER_BYTE: u64 = 16;
 /// Gas of a zero calldata byte (EIP-2028): the chunks of unused slots.
@@ -77,9 +89,14 @@ impl BatchGas {
         }
     }
 
-    /// The estimated gas of its `submitBatch` in a circuit of `size` (at most that many
-    /// slots are taken as operations; the rest are zero chunks).
-    pub fn estimate(&self, size: CircuitSize) -> u64 {
+    /// The estimated gas of its submission in a circuit of `size`, its pubdata published as
+    /// `publication` says (in calldata, at most `size.slots` are taken as operations; the
+    /// rest are zero chunks).
+    pub fn estimate(&self, size: CircuitSize, publication: Publication) -> u64 {
+        let payouts = self.payouts as u64 * PAYOUT_GAS;
+        if publication == Publication::Blob {
+            return SUBMIT_BLOB_FIXED_GAS + payouts;
+        }
         let chunk = PubdataLayout { depth: size.depth }.chunk_bytes() as u64;
         let ops = self.ops.min(size.slots) as u64;
         let unused = size.slots as u64 - ops;
@@ -87,24 +104,32 @@ impl BatchGas {
         SUBMIT_FIXED_GAS
             + (header + ops * chunk) * CALLDATA_GAS_PER_BYTE
             + unused * chunk * ZERO_BYTE_GAS
-            + self.payouts as u64 * PAYOUT_GAS
+            + payouts
     }
 
     /// Whether the batch may take one more operation (`payout`: one that pays out on L1)
-    /// within `limits` in a circuit of at most `size`. An empty batch takes anything, so
-    /// that every operation fits some batch.
-    pub fn admits(&self, payout: bool, limits: &BatchLimits, size: CircuitSize) -> bool {
+    /// within `limits` in a circuit of at most `size`, published as `publication` says. An
+    /// empty batch takes anything, so that every operation fits some batch.
+    pub fn admits(
+        &self,
+        payout: bool,
+        limits: &BatchLimits,
+        size: CircuitSize,
+        publication: Publication,
+    ) -> bool {
         if self.ops == 0 {
             return true;
         }
         let next = self.with(payout);
-        next.payouts <= limits.max_payouts && next.estimate(size) <= limits.gas_budget
+        next.payouts <= limits.max_payouts && next.estimate(size, publication) <= limits.gas_budget
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CALLDATA: Publication = Publication::Calldata;
 
     const LARGE: CircuitSize = CircuitSize {
         slots: 1024,
@@ -127,18 +152,42 @@ mod tests {
                 fee_slots: 2,
                 depth: 32,
             };
-            let estimate = filled(slots, 0).estimate(size);
+            let estimate = filled(slots, 0).estimate(size, Publication::Calldata);
             assert!(estimate >= measured, "{slots}: {estimate} < {measured}");
             assert!(estimate - measured < 10_000, "{slots}: {estimate}");
         }
+        // README "Batches in blobs": 347,126 for two deposits in a blob (2 slots, depth 4).
+        let blob = filled(2, 0).estimate(
+            CircuitSize {
+                slots: 2,
+                fee_slots: 1,
+                depth: 4,
+            },
+            Publication::Blob,
+        );
+        assert!((347_126..347_126 + 30_000).contains(&blob), "blob: {blob}");
         // A full 1,024-slot batch of transfers costs a fraction of the budget.
-        assert!(filled(1024, 0).estimate(LARGE) < 600_000);
+        assert!(filled(1024, 0).estimate(LARGE, CALLDATA) < 600_000);
     }
 
     #[test]
     fn transfers_fill_a_large_circuit_within_the_default_budget() {
         let limits = BatchLimits::default();
-        assert!(filled(1023, 0).admits(false, &limits, LARGE));
+        assert!(filled(1023, 0).admits(false, &limits, LARGE, CALLDATA));
+    }
+
+    #[test]
+    fn in_a_blob_the_pubdata_costs_no_gas_and_payouts_still_do() {
+        let blob = Publication::Blob;
+        assert_eq!(
+            filled(1, 0).estimate(LARGE, blob),
+            filled(1024, 0).estimate(LARGE, blob)
+        );
+        assert!(filled(1024, 0).estimate(LARGE, blob) < filled(1024, 0).estimate(LARGE, CALLDATA));
+        assert_eq!(
+            filled(10, 3).estimate(LARGE, blob) - filled(10, 0).estimate(LARGE, blob),
+            3 * PAYOUT_GAS
+        );
     }
 
     #[test]
@@ -147,13 +196,13 @@ mod tests {
             gas_budget: u64::MAX,
             max_payouts: 3,
         };
-        assert!(filled(5, 2).admits(true, &limits, LARGE));
+        assert!(filled(5, 2).admits(true, &limits, LARGE, CALLDATA));
         assert!(
-            !filled(5, 3).admits(true, &limits, LARGE),
+            !filled(5, 3).admits(true, &limits, LARGE, CALLDATA),
             "a fourth payout"
         );
         assert!(
-            filled(5, 3).admits(false, &limits, LARGE),
+            filled(5, 3).admits(false, &limits, LARGE, CALLDATA),
             "operations without a payout still fit"
         );
     }
@@ -165,24 +214,26 @@ mod tests {
             max_payouts: usize::MAX,
         };
         let most = (0..)
-            .take_while(|payouts| filled(*payouts, *payouts).estimate(LARGE) <= limits.gas_budget)
+            .take_while(|payouts| {
+                filled(*payouts, *payouts).estimate(LARGE, CALLDATA) <= limits.gas_budget
+            })
             .last()
             .unwrap();
-        assert!(filled(most - 1, most - 1).admits(true, &limits, LARGE));
-        assert!(!filled(most, most).admits(true, &limits, LARGE));
-        assert!(filled(most, most).estimate(LARGE) <= limits.gas_budget);
-        assert!(filled(most + 1, most + 1).estimate(LARGE) > limits.gas_budget);
+        assert!(filled(most - 1, most - 1).admits(true, &limits, LARGE, CALLDATA));
+        assert!(!filled(most, most).admits(true, &limits, LARGE, CALLDATA));
+        assert!(filled(most, most).estimate(LARGE, CALLDATA) <= limits.gas_budget);
+        assert!(filled(most + 1, most + 1).estimate(LARGE, CALLDATA) > limits.gas_budget);
     }
 
     #[test]
     fn the_default_budget_stays_under_the_transaction_gas_cap() {
         let limits = BatchLimits::default();
         let most = filled(LARGE.slots, limits.max_payouts);
-        assert!(most.estimate(LARGE) <= limits.gas_budget);
+        assert!(most.estimate(LARGE, CALLDATA) <= limits.gas_budget);
         assert!(limits.gas_budget < 1 << 24);
         // H-1's attack: 90 forced exits in one batch would pass 2^24; the cap admits 48.
         let exits = (0..90).fold(BatchGas::default(), |gas, _| {
-            if gas.admits(true, &limits, LARGE) {
+            if gas.admits(true, &limits, LARGE, CALLDATA) {
                 gas.with(true)
             } else {
                 gas
@@ -197,7 +248,7 @@ mod tests {
             gas_budget: 0,
             max_payouts: 0,
         };
-        assert!(BatchGas::default().admits(true, &limits, LARGE));
-        assert!(!filled(1, 0).admits(false, &limits, LARGE));
+        assert!(BatchGas::default().admits(true, &limits, LARGE, CALLDATA));
+        assert!(!filled(1, 0).admits(false, &limits, LARGE, CALLDATA));
     }
 }

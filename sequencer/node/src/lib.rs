@@ -11,6 +11,7 @@ pub mod health;
 pub mod materializer;
 pub mod mempool;
 pub mod proving;
+pub mod publication;
 pub mod rpc;
 pub mod sequencer;
 pub mod submitter;
@@ -97,6 +98,9 @@ pub enum NodeError {
         /// Their verifying key's hash.
         verifying_key_hash: String,
     },
+    /// The node publishes in blobs, and a circuit's pubdata does not fit one.
+    #[error("configuration: {0}")]
+    Publication(#[from] publication::TooLargeForBlob),
     /// No keys at all.
     #[error("configuration: no proving keys")]
     NoProvingKeys,
@@ -222,6 +226,9 @@ impl Node {
         l1: DynProvider,
     ) -> Result<Node, NodeError> {
         let sizes = check_keys(&config.deployment, &proving.verifying_keys())?;
+        for size in &sizes {
+            config.sequencer.publication.check(*size)?;
+        }
         // The contract refuses a batch with more payouts than `maxPayouts`: never seal one.
         let on_chain_cap = Rollup::new(config.deployment.rollup, l1.clone())
             .maxPayouts()

@@ -2,8 +2,9 @@
 //! accounts-only state (no hashing on the acknowledgement path); this thread holds the full
 //! state with its tree, re-executes each closed batch in order (signatures verified in
 //! parallel, each under its sender's key at its point of the batch), computes roots, pubdata
-//! and commitment, builds the witness (the proving job) and writes batch, job and changed
-//! accounts in one synced write.
+//! and commitment, binds the pubdata where it will be published (calldata, or a blob whose
+//! versioned hash the batch record keeps), builds the witness (the proving job) and writes
+//! batch, job and changed accounts in one synced write.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -16,9 +17,11 @@ use verity_circuits::circuit::{BatchWitness, WitnessError};
 use verity_circuits::merkle::BadDepth;
 use verity_circuits::ops::{AccountIndex, ExecutedOp, PriorityOp};
 use verity_circuits::state::{State, StateConfig, TxError};
+use verity_l1::blob::{BatchBlob, BlobError};
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_storage::{BatchRecord, ContentsRecord, Store, StoreError};
 
+use crate::publication::Publication;
 use crate::unix_now;
 
 /// Why materializing stopped: the node must stop.
@@ -35,6 +38,15 @@ pub enum MaterializeError {
         /// What differs.
         #[source]
         reason: ReexecutionError,
+    },
+    /// The batch's pubdata cannot be put in a blob (the node checks at start that every
+    /// circuit's pubdata fits one).
+    #[error("batch {batch}: {source}")]
+    Blob {
+        /// The batch.
+        batch: u64,
+        /// Why.
+        source: BlobError,
     },
     /// The materializer thread panicked.
     #[error("materializer {0}")]
@@ -201,39 +213,54 @@ pub fn register_tokens(state: &mut State, record: &ContentsRecord) {
     }
 }
 
-/// Re-executes a closed batch on `state` and seals it; returns the batch record and its
-/// witness.
+/// Re-executes a closed batch on `state` and seals it, its pubdata bound for `publication`;
+/// returns the batch record and its witness.
 pub fn materialize(
     state: &mut State,
     record: &ContentsRecord,
+    publication: Publication,
 ) -> Result<(BatchRecord, BatchWitness), MaterializeError> {
     let number = record.contents.number;
     register_tokens(state, record);
     let pre_state = state.clone();
-    let batch = execute(state, &pre_state, record)?.seal_as(record.size.batch_params());
+    let mut batch = execute(state, &pre_state, record)?.seal_as(record.size.batch_params());
     if batch.fee_slots != record.contents.fee_slots
         || batch.header.priority_after != record.contents.priority_after
     {
         return Err(diverged(number, ReexecutionError::FeesOrQueue));
     }
+    let blob = match publication {
+        Publication::Calldata => None,
+        Publication::Blob => {
+            let blob = BatchBlob::new(&batch.pubdata).map_err(|source| MaterializeError::Blob {
+                batch: number,
+                source,
+            })?;
+            batch.publish_in_blob(&blob.versioned_hash.0);
+            Some(blob.versioned_hash)
+        }
+    };
     let witness = BatchWitness::build(&pre_state, &batch, record.size)
         .map_err(|e: WitnessError| diverged(number, e))?;
     Ok((
         BatchRecord {
             size: record.size,
             batch,
+            blob,
             sealed_at: unix_now(),
         },
         witness,
     ))
 }
 
-/// Materializes closed batches as they come; `wake` is signalled after each close.
+/// Materializes closed batches as they come, for `publication`; `wake` is signalled after
+/// each close.
 pub fn run(
     store: Store,
     mut state: State,
     wake: Receiver<()>,
     events: broadcast::Sender<BatchEvent>,
+    publication: Publication,
 ) -> Result<(), MaterializeError> {
     loop {
         let next = store.executed()? + 1;
@@ -244,7 +271,7 @@ pub fn run(
             }
         };
         let started = Instant::now();
-        let (batch, witness) = materialize(&mut state, &record)?;
+        let (batch, witness) = materialize(&mut state, &record, publication)?;
         let mut touched = BTreeSet::new();
         for slot in &witness.slots {
             touched.extend([slot.first.index, slot.second.index]);
@@ -389,7 +416,8 @@ mod tests {
         let record = record(builder.close());
 
         let mut state = pre.clone();
-        let (batch, _) = materialize(&mut state, &record).expect("the batch materializes");
+        let (batch, _) = materialize(&mut state, &record, Publication::Calldata)
+            .expect("the batch materializes");
         assert_eq!(batch.batch.ops[..4], record.contents.ops[..]);
         assert_eq!(state.account(1).unwrap().balance, 3_000);
         assert_eq!(state.root(), batch.batch.header.new_root);

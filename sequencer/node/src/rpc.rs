@@ -160,6 +160,7 @@ impl VerityApiServer for RpcContext {
             fee_slots: batch.fee_slots,
             payouts: batch.payouts,
             pubdata: format!("0x{}", hex::encode(&batch.pubdata)),
+            blob: record.blob,
             sealed_at: record.sealed_at,
             proof,
             l1_tx_hash,

@@ -42,6 +42,7 @@ use crate::gas::{BatchGas, BatchLimits};
 use crate::health::Health;
 use crate::materializer::{self, MaterializeError};
 use crate::mempool::{MempoolConfig, Pending, Refusal};
+use crate::publication::Publication;
 
 /// What the sequencer is configured with.
 #[derive(Clone, Debug)]
@@ -58,6 +59,9 @@ pub struct SequencerConfig {
     pub group: usize,
     /// What one batch may cost on L1 (gas budget, payout cap).
     pub limits: BatchLimits,
+    /// Where sealed batches' pubdata goes on L1 (the materializer binds it there; the gas
+    /// estimate follows).
+    pub publication: Publication,
 }
 
 /// A sequencer failure: the node stops.
@@ -260,7 +264,10 @@ pub fn spawn(
         .spawn({
             let (store, events, health) = (store.clone(), events.clone(), health.clone());
             move || {
-                let run = AssertUnwindSafe(|| materializer::run(store, full, wakeup, events));
+                let publication = config.publication;
+                let run = AssertUnwindSafe(|| {
+                    materializer::run(store, full, wakeup, events, publication)
+                });
                 let result = std::panic::catch_unwind(run).unwrap_or_else(|panic| {
                     Err(MaterializeError::Panicked(crate::panic_message(&*panic)))
                 });
@@ -556,10 +563,12 @@ impl Sequencer {
                     return Ok(Outcome::Done);
                 }
                 let payout = pays_out_l2(&tx);
-                if !self
-                    .gas(builder)
-                    .admits(payout, &self.config.limits, self.largest())
-                {
+                if !self.gas(builder).admits(
+                    payout,
+                    &self.config.limits,
+                    self.largest(),
+                    self.config.publication,
+                ) {
                     // Past the gas budget or payout cap: it waits for the next batch.
                     let command = Command::Submit { tx, reply };
                     return Ok(Outcome::SealFirst(Box::new((command, Some(Ok(signed))))));
@@ -643,10 +652,12 @@ impl Sequencer {
         }
         for (index, op) in self.store.queue_from(next)? {
             let payout = pays_out(&op);
-            if !self
-                .gas(builder)
-                .admits(payout, &self.config.limits, self.largest())
-            {
+            if !self.gas(builder).admits(
+                payout,
+                &self.config.limits,
+                self.largest(),
+                self.config.publication,
+            ) {
                 tracing::debug!(
                     index,
                     "L1 limits reached: the queue waits for the next batch"
@@ -749,6 +760,7 @@ mod tests {
             operator: None,
             group: 64,
             limits,
+            publication: Publication::Calldata,
         };
         let state = StateConfig {
             depth: SIZE.depth,

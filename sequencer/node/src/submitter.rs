@@ -4,21 +4,26 @@
 //! crash) is only recorded, with the transaction found in its `BatchFinalized` event. Before a
 //! batch is recorded as final, the `BatchFinalized` event on L1 must carry this node's
 //! commitment and new root: if batch `n` on L1 is someone else's, the node has diverged from
-//! L1 and the submitter stops the node instead of retrying. Nonces and gas come from the
-//! provider's fillers. Each finalized batch's account updates are applied to the finalized
-//! state, which serves account proofs.
+//! L1 and the submitter stops the node instead of retrying. A batch sealed for a blob goes
+//! through `submitBlobBatch` in a blob transaction whose sidecar is rebuilt from the stored
+//! pubdata (and checked against the versioned hash the proof was bound to). Nonces, gas and
+//! blob gas come from the provider's fillers. Each finalized batch's account updates are
+//! applied to the finalized state, which serves account proofs.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use alloy::eips::eip7594::BlobTransactionSidecarEip7594;
 use alloy::primitives::{B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
+use verity_circuits::batch::Batch;
 use verity_circuits::field::fr_to_u256;
 use verity_circuits::state::{Effect, State};
-use verity_l1::contracts::{batch_data, Rollup};
+use verity_l1::blob::{BatchBlob, BlobError};
+use verity_l1::contracts::{batch_data, blob_batch_data, Rollup};
 use verity_l1::deployment::Deployment;
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::health::Stage;
@@ -107,6 +112,14 @@ pub enum SubmitError {
     /// Applying a finalized batch's updates does not give its new root.
     #[error("the finalized state diverged at batch {0}")]
     FinalizedStateDiverged(u64),
+    /// A batch sealed for a blob cannot be put back in the blob its proof is bound to.
+    #[error("batch {number}'s blob: {source}")]
+    Blob {
+        /// The batch.
+        number: u64,
+        /// Why.
+        source: BlobError,
+    },
     /// A stored proof is not the eight words `submitBatch` takes.
     #[error("the stored proof of batch {0} is not eight words")]
     BadStoredProof(u64),
@@ -197,10 +210,31 @@ impl Submitter {
             .ok()
             .and_then(|words| words.try_into().ok())
             .ok_or(SubmitError::BadStoredProof(next))?;
-        let pending = rollup
-            .submitBatch(batch_data(&record.batch), words)
-            .send()
-            .await?;
+        let pending = match record.blob {
+            None => {
+                rollup
+                    .submitBatch(batch_data(&record.batch), words)
+                    .send()
+                    .await?
+            }
+            Some(versioned_hash) => {
+                let batch = record.batch;
+                // An FFT, a commitment and 128 cell proofs: off the async threads.
+                let (data, opening, sidecar) =
+                    tokio::task::spawn_blocking(move || blob_call(&batch, versioned_hash))
+                        .await
+                        .expect("building a blob does not panic")
+                        .map_err(|source| SubmitError::Blob {
+                            number: next,
+                            source,
+                        })?;
+                rollup
+                    .submitBlobBatch(data, opening, words)
+                    .sidecar_7594(sidecar)
+                    .send()
+                    .await?
+            }
+        };
         let tx_hash = *pending.tx_hash();
         self.store.put_l1_record(
             next,
@@ -326,6 +360,27 @@ impl Submitter {
         });
         Ok(())
     }
+}
+
+/// The `submitBlobBatch` arguments and the sidecar of a batch sealed for the blob of
+/// `versioned_hash`: the blob is made again from the pubdata and must be that one.
+fn blob_call(
+    batch: &Batch,
+    versioned_hash: B256,
+) -> Result<
+    (
+        Rollup::BatchData,
+        Rollup::BlobOpening,
+        BlobTransactionSidecarEip7594,
+    ),
+    BlobError,
+> {
+    let blob = BatchBlob::new(&batch.pubdata)?;
+    if blob.versioned_hash != versioned_hash {
+        return Err(BlobError::OtherBinding);
+    }
+    let (data, opening) = blob_batch_data(batch, &blob, 0)?;
+    Ok((data, opening, blob.sidecar()?))
 }
 
 /// Whether L1's batch `number` (its commitment and new root, finalized in `tx_hash`) is this

@@ -1,7 +1,9 @@
 //! Rebuilding the whole layer-2 state from L1 alone, for users when the operator disappears:
 //! token registrations and the priority queue from the Rollup contract's events, every
 //! finalized batch's pubdata and payouts from its `submitBatch` calldata (or its
-//! `submitBlobBatch` calldata and blob), replayed in order
+//! `submitBlobBatch` calldata and blob: from a folder of saved blobs, or else from a
+//! consensus client's blob API or the L1 endpoint's `anvil_getBlobByHash`, and then saved to
+//! that folder when one is given), replayed in order
 //! with [`verity_circuits::batch::replay::replay`]. Each batch must start from the root the
 //! reconstruction holds and end on the root its `BatchFinalized` event (the contract) records.
 //!
@@ -26,6 +28,7 @@ use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::{SolCall, SolEvent};
+use alloy::transports::http::reqwest::{self, StatusCode, Url};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -53,6 +56,14 @@ pub struct ReconstructConfig {
     pub max_range: u64,
     /// Batch transactions fetched at once.
     pub fetch_concurrency: usize,
+    /// A consensus client's HTTP API (a beacon node's base URL): blobs are read from its
+    /// `/eth/v1/beacon/blobs/{block root}` instead of the L1 endpoint's
+    /// `anvil_getBlobByHash`, which only anvil and the embedded L1 serve.
+    pub beacon_api: Option<Url>,
+    /// A folder of saved blobs (`0x<versioned hash>.blob`, the blob's 131,072 bytes): read
+    /// before asking L1, and where every blob fetched from L1 is saved, so that a later run
+    /// needs no L1 that still keeps them.
+    pub blob_dir: Option<PathBuf>,
 }
 
 impl Default for ReconstructConfig {
@@ -61,6 +72,8 @@ impl Default for ReconstructConfig {
             confirmations: 0,
             max_range: 2_000,
             fetch_concurrency: 16,
+            beacon_api: None,
+            blob_dir: None,
         }
     }
 }
@@ -97,12 +110,28 @@ pub enum CalldataError {
         /// The transport's error (boxed: it is large).
         source: Box<alloy::transports::TransportError>,
     },
+    /// The consensus client's blob API could not be asked, or did not answer as one.
+    #[error("blob {versioned_hash} from the consensus client: {reason}")]
+    BeaconApi {
+        /// The blob's versioned hash.
+        versioned_hash: B256,
+        /// Why.
+        reason: String,
+    },
     /// The L1 endpoint no longer (or never) had the blob.
     #[error("the L1 endpoint does not have blob {0}")]
     BlobMissing(B256),
     /// The L1 endpoint returned a blob of another versioned hash.
     #[error("the L1 endpoint returned another blob than {0}")]
     BlobMismatch(B256),
+    /// A saved blob cannot be read or written, or is not the blob its name says.
+    #[error("saved blob {path}: {reason}")]
+    SavedBlob {
+        /// Its file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The blob does not hold the batch's pubdata.
     #[error("blob: {0}")]
     Blob(verity_l1::blob::BlobError),
@@ -248,6 +277,7 @@ pub struct Reconstructor {
     provider: DynProvider,
     deployment: Deployment,
     store: Store,
+    http: reqwest::Client,
     view: Arc<RwLock<View>>,
     queue: VecDeque<PriorityOp>,
     events: broadcast::Sender<BatchEvent>,
@@ -283,6 +313,7 @@ impl Reconstructor {
             provider,
             deployment,
             store,
+            http: reqwest::Client::new(),
             view: Arc::new(RwLock::new(view)),
             queue,
             events,
@@ -507,9 +538,10 @@ impl Reconstructor {
     }
 
     /// The pubdata of a `submitBlobBatch` transaction: the blob its opening names, from the
-    /// L1 endpoint's `anvil_getBlobByHash` (anvil's blob store; the consensus layer's blob
-    /// API, and saved blobs for data older than L1 keeps, are not read yet), checked against
-    /// the transaction's versioned hash before it is decoded.
+    /// folder of saved blobs, or else from a consensus client's blob API when one is
+    /// configured, or else the L1 endpoint's `anvil_getBlobByHash` (anvil's and the embedded
+    /// L1's blob store), checked against the transaction's versioned hash before it is
+    /// decoded. A blob fetched from L1 is saved to the folder.
     async fn read_blob(
         &self,
         hash: B256,
@@ -522,19 +554,93 @@ impl Reconstructor {
             .ok_or(CalldataError::NoBlob(hash))?;
         // Beyond usize is beyond a blob: `decode` refuses it as too large.
         let length = usize::try_from(opening.length).unwrap_or(usize::MAX);
-        let blob: Option<Box<Blob>> = self
-            .provider
-            .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
-            .await
-            .map_err(|source| CalldataError::BlobUnavailable {
-                versioned_hash,
-                source: Box::new(source),
-            })?;
+        let saved = self
+            .config
+            .blob_dir
+            .as_ref()
+            .map(|dir| dir.join(format!("{versioned_hash}.blob")));
+        if let Some(path) = saved.as_ref().filter(|path| path.exists()) {
+            let blob = read_saved_blob(path, versioned_hash)?;
+            return blob::decode(&blob, length).map_err(CalldataError::Blob);
+        }
+        let blob: Option<Box<Blob>> = match &self.config.beacon_api {
+            Some(beacon) => self.beacon_blob(beacon, tx, versioned_hash).await?,
+            None => self
+                .provider
+                .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
+                .await
+                .map_err(|source| CalldataError::BlobUnavailable {
+                    versioned_hash,
+                    source: Box::new(source),
+                })?,
+        };
         let blob = blob.ok_or(CalldataError::BlobMissing(versioned_hash))?;
         if BatchBlob::versioned_hash_of(&blob).map_err(CalldataError::Blob)? != versioned_hash {
             return Err(CalldataError::BlobMismatch(versioned_hash));
         }
+        if let Some(path) = &saved {
+            save_blob(path, &blob)?;
+        }
         blob::decode(&blob, length).map_err(CalldataError::Blob)
+    }
+
+    /// The blob of `versioned_hash` that `tx` carried, from the consensus client at
+    /// `beacon` (none when it no longer has it). The beacon block that carried `tx`'s
+    /// execution block is named by the next execution block's `parent_beacon_block_root`
+    /// (EIP-4788), so no slot arithmetic is needed.
+    async fn beacon_blob(
+        &self,
+        beacon: &Url,
+        tx: &alloy::rpc::types::Transaction,
+        versioned_hash: B256,
+    ) -> Result<Option<Box<Blob>>, CalldataError> {
+        let unavailable = |reason: String| CalldataError::BeaconApi {
+            versioned_hash,
+            reason,
+        };
+        let block = tx
+            .block_number
+            .ok_or_else(|| unavailable("its transaction is not mined".into()))?;
+        let next = self
+            .provider
+            .get_block_by_number((block + 1).into())
+            .await
+            .map_err(|e| unavailable(e.to_string()))?
+            .ok_or_else(|| unavailable(format!("block {} is not mined yet", block + 1)))?;
+        let root = next.header.parent_beacon_block_root.ok_or_else(|| {
+            unavailable(format!("block {} names no beacon block root", block + 1))
+        })?;
+        let url = format!(
+            "{}/eth/v1/beacon/blobs/{root}?versioned_hashes={versioned_hash}",
+            beacon.as_str().trim_end_matches('/')
+        );
+        let response = self
+            .http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(unavailable(format!("HTTP {}", response.status())));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        #[derive(serde::Deserialize)]
+        struct Blobs {
+            data: Vec<Blob>,
+        }
+        let blobs: Blobs = serde_json::from_slice(&body).map_err(|e| unavailable(e.to_string()))?;
+        Ok(blobs
+            .data
+            .into_iter()
+            .find(|blob| BatchBlob::versioned_hash_of(blob).ok() == Some(versioned_hash))
+            .map(Box::new))
     }
 
     /// Replays one batch onto the state, under the write lock so readers see whole batches.
@@ -610,6 +716,43 @@ impl Reconstructor {
         });
         Ok(())
     }
+}
+
+/// A saved blob, which must be the blob of `versioned_hash`.
+fn read_saved_blob(path: &Path, versioned_hash: B256) -> Result<Box<Blob>, CalldataError> {
+    let saved = |reason: String| CalldataError::SavedBlob {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| saved(e.to_string()))?;
+    let blob = Blob::try_from(bytes.as_slice())
+        .map(Box::new)
+        .map_err(|_| {
+            saved(format!(
+                "{} bytes, not a blob's {}",
+                bytes.len(),
+                Blob::len_bytes()
+            ))
+        })?;
+    let recomputed = BatchBlob::versioned_hash_of(&blob).map_err(CalldataError::Blob)?;
+    if recomputed != versioned_hash {
+        return Err(saved(format!("it is the blob of {recomputed}")));
+    }
+    Ok(blob)
+}
+
+/// Saves a blob whole or not at all (written beside, then renamed).
+fn save_blob(path: &Path, blob: &Blob) -> Result<(), CalldataError> {
+    let saved = |error: std::io::Error| CalldataError::SavedBlob {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(saved)?;
+    }
+    let partial = path.with_extension("blob.partial");
+    std::fs::write(&partial, blob.as_slice()).map_err(saved)?;
+    std::fs::rename(&partial, path).map_err(saved)
 }
 
 /// What the database holds: the state as of its last committed block range and the queued

@@ -143,6 +143,9 @@ pub struct BatchInfo {
     pub payouts: Vec<Payout>,
     /// The published pubdata, `0x` hex.
     pub pubdata: String,
+    /// The versioned hash of the blob the pubdata is published in (none: in calldata).
+    #[serde(default)]
+    pub blob: Option<B256>,
     /// Unix seconds when it was sealed.
     pub sealed_at: u64,
     /// The proof, once proven.

@@ -43,6 +43,10 @@ pub struct DevnetArgs {
     /// The embedded L1's JSON-RPC address.
     #[arg(long, default_value = "127.0.0.1:8545")]
     pub l1_addr: SocketAddr,
+    /// The embedded L1's blob API (`GET /eth/v1/beacon/blobs/{block_id}`, as a consensus
+    /// client serves it; `verity reconstruct --beacon-api` reads it).
+    #[arg(long, default_value = "127.0.0.1:5052")]
+    pub beacon_addr: SocketAddr,
     /// Send this many demo transfers per second.
     #[arg(long)]
     pub load: Option<f64>,
@@ -274,10 +278,12 @@ pub fn run(args: DevnetArgs) -> anyhow::Result<()> {
 async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> anyhow::Result<()> {
     let l1 = EmbeddedL1::start(EmbeddedConfig {
         addr: args.l1_addr,
+        beacon_addr: args.beacon_addr,
         chain_id: CHAIN_ID,
         dev_accounts: args.users + 2,
         dev_balance: U256::from(10u64).pow(U256::from(24u64)),
         block_time: Duration::from_secs(1),
+        blob_retention: verity_devchain::chain::BLOB_RETENTION,
     })
     .await
     .context("starting the embedded L1")?;
@@ -357,6 +363,7 @@ async fn devnet(args: DevnetArgs, provers: HashMap<usize, Arc<BatchProver>>) -> 
 
     out!("Verity devnet")?;
     out!("  L1 (embedded, chain {CHAIN_ID}): {}", l1.url())?;
+    out!("  L1 blob API: {}", l1.beacon_url())?;
     out!(
         "  node JSON-RPC (HTTP + WebSocket): http://{}",
         node.rpc_addr

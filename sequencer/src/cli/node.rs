@@ -14,6 +14,7 @@ use verity_l1::deployment::Deployment;
 use verity_node::gas::{BatchLimits, DEFAULT_GAS_BUDGET, DEFAULT_MAX_PAYOUTS};
 use verity_node::mempool::MempoolConfig;
 use verity_node::proving::{LocalProving, ProvingBackend};
+use verity_node::publication::Publication;
 use verity_node::sequencer::SequencerConfig;
 use verity_node::submitter::SubmitterConfig;
 use verity_node::watcher::WatcherConfig;
@@ -57,6 +58,11 @@ pub struct NodeOptions {
     /// Most payouts (withdrawals and forced exits) per batch; more wait for the next batch.
     #[arg(long, default_value_t = DEFAULT_MAX_PAYOUTS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_payouts: u64,
+    /// Where batches' pubdata goes on L1: `calldata` (any L1), or `blob` (an EIP-4844 blob
+    /// per batch; cheaper in execution gas from about 250 transfers a batch, and the L1 keeps
+    /// blobs for about 18 days only: see the README's "If the operator disappears").
+    #[arg(long, default_value_t = Publication::Calldata)]
+    pub publish: Publication,
 }
 
 /// `verity node` arguments.
@@ -127,6 +133,7 @@ impl NodeOptions {
                     gas_budget: self.batch_gas_budget,
                     max_payouts: usize::try_from(self.max_payouts).unwrap_or(usize::MAX),
                 },
+                publication: self.publish,
             },
             watcher: WatcherConfig {
                 confirmations,

@@ -41,6 +41,16 @@ pub struct ReconstructArgs {
     /// How often to poll L1 while serving, milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub poll_ms: u64,
+    /// A consensus client's HTTP API (a beacon node's base URL, e.g. `http://127.0.0.1:5052`):
+    /// blob batches are read from its `/eth/v1/beacon/blobs` endpoint. Without it, from the
+    /// L1 endpoint's `anvil_getBlobByHash` (anvil, the embedded L1).
+    #[arg(long)]
+    pub beacon_api: Option<String>,
+    /// A folder of saved blobs (`0x<versioned hash>.blob`): blob batches are read from it
+    /// first, and every blob read from L1 is saved there, for runs after L1 has dropped it
+    /// (about 18 days).
+    #[arg(long)]
+    pub blobs: Option<PathBuf>,
 }
 
 /// Runs `verity reconstruct`; prints a JSON report after catching up.
@@ -61,6 +71,11 @@ pub fn run(args: ReconstructArgs) -> anyhow::Result<()> {
         let config = ReconstructConfig {
             confirmations: args.confirmations,
             max_range: args.max_range.max(1),
+            beacon_api: match &args.beacon_api {
+                Some(url) => Some(url.parse().context("beacon API URL")?),
+                None => None,
+            },
+            blob_dir: args.blobs.clone(),
             ..ReconstructConfig::default()
         };
         let mut reconstructor =

@@ -169,6 +169,11 @@ pub struct BatchRecord {
     pub size: CircuitSize,
     /// The batch.
     pub batch: Batch,
+    /// The versioned hash of the blob its pubdata is published in (none: in calldata). The
+    /// batch's data binding was made for it, so it is submitted this way whatever the node's
+    /// configuration is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<B256>,
     /// Unix seconds when it was sealed.
     pub sealed_at: u64,
 }

@@ -1,6 +1,7 @@
 //! The node on the embedded L1 (revm behind Ethereum JSON-RPC): the same contracts deployed
 //! with the same code, and the same deposit → transfer → withdrawal → L1 payout flow as on
-//! anvil.
+//! anvil, with batches in calldata and in blobs; reconstruction from the blobs, and from
+//! saved blobs once the L1 has dropped them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use verity_l1::contracts::Rollup;
 use verity_l1::deploy::{deploy_with, DeployConfig, RollupParams};
 use verity_l1::deployment::Deployment;
 use verity_l1::sending_provider;
+use verity_node::publication::Publication;
 use verity_node::Node;
 use verity_prover::setup;
 use verity_prover::BatchProver;
@@ -34,19 +36,30 @@ struct Devnet {
 }
 
 async fn devnet() -> Devnet {
-    devnet_with(Arc::new(prover()), 300).await
+    devnet_with(Arc::new(prover()), 300, Publication::Calldata).await
 }
 
+/// Blocks the blob test's L1 keeps a blob: more than the test takes to reach its
+/// reconstruction (two blocks a second).
+const BLOB_RETENTION: u64 = 1_000;
+
 /// The embedded L1 with Verity deployed for `prover`'s circuit, and a node proving with it
-/// that seals batches `interval_ms` after their first operation.
-async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
+/// that seals batches `interval_ms` after their first operation and publishes them as
+/// `publication` says.
+async fn devnet_with(
+    prover: Arc<BatchProver>,
+    interval_ms: u64,
+    publication: Publication,
+) -> Devnet {
     let size = prover.size();
     let l1 = EmbeddedL1::start(EmbeddedConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
+        beacon_addr: "127.0.0.1:0".parse().unwrap(),
         chain_id: 1337,
         dev_accounts: 5,
         dev_balance: U256::from(10u64).pow(U256::from(21u64)),
         block_time: Duration::from_millis(500),
+        blob_retention: BLOB_RETENTION,
     })
     .await
     .unwrap();
@@ -73,15 +86,9 @@ async fn devnet_with(prover: Arc<BatchProver>, interval_ms: u64) -> Devnet {
     );
     let dir = tempfile::tempdir().unwrap();
     let submitter = sending_provider(url.parse().unwrap(), l1.dev_keys[1].clone());
-    let node = start_node_with(
-        &deployment,
-        submitter,
-        local(prover),
-        &dir.path().join("node"),
-        0,
-        interval_ms,
-    )
-    .await;
+    let mut config = node_config(&deployment, &dir.path().join("node"), 0, interval_ms);
+    config.sequencer.publication = publication;
+    let node = Node::start(config, local(prover), submitter).await.unwrap();
     Devnet {
         l1,
         deployment,
@@ -148,9 +155,42 @@ async fn wallet(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// `verity reconstruct` of `deployment` into `dir`, with `more` arguments.
+async fn reconstruct(
+    url: &str,
+    deployment: &str,
+    dir: &std::path::Path,
+    more: &[&str],
+) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_verity"));
+    command.args([
+        "reconstruct",
+        "--l1-rpc",
+        url,
+        "--deployment",
+        deployment,
+        "--data-dir",
+    ]);
+    command.arg(dir).args(more);
+    command.output().await.unwrap()
+}
+
+/// The report of a `verity reconstruct` that succeeded.
+fn report(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "verity reconstruct: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The wallet's deposit, transfer, withdrawal and claim on a node that publishes batches in
+/// blobs; then users rebuild the state from the blobs (saving them), and once the L1 has
+/// dropped the blobs, from the saved ones alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wallet_commands_deposit_transfer_withdraw_and_claim() {
-    let net = devnet().await;
+async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
+    let net = devnet_with(Arc::new(prover()), 300, Publication::Blob).await;
     let deployment_file = net.dir.path().join("deployment.json");
     std::fs::write(
         &deployment_file,
@@ -280,7 +320,75 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim() {
     let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     let after = owner.provider.get_balance(owner.address).await.unwrap();
     assert_eq!(after + gas - before, U256::from(2000u64));
+    let number = status["batch"].as_u64().unwrap();
+    let transfer_batch = client(&net.node).get_batch(number).await.unwrap();
     net.node.stop().await.unwrap();
+
+    // Every batch went to L1 in a blob transaction.
+    let rollup = Rollup::new(net.deployment.rollup, owner.provider.clone());
+    let batches = rollup.batchNumber().call().await.unwrap();
+    let tx: alloy::primitives::B256 = status["l1_tx_hash"].as_str().unwrap().parse().unwrap();
+    let sent = owner
+        .provider
+        .get_transaction_by_hash(tx)
+        .await
+        .unwrap()
+        .unwrap();
+    let carried = alloy::consensus::Transaction::blob_versioned_hashes(&sent).unwrap();
+    assert_eq!(carried.len(), 1);
+    assert_eq!(transfer_batch.l1_tx_hash, Some(tx));
+    assert_eq!(
+        transfer_batch.blob,
+        Some(carried[0]),
+        "verity_getBatch names the blob"
+    );
+    let receipt = owner
+        .provider
+        .get_transaction_receipt(tx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(receipt.blob_gas_used, Some(131_072));
+
+    // Rebuilt from the blobs the L1's consensus-layer API serves, saved on the way.
+    let blobs = net.dir.path().join("blobs");
+    let (beacon, saved_to) = (net.l1.beacon_url(), blobs.to_str().unwrap());
+    let rebuilt = report(
+        &reconstruct(
+            &l1_url,
+            deployment_file,
+            &net.dir.path().join("r1"),
+            &["--beacon-api", &beacon, "--blobs", saved_to],
+        )
+        .await,
+    );
+    assert_eq!(rebuilt["batch"], batches);
+    assert_eq!(rebuilt["root"], rebuilt["contract_root"]);
+    assert_eq!(std::fs::read_dir(&blobs).unwrap().count() as u64, batches);
+
+    // The L1 drops blobs after its retention, as consensus clients do after 4,096 epochs:
+    // neither of its blob endpoints has them, and only the saved blobs rebuild the state.
+    for _ in 0..=BLOB_RETENTION {
+        net.l1.chain.lock().unwrap().mine();
+    }
+    for more in [&[][..], &["--beacon-api", &beacon][..]] {
+        let dir = net.dir.path().join(format!("r{}", 2 + more.len()));
+        let missing = reconstruct(&l1_url, deployment_file, &dir, more).await;
+        let stderr = String::from_utf8_lossy(&missing.stderr);
+        assert!(!missing.status.success());
+        assert!(stderr.contains("does not have blob"), "{stderr}");
+    }
+    let saved = report(
+        &reconstruct(
+            &l1_url,
+            deployment_file,
+            &net.dir.path().join("r5"),
+            &["--blobs", saved_to],
+        )
+        .await,
+    );
+    assert_eq!(saved["batch"], batches);
+    assert_eq!(saved["root"], rebuilt["root"]);
     net.l1.stop().await;
 }
 
@@ -296,7 +404,7 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
         depth: 4,
     };
     let prover = BatchProver::new(size, setup(size, &mut rand::rngs::OsRng).unwrap()).unwrap();
-    let net = devnet_with(Arc::new(prover), 4_000).await;
+    let net = devnet_with(Arc::new(prover), 4_000, Publication::Calldata).await;
     let url = net.l1.url();
     let rpc = client(&net.node);
     let owners: Vec<Owner> = net.l1.dev_keys[2..5]

@@ -41,10 +41,12 @@ async fn a_batch_the_materializer_cannot_seal_stops_the_node_with_its_error() {
 
     let l1 = EmbeddedL1::start(EmbeddedConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
+        beacon_addr: "127.0.0.1:0".parse().unwrap(),
         chain_id: 1337,
         dev_accounts: 2,
         dev_balance: U256::from(10u64).pow(U256::from(21u64)),
         block_time: Duration::from_millis(500),
+        blob_retention: verity_devchain::chain::BLOB_RETENTION,
     })
     .await
     .unwrap();
