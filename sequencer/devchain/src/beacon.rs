@@ -14,7 +14,9 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use alloy::eips::eip4844::Blob;
 use alloy::primitives::B256;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -39,10 +41,35 @@ pub async fn serve(
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, a connection reset before it was taken: the
+                // listener itself is fine, so wait a little and go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
             let chain = chain.clone();
             let service = service_fn(move |request: hyper::Request<_>| {
-                let (status, body) = answer(&chain.lock().expect("chain lock"), request.uri());
+                // The blobs are copied out under the lock and hex-encoded after it.
+                let found = blobs(&chain.lock().expect("chain lock"), request.uri());
+                let (status, body) = match found {
+                    Ok(blobs) => {
+                        let blobs: Vec<String> = blobs.iter().map(ToString::to_string).collect();
+                        let body = json!({
+                            "execution_optimistic": false,
+                            "finalized": true,
+                            "data": blobs,
+                        });
+                        (StatusCode::OK, body)
+                    }
+                    Err((status, message)) => (
+                        status,
+                        json!({ "code": status.as_u16(), "message": message }),
+                    ),
+                };
                 let response = Response::builder()
                     .status(status)
                     .header("content-type", "application/json")
@@ -60,46 +87,36 @@ pub async fn serve(
     Ok((bound, task))
 }
 
-/// The status and JSON body for `uri`.
-fn answer(chain: &EmbeddedChain, uri: &hyper::Uri) -> (StatusCode, serde_json::Value) {
-    let error = |status: StatusCode, message: &str| {
-        let body = json!({ "code": status.as_u16(), "message": message });
-        (status, body)
-    };
+/// The blobs `uri` asks for, or the status and message of a refusal.
+fn blobs(chain: &EmbeddedChain, uri: &hyper::Uri) -> Result<Vec<Blob>, (StatusCode, &'static str)> {
     let Some(block_id) = uri.path().strip_prefix(BLOBS_PATH) else {
-        return error(
+        return Err((
             StatusCode::NOT_FOUND,
             "only /eth/v1/beacon/blobs/{block_id} is served",
-        );
+        ));
     };
     let Some(number) = block_number(chain, block_id) else {
-        return error(StatusCode::NOT_FOUND, "Block not found");
+        return Err((StatusCode::NOT_FOUND, "Block not found"));
     };
     let mut wanted = Vec::new();
-    for (key, value) in uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-    {
+    let pairs = uri.query().unwrap_or_default().split('&');
+    for (key, value) in pairs.filter_map(|pair| pair.split_once('=')) {
         if key != "versioned_hashes" {
             continue;
         }
-        for hash in value.split(',') {
-            match B256::from_str(hash) {
-                Ok(hash) => wanted.push(hash),
-                Err(_) => return error(StatusCode::BAD_REQUEST, "invalid versioned hash"),
-            }
+        // A comma may come percent-encoded (form encoding of a list).
+        for hash in value.replace("%2C", ",").replace("%2c", ",").split(',') {
+            let hash = B256::from_str(hash)
+                .map_err(|_| (StatusCode::BAD_REQUEST, "invalid versioned hash"))?;
+            wanted.push(hash);
         }
     }
-    let blobs: Vec<String> = chain
+    Ok(chain
         .blobs_in(number)
         .into_iter()
         .filter(|(hash, _)| wanted.is_empty() || wanted.contains(hash))
-        .map(|(_, blob)| blob.to_string())
-        .collect();
-    let body = json!({ "execution_optimistic": false, "finalized": true, "data": blobs });
-    (StatusCode::OK, body)
+        .map(|(_, blob)| *blob)
+        .collect())
 }
 
 /// The block a `block_id` names, if the chain has it.
@@ -107,12 +124,7 @@ fn block_number(chain: &EmbeddedChain, block_id: &str) -> Option<u64> {
     match block_id {
         "head" | "finalized" | "justified" => Some(chain.head()),
         "genesis" => Some(0),
-        root if root.starts_with("0x") => {
-            let root = B256::from_str(root).ok()?;
-            (0..=chain.head())
-                .rev()
-                .find(|n| chain.beacon_root(*n) == Some(root))
-        }
+        root if root.starts_with("0x") => chain.block_of_beacon_root(&B256::from_str(root).ok()?),
         slot => slot.parse().ok().filter(|n| *n <= chain.head()),
     }
 }
@@ -122,8 +134,8 @@ mod tests {
     use super::*;
     use crate::chain::ChainConfig;
 
-    fn ask(chain: &EmbeddedChain, uri: &str) -> (StatusCode, serde_json::Value) {
-        answer(chain, &uri.parse().unwrap())
+    fn ask(chain: &EmbeddedChain, uri: &str) -> Result<Vec<Blob>, StatusCode> {
+        blobs(chain, &uri.parse().unwrap()).map_err(|(status, _)| status)
     }
 
     #[test]
@@ -138,18 +150,22 @@ mod tests {
         chain.mine();
         let root = chain.beacon_root(1).unwrap();
         for id in ["1", "head", &root.to_string()] {
-            let (status, body) = ask(&chain, &format!("{BLOBS_PATH}{id}"));
-            assert_eq!(status, StatusCode::OK, "{id}");
-            assert_eq!(body["data"], json!([]), "a block without blobs");
+            let found = ask(&chain, &format!("{BLOBS_PATH}{id}"));
+            assert_eq!(found, Ok(Vec::new()), "{id}: a block without blobs");
         }
         for id in ["2", &B256::repeat_byte(7).to_string(), "next"] {
-            assert_eq!(
-                ask(&chain, &format!("{BLOBS_PATH}{id}")).0,
-                StatusCode::NOT_FOUND
-            );
+            let found = ask(&chain, &format!("{BLOBS_PATH}{id}"));
+            assert_eq!(found, Err(StatusCode::NOT_FOUND), "{id}");
         }
         let bad = format!("{BLOBS_PATH}1?versioned_hashes=0x12");
-        assert_eq!(ask(&chain, &bad).0, StatusCode::BAD_REQUEST);
-        assert_eq!(ask(&chain, "/eth/v1/node/version").0, StatusCode::NOT_FOUND);
+        assert_eq!(ask(&chain, &bad), Err(StatusCode::BAD_REQUEST));
+        let listed = format!("{BLOBS_PATH}1?versioned_hashes={root}%2C{root}");
+        assert_eq!(
+            ask(&chain, &listed),
+            Ok(Vec::new()),
+            "a percent-encoded list"
+        );
+        let other = ask(&chain, "/eth/v1/node/version");
+        assert_eq!(other, Err(StatusCode::NOT_FOUND));
     }
 }

@@ -16,6 +16,7 @@ use alloy::consensus::{
 };
 use alloy::eips::eip4844::env_settings::EnvKzgSettings;
 use alloy::eips::eip4844::{Blob, DATA_GAS_PER_BLOB};
+use alloy::eips::eip7594::BlobTransactionSidecarVariant;
 use alloy::eips::Decodable2718;
 use alloy::primitives::{Address, Bytes, Log, TxKind, B256, U256};
 use alloy::rpc::types::TransactionRequest;
@@ -36,6 +37,9 @@ pub const BLOB_RETENTION: u64 = 4096 * 32;
 /// The blob base fee, wei per blob gas: the minimum (`MIN_BASE_FEE_PER_BLOB_GAS`; the chain
 /// has no fee market).
 pub const BLOB_BASE_FEE: u128 = 1;
+
+/// Most blobs one transaction may carry: Osaka's limit (EIP-7594), as on mainnet.
+pub const MAX_BLOBS_PER_TX: usize = 6;
 
 /// The embedded chain's parameters.
 #[derive(Clone, Debug)]
@@ -105,8 +109,6 @@ pub struct MinedTx {
     pub block: u64,
     /// The sender.
     pub from: Address,
-    /// The callee (none for a creation).
-    pub to: Option<Address>,
     /// The created contract.
     pub contract_address: Option<Address>,
     /// Gas used.
@@ -129,11 +131,10 @@ impl MinedTx {
             cumulative_gas_used: self.gas_used,
             logs: self.logs.clone(),
         };
-        let receipt = ReceiptWithBloom::new(receipt.clone(), receipt.bloom_slow());
-        match self.envelope {
-            TxEnvelope::Eip4844(_) => ReceiptEnvelope::Eip4844(receipt),
-            _ => ReceiptEnvelope::Eip1559(receipt),
-        }
+        ReceiptEnvelope::from_typed(
+            self.envelope.tx_type(),
+            ReceiptWithBloom::new(receipt.clone(), receipt.bloom_slow()),
+        )
     }
 }
 
@@ -146,6 +147,8 @@ pub struct EmbeddedChain {
     txs: HashMap<B256, MinedTx>,
     /// Blobs by versioned hash, with the block that carried them.
     blobs: HashMap<B256, (u64, Box<Blob>)>,
+    /// Block numbers by beacon block root ([`EmbeddedChain::beacon_root`]).
+    beacon_roots: HashMap<B256, u64>,
     time_offset: u64,
 }
 
@@ -176,6 +179,7 @@ impl EmbeddedChain {
             transactions: Vec::new(),
             gas_used: 0,
         };
+        let genesis_root = beacon_root_of(&genesis.hash);
         let mut chain = EmbeddedChain {
             config,
             history: VecDeque::from([(0, db.clone())]),
@@ -183,6 +187,7 @@ impl EmbeddedChain {
             blocks: vec![genesis],
             txs: HashMap::new(),
             blobs: HashMap::new(),
+            beacon_roots: HashMap::from([(genesis_root, 0)]),
             time_offset: 0,
         };
         chain.history.truncate(HISTORY);
@@ -253,10 +258,12 @@ impl EmbeddedChain {
     /// it as `parent_beacon_block_root` (EIP-4788), as on Ethereum, where blob readers look
     /// for it.
     pub fn beacon_root(&self, number: u64) -> Option<B256> {
-        let block = self.block(number)?;
-        let mut preimage = b"verity-devchain-beacon".to_vec();
-        preimage.extend_from_slice(block.hash.as_slice());
-        Some(alloy::primitives::keccak256(preimage))
+        Some(beacon_root_of(&self.block(number)?.hash))
+    }
+
+    /// The block whose beacon block root is `root`.
+    pub fn block_of_beacon_root(&self, root: &B256) -> Option<u64> {
+        self.beacon_roots.get(root).copied()
     }
 
     /// Moves the clock on (for deadlines).
@@ -366,26 +373,18 @@ impl EmbeddedChain {
     /// Decodes, executes and mines a signed transaction in a block of its own. A blob
     /// transaction must come with its sidecar (the network form), which is checked first.
     pub fn send_raw(&mut self, raw: &[u8]) -> Result<B256, ChainError> {
-        let mut bytes = raw;
-        let envelope =
-            TxEnvelope::decode_2718(&mut bytes).map_err(|e| ChainError::Invalid(e.to_string()))?;
-        let from = envelope
-            .recover_signer()
-            .map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let decoded = Decoded::new(raw)?;
+        self.send(decoded)
+    }
+
+    /// Executes and mines a decoded transaction in a block of its own.
+    pub fn send(&mut self, decoded: Decoded) -> Result<B256, ChainError> {
+        let Decoded {
+            envelope,
+            from,
+            sidecar,
+        } = decoded;
         let hash = *envelope.tx_hash();
-        let (envelope, sidecar) = match envelope {
-            TxEnvelope::Eip4844(signed) => {
-                signed
-                    .tx()
-                    .validate(EnvKzgSettings::Default.get())
-                    .map_err(|e| ChainError::InvalidBlobs(e.to_string()))?;
-                let (tx, signature, hash) = signed.into_parts();
-                let (tx, sidecar) = tx.strip_sidecar();
-                let signed = Signed::new_unchecked(tx, signature, hash);
-                (TxEnvelope::Eip4844(signed), sidecar)
-            }
-            other => (other, None),
-        };
         let blob_hashes = envelope
             .blob_versioned_hashes()
             .map(<[B256]>::to_vec)
@@ -422,6 +421,7 @@ impl EmbeddedChain {
             .modify_cfg_chained(|c| {
                 c.chain_id = chain_id;
                 c.set_spec_and_mainnet_gas_params(SpecId::PRAGUE);
+                c.set_max_blobs_per_tx(MAX_BLOBS_PER_TX as u64);
             })
             .build_mainnet();
         let result = evm
@@ -450,7 +450,6 @@ impl EmbeddedChain {
             hash,
             MinedTx {
                 hash,
-                to: envelope.to(),
                 envelope,
                 block: number,
                 from,
@@ -476,9 +475,11 @@ impl EmbeddedChain {
         let parent = self.blocks.last().expect("genesis exists");
         let number = parent.number + 1;
         let parent_hash = parent.hash;
+        let hash = block_hash(number, parent_hash, &transactions);
+        self.beacon_roots.insert(beacon_root_of(&hash), number);
         self.blocks.push(MinedBlock {
             number,
-            hash: block_hash(number, parent_hash, &transactions),
+            hash,
             parent_hash,
             timestamp,
             transactions,
@@ -490,8 +491,61 @@ impl EmbeddedChain {
         }
         let retention = self.config.blob_retention;
         self.blobs
-            .retain(|_, (block, _)| *block + retention >= number);
+            .retain(|_, (block, _)| block.saturating_add(retention) >= number);
     }
+}
+
+/// A signed transaction, decoded, its sender recovered and its blob sidecar (if any) checked:
+/// the work done before the chain is locked ([`Decoded::new`]).
+pub struct Decoded {
+    envelope: TxEnvelope,
+    from: Address,
+    sidecar: Option<BlobTransactionSidecarVariant>,
+}
+
+impl Decoded {
+    /// Decodes `raw` (EIP-2718), recovers its sender and, for a blob transaction, checks
+    /// that it carries at most [`MAX_BLOBS_PER_TX`] blobs and that its sidecar's blobs,
+    /// commitments and proofs agree with its versioned hashes (c-kzg, mainnet setup).
+    pub fn new(raw: &[u8]) -> Result<Decoded, ChainError> {
+        let mut bytes = raw;
+        let envelope =
+            TxEnvelope::decode_2718(&mut bytes).map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let from = envelope
+            .recover_signer()
+            .map_err(|e| ChainError::Invalid(e.to_string()))?;
+        let (envelope, sidecar) = match envelope {
+            TxEnvelope::Eip4844(signed) => {
+                let blobs = signed.tx().tx().blob_versioned_hashes.len();
+                if blobs > MAX_BLOBS_PER_TX {
+                    return Err(ChainError::InvalidBlobs(format!(
+                        "{blobs} blobs, more than {MAX_BLOBS_PER_TX}"
+                    )));
+                }
+                signed
+                    .tx()
+                    .validate(EnvKzgSettings::Default.get())
+                    .map_err(|e| ChainError::InvalidBlobs(e.to_string()))?;
+                let (tx, signature, hash) = signed.into_parts();
+                let (tx, sidecar) = tx.strip_sidecar();
+                let signed = Signed::new_unchecked(tx, signature, hash);
+                (TxEnvelope::Eip4844(signed), sidecar)
+            }
+            other => (other, None),
+        };
+        Ok(Decoded {
+            envelope,
+            from,
+            sidecar,
+        })
+    }
+}
+
+/// The beacon block root standing for the block of `hash` ([`EmbeddedChain::beacon_root`]).
+fn beacon_root_of(hash: &B256) -> B256 {
+    let mut preimage = b"verity-devchain-beacon".to_vec();
+    preimage.extend_from_slice(hash.as_slice());
+    alloy::primitives::keccak256(preimage)
 }
 
 /// A block's hash: keccak of its number, parent and transactions (the embedded chain has no
@@ -601,11 +655,40 @@ mod tests {
     }
 
     #[test]
+    fn more_blobs_than_a_transaction_may_carry_are_refused_before_any_kzg_work() {
+        let mut chain = chain();
+        let (raw, hash) = blob_tx(a_blob(), None);
+        let mut envelope = TxEnvelope::decode_2718(&mut raw.as_slice()).unwrap();
+        let TxEnvelope::Eip4844(signed) = &mut envelope else {
+            unreachable!()
+        };
+        // Seven hashes, a sidecar of one blob: the count is refused before the sidecar is
+        // checked against them.
+        let tx = signed.tx().tx().clone();
+        let mut many = tx.clone();
+        many.blob_versioned_hashes = vec![hash; MAX_BLOBS_PER_TX + 1];
+        let signature = dev_key(0).sign_hash_sync(&many.signature_hash()).unwrap();
+        let sidecar = match signed.tx() {
+            TxEip4844Variant::TxEip4844WithSidecar(with) => with.sidecar.clone(),
+            TxEip4844Variant::TxEip4844(_) => unreachable!(),
+        };
+        let many = TxEip4844Variant::TxEip4844WithSidecar(
+            TxEip4844WithSidecar::from_tx_and_sidecar(many, sidecar),
+        );
+        let raw = TxEnvelope::from(many.into_signed(signature)).encoded_2718();
+        let error = chain.send_raw(&raw).unwrap_err();
+        assert!(error.to_string().contains("7 blobs"), "{error}");
+        assert_eq!(chain.head(), 0);
+    }
+
+    #[test]
     fn each_block_names_its_parents_beacon_root() {
         let mut chain = chain();
         chain.mine();
         let (zero, one) = (chain.beacon_root(0).unwrap(), chain.beacon_root(1).unwrap());
         assert_ne!(zero, one);
+        assert_eq!(chain.block_of_beacon_root(&zero), Some(0));
+        assert_eq!(chain.block_of_beacon_root(&one), Some(1));
         assert_eq!(chain.beacon_root(2), None);
     }
 }

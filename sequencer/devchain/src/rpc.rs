@@ -18,7 +18,7 @@ use jsonrpsee::core::{async_trait, RpcResult};
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
-use super::chain::{ChainError, EmbeddedChain, MinedBlock, MinedTx, BLOB_BASE_FEE};
+use super::chain::{ChainError, Decoded, EmbeddedChain, MinedBlock, MinedTx, BLOB_BASE_FEE};
 
 /// Priority fee the chain suggests, wei per gas.
 const PRIORITY_FEE: u128 = 1_000_000_000;
@@ -281,7 +281,9 @@ impl EthApiServer for EthRpc {
     }
 
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
-        self.chain().send_raw(&raw).map_err(chain_error)
+        // Decoding, recovery and the sidecar's KZG checks run before the chain is locked.
+        let decoded = Decoded::new(&raw).map_err(chain_error)?;
+        self.chain().send(decoded).map_err(chain_error)
     }
 
     fn get_transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
@@ -328,7 +330,7 @@ impl EthApiServer for EthRpc {
             blob_gas_used: (tx.blob_gas_used > 0).then_some(tx.blob_gas_used),
             blob_gas_price: (tx.blob_gas_used > 0).then_some(BLOB_BASE_FEE),
             from: tx.from,
-            to: tx.to,
+            to: alloy::consensus::Transaction::to(&tx.envelope),
             contract_address: tx.contract_address,
         }))
     }

@@ -98,7 +98,16 @@ impl FleetMetrics {
         let bound = listener.local_addr()?;
         let metrics = self.clone();
         tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
+            loop {
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => stream,
+                    // A failed accept (out of file descriptors, a connection reset before
+                    // it was taken) leaves the listener usable: wait a little and go on.
+                    Err(_) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
                 let metrics = metrics.clone();
                 let service = service_fn(move |request: hyper::Request<_>| {
                     let response = if request.uri().path() == "/metrics" {

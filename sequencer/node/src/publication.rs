@@ -17,9 +17,10 @@ pub enum Publication {
     /// In the `submitBatch` calldata: any L1, 16 gas a non-zero byte.
     #[default]
     Calldata,
-    /// In one blob of the `submitBlobBatch` transaction: an L1 with EIP-4844 (and the
-    /// point-evaluation precompile); no execution gas per byte, about 52,000 more per batch
-    /// (the precompile and the opening), and blob gas.
+    /// In one blob of the `submitBlobBatch` transaction, sent with an EIP-7594 (cell-proof)
+    /// sidecar: an L1 with EIP-4844 and Fusaka's blob transactions (mainnet since Fusaka,
+    /// anvil, the embedded L1); no execution gas per byte, about 53,000 more per batch (the
+    /// precompile and the opening), and blob gas.
     Blob,
 }
 

@@ -19,7 +19,7 @@ pub mod rpc;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alloy::consensus::Transaction as _;
 use alloy::eips::eip4844::Blob;
@@ -118,8 +118,8 @@ pub enum CalldataError {
         /// Why.
         reason: String,
     },
-    /// The L1 endpoint no longer (or never) had the blob.
-    #[error("the L1 endpoint does not have blob {0}")]
+    /// L1 no longer (or never) had the blob.
+    #[error("L1 does not have blob {0} (dropped after its retention, or never published)")]
     BlobMissing(B256),
     /// The L1 endpoint returned a blob of another versioned hash.
     #[error("the L1 endpoint returned another blob than {0}")]
@@ -177,6 +177,9 @@ pub enum ReconstructError {
         /// Why.
         source: std::io::Error,
     },
+    /// The HTTP client for a consensus client's blob API cannot be made.
+    #[error("HTTP client: {0}")]
+    HttpClient(String),
     /// The directory holds an operator node's database.
     #[error("{0} is an operator node's database; reconstruct into another directory")]
     NodeDatabase(PathBuf),
@@ -313,7 +316,11 @@ impl Reconstructor {
             provider,
             deployment,
             store,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|e| ReconstructError::HttpClient(e.to_string()))?,
             view: Arc::new(RwLock::new(view)),
             queue,
             events,
@@ -338,11 +345,17 @@ impl Reconstructor {
             let view = self.view.read().expect("view lock");
             (view.batch, view.meta.operations)
         };
+        // A consensus client's blob is found through the next block's header: with one, the
+        // head waits for that block.
+        let confirmations = match self.config.beacon_api {
+            Some(_) => self.config.confirmations.max(1),
+            None => self.config.confirmations,
+        };
         let confirmed = self
             .provider
             .get_block_number()
             .await?
-            .saturating_sub(self.config.confirmations);
+            .saturating_sub(confirmations);
         loop {
             let from = self.view.read().expect("view lock").meta.l1_scanned + 1;
             if from > confirmed {
@@ -560,8 +573,11 @@ impl Reconstructor {
             .as_ref()
             .map(|dir| dir.join(format!("{versioned_hash}.blob")));
         if let Some(path) = saved.as_ref().filter(|path| path.exists()) {
-            let blob = read_saved_blob(path, versioned_hash)?;
-            return blob::decode(&blob, length).map_err(CalldataError::Blob);
+            match read_saved_blob(path, versioned_hash) {
+                Ok(blob) => return blob::decode(&blob, length).map_err(CalldataError::Blob),
+                // A damaged file is read from L1 again (and saved over) while L1 has it.
+                Err(error) => tracing::warn!(%error, "saved blob unusable; asking L1"),
+            }
         }
         let blob: Option<Box<Blob>> = match &self.config.beacon_api {
             Some(beacon) => self.beacon_blob(beacon, tx, versioned_hash).await?,
@@ -614,7 +630,7 @@ impl Reconstructor {
             "{}/eth/v1/beacon/blobs/{root}?versioned_hashes={versioned_hash}",
             beacon.as_str().trim_end_matches('/')
         );
-        let response = self
+        let mut response = self
             .http
             .get(url)
             .header("accept", "application/json")
@@ -622,15 +638,28 @@ impl Reconstructor {
             .await
             .map_err(|e| unavailable(e.to_string()))?;
         if response.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
+            // A pruned blob is an empty list; this is a block the client does not know, or
+            // a client without the blob API (before Fusaka).
+            return Err(unavailable(format!(
+                "HTTP 404 for beacon block {root} (no /eth/v1/beacon/blobs, or the block is unknown)"
+            )));
         }
         if !response.status().is_success() {
             return Err(unavailable(format!("HTTP {}", response.status())));
         }
-        let body = response
-            .bytes()
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
+            .map_err(|e| unavailable(e.to_string()))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_BEACON_RESPONSE {
+                return Err(unavailable(format!(
+                    "an answer of more than {MAX_BEACON_RESPONSE} bytes"
+                )));
+            }
+        }
         #[derive(serde::Deserialize)]
         struct Blobs {
             data: Vec<Blob>,
@@ -718,6 +747,10 @@ impl Reconstructor {
     }
 }
 
+/// Most bytes read from a consensus client's blob API for one blob: a block's 21 blobs
+/// (BPO2's most) in hex, and their JSON around them.
+const MAX_BEACON_RESPONSE: usize = 21 * (2 + 2 * 131_072 + 4) + 1024;
+
 /// A saved blob, which must be the blob of `versioned_hash`.
 fn read_saved_blob(path: &Path, versioned_hash: B256) -> Result<Box<Blob>, CalldataError> {
     let saved = |reason: String| CalldataError::SavedBlob {
@@ -741,7 +774,7 @@ fn read_saved_blob(path: &Path, versioned_hash: B256) -> Result<Box<Blob>, Calld
     Ok(blob)
 }
 
-/// Saves a blob whole or not at all (written beside, then renamed).
+/// Saves a blob whole or not at all (written beside, synced, then renamed).
 fn save_blob(path: &Path, blob: &Blob) -> Result<(), CalldataError> {
     let saved = |error: std::io::Error| CalldataError::SavedBlob {
         path: path.to_path_buf(),
@@ -751,7 +784,9 @@ fn save_blob(path: &Path, blob: &Blob) -> Result<(), CalldataError> {
         std::fs::create_dir_all(dir).map_err(saved)?;
     }
     let partial = path.with_extension("blob.partial");
-    std::fs::write(&partial, blob.as_slice()).map_err(saved)?;
+    let mut file = std::fs::File::create(&partial).map_err(saved)?;
+    std::io::Write::write_all(&mut file, blob.as_slice()).map_err(saved)?;
+    file.sync_all().map_err(saved)?;
     std::fs::rename(&partial, path).map_err(saved)
 }
 

@@ -44,8 +44,9 @@ pub struct DevnetArgs {
     #[arg(long, default_value = "127.0.0.1:8545")]
     pub l1_addr: SocketAddr,
     /// The embedded L1's blob API (`GET /eth/v1/beacon/blobs/{block_id}`, as a consensus
-    /// client serves it; `verity reconstruct --beacon-api` reads it).
-    #[arg(long, default_value = "127.0.0.1:5052")]
+    /// client serves it; `verity reconstruct --beacon-api` reads it). Port 0, the default,
+    /// picks a free one; the devnet prints it.
+    #[arg(long, default_value = "127.0.0.1:0")]
     pub beacon_addr: SocketAddr,
     /// Send this many demo transfers per second.
     #[arg(long)]

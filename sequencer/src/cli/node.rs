@@ -59,8 +59,9 @@ pub struct NodeOptions {
     #[arg(long, default_value_t = DEFAULT_MAX_PAYOUTS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_payouts: u64,
     /// Where batches' pubdata goes on L1: `calldata` (any L1), or `blob` (an EIP-4844 blob
-    /// per batch; cheaper in execution gas from about 250 transfers a batch, and the L1 keeps
-    /// blobs for about 18 days only: see the README's "If the operator disappears").
+    /// per batch, sent with an EIP-7594 sidecar, so the L1 must have Fusaka's blob
+    /// transactions; cheaper in execution gas from about 250 transfers a batch, and the L1
+    /// keeps blobs for about 18 days only: see the README's "If the operator disappears").
     #[arg(long, default_value_t = Publication::Calldata)]
     pub publish: Publication,
 }

@@ -324,7 +324,8 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
     let transfer_batch = client(&net.node).get_batch(number).await.unwrap();
     net.node.stop().await.unwrap();
 
-    // Every batch went to L1 in a blob transaction.
+    // The transfer's batch went to L1 in a blob transaction (and every batch did: each
+    // one's blob is saved below).
     let rollup = Rollup::new(net.deployment.rollup, owner.provider.clone());
     let batches = rollup.batchNumber().call().await.unwrap();
     let tx: alloy::primitives::B256 = status["l1_tx_hash"].as_str().unwrap().parse().unwrap();
@@ -365,6 +366,26 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
     assert_eq!(rebuilt["batch"], batches);
     assert_eq!(rebuilt["root"], rebuilt["contract_root"]);
     assert_eq!(std::fs::read_dir(&blobs).unwrap().count() as u64, batches);
+
+    // A damaged saved blob is read from L1 again, while L1 has it, and saved over.
+    let damaged = std::fs::read_dir(&blobs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&damaged, b"not a blob").unwrap();
+    let again = report(
+        &reconstruct(
+            &l1_url,
+            deployment_file,
+            &net.dir.path().join("r1b"),
+            &["--blobs", saved_to],
+        )
+        .await,
+    );
+    assert_eq!(again["root"], rebuilt["root"]);
+    assert_eq!(std::fs::metadata(&damaged).unwrap().len(), 131_072);
 
     // The L1 drops blobs after its retention, as consensus clients do after 4,096 epochs:
     // neither of its blob endpoints has them, and only the saved blobs rebuild the state.
