@@ -579,21 +579,27 @@ impl Reconstructor {
                 Err(error) => tracing::warn!(%error, "saved blob unusable; asking L1"),
             }
         }
-        let blob: Option<Box<Blob>> = match &self.config.beacon_api {
+        // Each source gives only the blob of `versioned_hash` (its commitment recomputed).
+        let blob = match &self.config.beacon_api {
             Some(beacon) => self.beacon_blob(beacon, tx, versioned_hash).await?,
-            None => self
-                .provider
-                .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
-                .await
-                .map_err(|source| CalldataError::BlobUnavailable {
-                    versioned_hash,
-                    source: Box::new(source),
-                })?,
+            None => {
+                let blob: Option<Box<Blob>> = self
+                    .provider
+                    .raw_request("anvil_getBlobByHash".into(), (versioned_hash,))
+                    .await
+                    .map_err(|source| CalldataError::BlobUnavailable {
+                        versioned_hash,
+                        source: Box::new(source),
+                    })?;
+                let blob = blob.ok_or(CalldataError::BlobMissing(versioned_hash))?;
+                if BatchBlob::versioned_hash_of(&blob).map_err(CalldataError::Blob)?
+                    != versioned_hash
+                {
+                    return Err(CalldataError::BlobMismatch(versioned_hash));
+                }
+                blob
+            }
         };
-        let blob = blob.ok_or(CalldataError::BlobMissing(versioned_hash))?;
-        if BatchBlob::versioned_hash_of(&blob).map_err(CalldataError::Blob)? != versioned_hash {
-            return Err(CalldataError::BlobMismatch(versioned_hash));
-        }
         if let Some(path) = &saved {
             save_blob(path, &blob)?;
         }
@@ -601,7 +607,7 @@ impl Reconstructor {
     }
 
     /// The blob of `versioned_hash` that `tx` carried, from the consensus client at
-    /// `beacon` (none when it no longer has it). The beacon block that carried `tx`'s
+    /// `beacon` ([`CalldataError::BlobMissing`] when it no longer has it). The beacon block that carried `tx`'s
     /// execution block is named by the next execution block's `parent_beacon_block_root`
     /// (EIP-4788), so no slot arithmetic is needed.
     async fn beacon_blob(
@@ -609,7 +615,7 @@ impl Reconstructor {
         beacon: &Url,
         tx: &alloy::rpc::types::Transaction,
         versioned_hash: B256,
-    ) -> Result<Option<Box<Blob>>, CalldataError> {
+    ) -> Result<Box<Blob>, CalldataError> {
         let unavailable = |reason: String| CalldataError::BeaconApi {
             versioned_hash,
             reason,
@@ -665,11 +671,12 @@ impl Reconstructor {
             data: Vec<Blob>,
         }
         let blobs: Blobs = serde_json::from_slice(&body).map_err(|e| unavailable(e.to_string()))?;
-        Ok(blobs
+        blobs
             .data
             .into_iter()
             .find(|blob| BatchBlob::versioned_hash_of(blob).ok() == Some(versioned_hash))
-            .map(Box::new))
+            .map(Box::new)
+            .ok_or(CalldataError::BlobMissing(versioned_hash))
     }
 
     /// Replays one batch onto the state, under the write lock so readers see whole batches.
