@@ -115,8 +115,6 @@ pub struct MinedTx {
     pub gas_used: u64,
     /// Price paid per gas.
     pub gas_price: u128,
-    /// Blob gas used ([`DATA_GAS_PER_BLOB`] per blob).
-    pub blob_gas_used: u64,
     /// Whether it succeeded.
     pub success: bool,
     /// Its logs.
@@ -124,6 +122,15 @@ pub struct MinedTx {
 }
 
 impl MinedTx {
+    /// Blob gas used: [`DATA_GAS_PER_BLOB`] per blob it carried.
+    pub fn blob_gas_used(&self) -> u64 {
+        let blobs = self
+            .envelope
+            .blob_versioned_hashes()
+            .map_or(0, <[B256]>::len);
+        DATA_GAS_PER_BLOB * blobs as u64
+    }
+
     /// Its receipt, as consensus defines it.
     pub fn receipt(&self) -> ReceiptEnvelope<Log> {
         let receipt = Receipt {
@@ -402,7 +409,7 @@ impl EmbeddedChain {
             .nonce(envelope.nonce())
             .chain_id(envelope.chain_id())
             .access_list(envelope.access_list().cloned().unwrap_or_default())
-            .blob_hashes(blob_hashes.clone())
+            .blob_hashes(blob_hashes)
             .max_fee_per_blob_gas(envelope.max_fee_per_blob_gas().unwrap_or_default())
             .build()
             .map_err(|e| ChainError::Invalid(format!("{e:?}")))?;
@@ -456,7 +463,6 @@ impl EmbeddedChain {
                 contract_address,
                 gas_used,
                 gas_price,
-                blob_gas_used: DATA_GAS_PER_BLOB * blob_hashes.len() as u64,
                 success,
                 logs,
             },
@@ -626,7 +632,7 @@ mod tests {
         let hash = chain.send_raw(&raw).unwrap();
         let mined = chain.transaction(&hash).unwrap();
         assert!(mined.success);
-        assert_eq!(mined.blob_gas_used, DATA_GAS_PER_BLOB);
+        assert_eq!(mined.blob_gas_used(), DATA_GAS_PER_BLOB);
         assert!(matches!(mined.receipt(), ReceiptEnvelope::Eip4844(_)));
         assert_eq!(
             mined.envelope.blob_versioned_hashes(),

@@ -177,7 +177,7 @@ fn rpc_block(chain: &EmbeddedChain, block: &MinedBlock) -> Block {
                 .transactions
                 .iter()
                 .filter_map(|hash| chain.transaction(hash))
-                .map(|tx| tx.blob_gas_used)
+                .map(MinedTx::blob_gas_used)
                 .sum(),
         ),
         excess_blob_gas: Some(0),
@@ -327,8 +327,8 @@ impl EthApiServer for EthRpc {
             block_number: Some(block.number),
             gas_used: tx.gas_used,
             effective_gas_price: tx.gas_price,
-            blob_gas_used: (tx.blob_gas_used > 0).then_some(tx.blob_gas_used),
-            blob_gas_price: (tx.blob_gas_used > 0).then_some(BLOB_BASE_FEE),
+            blob_gas_used: (tx.blob_gas_used() > 0).then_some(tx.blob_gas_used()),
+            blob_gas_price: (tx.blob_gas_used() > 0).then_some(BLOB_BASE_FEE),
             from: tx.from,
             to: alloy::consensus::Transaction::to(&tx.envelope),
             contract_address: tx.contract_address,
