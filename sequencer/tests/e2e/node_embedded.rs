@@ -155,13 +155,14 @@ async fn wallet(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-/// `verity reconstruct` of `deployment` into `dir`, with `more` arguments.
-async fn reconstruct(
+/// `verity reconstruct` of `deployment` into `dir`, with `more` arguments (the command is
+/// made at once: the run borrows nothing).
+fn reconstruct(
     url: &str,
     deployment: &str,
     dir: &std::path::Path,
     more: &[&str],
-) -> std::process::Output {
+) -> impl std::future::Future<Output = std::process::Output> {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_verity"));
     command.args([
         "reconstruct",
@@ -172,7 +173,7 @@ async fn reconstruct(
         "--data-dir",
     ]);
     command.arg(dir).args(more);
-    command.output().await.unwrap()
+    async move { command.output().await.unwrap() }
 }
 
 /// The report of a `verity reconstruct` that succeeded.
@@ -354,15 +355,10 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
     // Rebuilt from the blobs the L1's consensus-layer API serves, saved on the way.
     let blobs = net.dir.path().join("blobs");
     let (beacon, saved_to) = (net.l1.beacon_url(), blobs.to_str().unwrap());
-    let rebuilt = report(
-        &reconstruct(
-            &l1_url,
-            deployment_file,
-            &net.dir.path().join("r1"),
-            &["--beacon-api", &beacon, "--blobs", saved_to],
-        )
-        .await,
-    );
+    let rebuild = |dir: &str, more: &[&str]| {
+        reconstruct(&l1_url, deployment_file, &net.dir.path().join(dir), more)
+    };
+    let rebuilt = report(&rebuild("r1", &["--beacon-api", &beacon, "--blobs", saved_to]).await);
     assert_eq!(rebuilt["batch"], batches);
     assert_eq!(rebuilt["root"], rebuilt["contract_root"]);
     assert_eq!(std::fs::read_dir(&blobs).unwrap().count() as u64, batches);
@@ -375,15 +371,7 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
         .unwrap()
         .path();
     std::fs::write(&damaged, b"not a blob").unwrap();
-    let again = report(
-        &reconstruct(
-            &l1_url,
-            deployment_file,
-            &net.dir.path().join("r1b"),
-            &["--blobs", saved_to],
-        )
-        .await,
-    );
+    let again = report(&rebuild("r1b", &["--blobs", saved_to]).await);
     assert_eq!(again["root"], rebuilt["root"]);
     assert_eq!(std::fs::metadata(&damaged).unwrap().len(), 131_072);
 
@@ -393,21 +381,12 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
         net.l1.chain.lock().unwrap().mine();
     }
     for more in [&[][..], &["--beacon-api", &beacon][..]] {
-        let dir = net.dir.path().join(format!("r{}", 2 + more.len()));
-        let missing = reconstruct(&l1_url, deployment_file, &dir, more).await;
+        let missing = rebuild(&format!("r{}", 2 + more.len()), more).await;
         let stderr = String::from_utf8_lossy(&missing.stderr);
         assert!(!missing.status.success());
         assert!(stderr.contains("does not have blob"), "{stderr}");
     }
-    let saved = report(
-        &reconstruct(
-            &l1_url,
-            deployment_file,
-            &net.dir.path().join("r5"),
-            &["--blobs", saved_to],
-        )
-        .await,
-    );
+    let saved = report(&rebuild("r5", &["--blobs", saved_to]).await);
     assert_eq!(saved["batch"], batches);
     assert_eq!(saved["root"], rebuilt["root"]);
     net.l1.stop().await;
