@@ -24,7 +24,7 @@ use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, L2Tx, PriorityOp, Transfer, Withdraw};
 use verity_circuits::state::{State, StateConfig};
 use verity_circuits::Fr;
-use verity_l1::blob::BatchBlob;
+use verity_l1::blob::{sidecar, BatchBlob};
 use verity_l1::contracts::{
     batch_data, blob_batch_data, proof_words, public_input_words, Groth16Verifier, Rollup,
     TestToken,
@@ -48,6 +48,10 @@ pub struct GasArgs {
     /// `anvil` on the PATH).
     #[arg(long)]
     anvil: Option<PathBuf>,
+    /// Batches of transfers sent together in one `submitBatches` transaction at the largest
+    /// size, in calldata and in blobs (one blob each, so at most 6); below 2, none.
+    #[arg(long, default_value_t = 4)]
+    group: usize,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -111,8 +115,13 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
             anvil.wallet().context("anvil's dev accounts")?,
         );
         let mut rows = Vec::new();
-        for prover in &provers {
-            rows.push(measure(&provider, prover, anvil.addresses()[1]).await?);
+        for (at, prover) in provers.iter().enumerate() {
+            let group = if at + 1 == provers.len() {
+                args.group
+            } else {
+                0
+            };
+            rows.push(measure(&provider, prover, anvil.addresses()[1], group).await?);
         }
         // A payout is measured against a transfer between two accounts: at least two slots.
         let smallest = provers
@@ -158,11 +167,13 @@ pub fn run(args: GasArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deploys, fills the tree with one deposit batch, then measures a batch of transfers.
+/// Deploys, fills the tree with one deposit batch, then measures a batch of transfers, and
+/// then `group` more sent together (none below two).
 async fn measure<P: Provider>(
     provider: &P,
     prover: &BatchProver,
     user: Address,
+    group: usize,
 ) -> anyhow::Result<serde_json::Value> {
     let size = prover.size();
     let config = DeployConfig::single(size, prover.verifying_key(), 3600);
@@ -171,11 +182,11 @@ async fn measure<P: Provider>(
     let (keys, deposits) = fund_slots(&rollup, size.slots, user).await?;
     let (state, batch) = consume_deposits(&rollup, prover, &deployment, &deposits).await?;
 
-    let accounts = size.slots as u32;
-    let (_, batch, proof) = prove_batch(
-        prover,
-        &state,
-        &|b| {
+    let transfers = |nonce: u32| {
+        let keys = &keys;
+        let domain = deployment.domain();
+        move |b: &mut BatchBuilder<'_>| {
+            let accounts = keys.len() as u32;
             for from in 0..accounts {
                 let tx = Transfer {
                     from,
@@ -183,16 +194,17 @@ async fn measure<P: Provider>(
                     token: 0,
                     amount: 10u128.pow(15),
                     fee: 10u128.pow(12),
-                    nonce: 0,
+                    nonce,
                 };
-                b.push_l2(&L2Tx::sign_transfer(
-                    tx,
-                    &keys[from as usize],
-                    &deployment.domain(),
-                ))
-                .expect("a valid transfer");
+                b.push_l2(&L2Tx::sign_transfer(tx, &keys[from as usize], &domain))
+                    .expect("a valid transfer");
             }
-        },
+        }
+    };
+    let (after, batch, proof) = prove_batch(
+        prover,
+        &state,
+        &transfers(0),
         2,
         batch.header.priority_after,
     )?;
@@ -201,6 +213,13 @@ async fn measure<P: Provider>(
     let calldata = call.calldata().clone();
     let receipt = call.send().await?.get_receipt().await?;
     ensure!(receipt.status(), "the transfer batch reverted");
+
+    let grouped = if group >= 2 {
+        let batches = (1..=group as u32).map(|nonce| transfers(nonce));
+        measure_group(provider, &rollup, prover, after, &batch, batches).await?
+    } else {
+        serde_json::Value::Null
+    };
 
     let verifier = Groth16Verifier::new(deployment.verifiers[0].address, provider);
     let verify_call = verifier.verifyProof(
@@ -222,7 +241,79 @@ async fn measure<P: Provider>(
         "hashing_storage_and_events": total - 21_000 - calldata_cost - verification,
         "per_transfer": total as f64 / size.slots as f64,
         "blob": blob,
+        "group": grouped,
     }))
+}
+
+/// Batches after `last` (each filled by one of `fills`), proven for calldata and, apart, each
+/// for a blob of its own, and sent together by `submitBatches` from a snapshot of the chain,
+/// restored after each: the gas of the calldata group, of the blob group and its blob gas.
+async fn measure_group<P: Provider, F: Fn(&mut BatchBuilder<'_>)>(
+    provider: &P,
+    rollup: &Rollup::RollupInstance<&P>,
+    prover: &BatchProver,
+    mut state: State,
+    last: &Batch,
+    fills: impl Iterator<Item = F>,
+) -> anyhow::Result<serde_json::Value> {
+    let (mut calldata, mut in_blobs, mut blobs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut number, mut priority) = (last.header.number, last.header.priority_after);
+    for fill in fills {
+        number += 1;
+        let pre = state.clone();
+        let (next, batch, proof) = prove_batch(prover, &pre, &fill, number, priority)?;
+        let blob = BatchBlob::new(&batch.pubdata)?;
+        let mut in_blob = batch.clone();
+        in_blob.publish_in_blob(&blob.versioned_hash.0);
+        let witness = BatchWitness::build(&pre, &in_blob, prover.size())?;
+        let (blob_proof, _) = prover.prove(witness, &mut rand::rngs::OsRng)?;
+        priority = batch.header.priority_after;
+        calldata.push((batch_data(&batch), proof_words(&proof)));
+        let (data, opening) = blob_batch_data(&in_blob, &blob, blobs.len())?;
+        in_blobs.push((data, opening, proof_words(&blob_proof)));
+        blobs.push(blob);
+        state = next;
+    }
+    let count = calldata.len();
+    let (data, words): (Vec<_>, Vec<_>) = calldata.into_iter().unzip();
+    let in_calldata =
+        from_snapshot(provider, rollup.submitBatches(data, Vec::new(), words)).await?;
+    let mut data = Vec::new();
+    let mut openings = Vec::new();
+    let mut words = Vec::new();
+    for (batch, opening, proof) in in_blobs {
+        data.push(batch);
+        openings.push(opening);
+        words.push(proof);
+    }
+    let call = rollup
+        .submitBatches(data, openings, words)
+        .sidecar_7594(sidecar(&blobs.iter().collect::<Vec<_>>())?);
+    let in_blob = from_snapshot(provider, call).await?;
+    let transfers = (count * prover.size().slots) as f64;
+    Ok(json!({
+        "batches": count,
+        "total": in_calldata.gas_used,
+        "per_transfer": in_calldata.gas_used as f64 / transfers,
+        "blob_total": in_blob.gas_used,
+        "blob_gas": in_blob.blob_gas_used,
+        "blob_per_transfer": in_blob.gas_used as f64 / transfers,
+    }))
+}
+
+/// Sends `call` from a snapshot of the chain, which is then restored; its receipt.
+async fn from_snapshot<P: Provider, Q: Provider>(
+    provider: &P,
+    call: alloy::contract::CallBuilder<Q, std::marker::PhantomData<Rollup::submitBatchesCall>>,
+) -> anyhow::Result<alloy::rpc::types::TransactionReceipt> {
+    let snapshot: U256 = provider.raw_request("evm_snapshot".into(), ()).await?;
+    let receipt = call.send().await?.get_receipt().await?;
+    let reverted: bool = provider
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await?;
+    ensure!(receipt.status(), "the batches reverted");
+    ensure!(reverted, "anvil did not restore its snapshot");
+    Ok(receipt)
 }
 
 /// `batch` (after `pre`) published in a blob instead: proven for its blob and sent with it
@@ -243,7 +334,7 @@ async fn measure_blob<P: Provider>(
     let snapshot: U256 = provider.raw_request("evm_snapshot".into(), ()).await?;
     let receipt = rollup
         .submitBlobBatch(data, opening, proof_words(&proof))
-        .sidecar_7594(blob.sidecar()?)
+        .sidecar_7594(sidecar(&[&blob])?)
         .send()
         .await?
         .get_receipt()

@@ -13,6 +13,8 @@ contract Groth16Verifier {
     error CoordinateNotInField();
     /// @notice A precompile refused its input (a point off the curve or outside the group).
     error PrecompileFailed();
+    /// @notice No proofs, or a number of input rows other than the number of proofs.
+    error ProofCountMismatch();
 
     /// @notice Public inputs of the statement.
     uint256 public constant INPUTS = 10;
@@ -125,6 +127,109 @@ contract Groth16Verifier {
         uint256[1] memory result;
         assembly ("memory-safe") {
             ok := staticcall(gas(), 0x08, pairing, 0x300, result, 0x20)
+        }
+        if (!ok) revert PrecompileFailed();
+        return result[0] == 1;
+    }
+
+    /// @notice Checks several proofs together, at four pairings for the first and one more
+    ///         for each other (where one by one each takes four). Each proof's equation is
+    ///         weighted by a 128-bit factor drawn from a hash of every proof and input, and the
+    ///         weighted equations are multiplied: a false proof among them passes only if the
+    ///         weights happen to cancel its error, with a chance of about 2^-128, and the
+    ///         weights are fixed only once the proofs are.
+    /// @param proofs The proofs, each as `verifyProof` takes it.
+    /// @param inputs Their public inputs, row for row; each must be below r.
+    /// @return valid True when every proof's equation holds (up to that chance).
+    function verifyProofs(uint256[8][] calldata proofs, uint256[INPUTS][] calldata inputs)
+        external
+        view
+        returns (bool valid)
+    {
+        uint256 count = proofs.length;
+        if (count == 0 || inputs.length != count) revert ProofCountMismatch();
+        bytes32 seed = keccak256(abi.encode(proofs, inputs));
+        // Per proof six words, its −w·A and B; then Σw·alpha with beta, vk_x with gamma and
+        // Σw·C with delta.
+        uint256[] memory pairs = new uint256[](6 * (count + 3));
+        // Σw (IC0's and alpha's scalar), then per public input Σ w·input.
+        uint256[INPUTS + 1] memory scalars;
+        // Σw·C in words 0-1; words 2-4 take a point and a scalar to multiply.
+        uint256[5] memory c;
+        bool ok = true;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256[8] calldata proof = proofs[i];
+            uint256[INPUTS] calldata row = inputs[i];
+            // The first proof's weight is one: a proof of another weight would have to
+            // cancel an error of the first, which is fixed before the weights are drawn.
+            uint256 weight = i == 0 ? 1 : uint256(keccak256(abi.encode(seed, i))) >> 128;
+            for (uint256 k = 0; k < 8; ++k) {
+                if (proof[k] >= Q) revert CoordinateNotInField();
+            }
+            scalars[0] = addmod(scalars[0], weight, R);
+            for (uint256 k = 0; k < INPUTS; ++k) {
+                uint256 input = row[k];
+                if (input >= R) revert PublicInputNotInField();
+                scalars[k + 1] = addmod(scalars[k + 1], mulmod(weight, input, R), R);
+            }
+            assembly ("memory-safe") {
+                let at := add(add(pairs, 0x20), mul(i, 0xc0))
+                let product := add(c, 0x40)
+                // w·A, negated, then B as given; a weight of one needs no multiplication.
+                mstore(product, calldataload(proof))
+                mstore(add(product, 0x20), calldataload(add(proof, 0x20)))
+                mstore(add(product, 0x40), weight)
+                switch weight
+                case 1 { mcopy(at, product, 0x40) }
+                default { ok := and(ok, staticcall(gas(), 0x07, product, 0x60, at, 0x40)) }
+                mstore(add(at, 0x20), mod(sub(Q, mload(add(at, 0x20))), Q))
+                calldatacopy(add(at, 0x40), add(proof, 0x40), 0x80)
+                // Σw·C += w·C.
+                mstore(product, calldataload(add(proof, 0xc0)))
+                mstore(add(product, 0x20), calldataload(add(proof, 0xe0)))
+                mstore(add(product, 0x40), weight)
+                if iszero(eq(weight, 1)) {
+                    ok := and(ok, staticcall(gas(), 0x07, product, 0x60, product, 0x40))
+                }
+                ok := and(ok, staticcall(gas(), 0x06, c, 0x80, c, 0x40))
+            }
+        }
+
+        // vk_x = Σw·IC0 + Σ_k (Σ w·input_k)·IC(k+1); a zero scalar adds nothing.
+        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y, IC10_X, IC10_Y];
+        uint256[5] memory acc = [IC0_X, IC0_Y, 0, 0, 0];
+        uint256 sum = scalars[0];
+        uint256[3] memory alpha = [ALPHA_X, ALPHA_Y, sum];
+        if (sum != 1) {
+            assembly ("memory-safe") {
+                mstore(add(acc, 0x40), sum)
+                ok := and(ok, staticcall(gas(), 0x07, acc, 0x60, acc, 0x40))
+                ok := and(ok, staticcall(gas(), 0x07, alpha, 0x60, alpha, 0x40))
+            }
+        }
+        for (uint256 k = 0; k < INPUTS; ++k) {
+            uint256 scalar = scalars[k + 1];
+            if (scalar == 0) continue;
+            uint256[3] memory term = [ic[2 * k], ic[2 * k + 1], scalar];
+            assembly ("memory-safe") {
+                ok := and(ok, staticcall(gas(), 0x07, term, 0x60, add(acc, 0x40), 0x40))
+                ok := and(ok, staticcall(gas(), 0x06, acc, 0x80, acc, 0x40))
+            }
+        }
+        if (!ok) revert PrecompileFailed();
+
+        uint256 last = 6 * count;
+        uint256[18] memory keyPairs = [
+            alpha[0], alpha[1], BETA_X1, BETA_X0, BETA_Y1, BETA_Y0,
+            acc[0], acc[1], GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0,
+            c[0], c[1], DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0
+        ];
+        for (uint256 k = 0; k < 18; ++k) {
+            pairs[last + k] = keyPairs[k];
+        }
+        uint256[1] memory result;
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), result, 0x20)
         }
         if (!ok) revert PrecompileFailed();
         return result[0] == 1;

@@ -5,6 +5,9 @@ pragma solidity 0.8.28;
 interface IBatchVerifier {
     /// @notice Whether `proof` proves the batch statement with public inputs `inputs`.
     function verifyProof(uint256[8] calldata proof, uint256[10] calldata inputs) external view returns (bool);
+    /// @notice Whether every proof of `proofs` proves the statement of its row of `inputs`
+    ///         (checked together).
+    function verifyProofs(uint256[8][] calldata proofs, uint256[10][] calldata inputs) external view returns (bool);
 }
 
 /// @notice circomlib Poseidon of two field elements.
@@ -132,6 +135,11 @@ contract Rollup {
     error NoBlob(uint256 index);
     /// @notice The point-evaluation precompile refused the blob opening.
     error InvalidBlobOpening();
+    /// @notice `submitBatches` without batches, or with proofs or blob openings other than
+    ///         one per batch (or no openings at all for batches in calldata).
+    error BatchCountMismatch();
+    /// @notice `submitBatches` with batches of different circuit sizes (other verifiers).
+    error MixedBatchSizes();
 
     /// @notice A payment the batch makes on L1, into a pending balance.
     struct Payout {
@@ -184,6 +192,15 @@ contract Rollup {
         bytes commitment;
         /// The KZG proof of the evaluation (48 bytes).
         bytes proof;
+    }
+
+    /// @dev Where a submission stands: the batch number, state root and queue head the next
+    ///      batch starts from, and whether the caller is an operator.
+    struct Cursor {
+        uint64 number;
+        uint256 root;
+        uint256 head;
+        bool operator;
     }
 
     uint256 private constant R =
@@ -524,11 +541,14 @@ contract Rollup {
     ///        slot) and its L1 payouts in slot order.
     /// @param proof The Groth16 proof (A, B with imaginary parts first, C).
     function submitBatch(BatchData calldata batch, uint256[8] calldata proof) external {
-        (IBatchVerifier verifier, uint256 head) = _admit(batch, batch.pubdata.length);
-        // The challenge is fixed by both the published data and the data the proof holds
-        // (its hash), so data differing from the proof's agrees at it only by chance.
-        uint256 challenge = _challenge(keccak256(batch.pubdata), batch.dataHash);
-        _finalize(batch, verifier, head, challenge, _evaluate(batch.pubdata, challenge), proof);
+        Cursor memory cursor = _start();
+        IBatchVerifier verifier = _admit(batch, batch.pubdata.length, cursor);
+        (uint256 challenge, uint256 evaluation) = _openCalldata(batch);
+        if (!verifier.verifyProof(proof, _publicInputs(batch, cursor.head, challenge, evaluation))) {
+            revert InvalidProof();
+        }
+        _advance(batch, cursor);
+        _commit(cursor);
     }
 
     /// @notice `submitBatch` for a batch whose pubdata is in one of this transaction's blobs
@@ -542,44 +562,81 @@ contract Rollup {
     function submitBlobBatch(BatchData calldata batch, BlobOpening calldata blob, uint256[8] calldata proof)
         external
     {
-        if (batch.pubdata.length != 0) revert MalformedPubdata();
-        (IBatchVerifier verifier, uint256 head) = _admit(batch, blob.length);
-        bytes32 versionedHash = blobhash(blob.index);
-        if (versionedHash == bytes32(0)) revert NoBlob(blob.index);
-        // As in `submitBatch`, with the blob's versioned hash (a hash of its KZG commitment)
-        // standing for the published data.
-        uint256 challenge = _challenge(versionedHash, batch.dataHash);
-        // The precompile checks the commitment against the versioned hash, the value's range
-        // and the proof. Its output (the blob size and the modulus) tells it from an account
-        // without code on a chain without it, where the call succeeds with nothing.
-        (bool ok, bytes memory output) = POINT_EVALUATION.staticcall(
-            abi.encodePacked(versionedHash, challenge, blob.evaluation, blob.commitment, blob.proof)
-        );
-        if (!ok || output.length != 64) revert InvalidBlobOpening();
-        (, uint256 modulus) = abi.decode(output, (uint256, uint256));
-        if (modulus != BLS_MODULUS) revert InvalidBlobOpening();
-        _finalize(batch, verifier, head, challenge, blob.evaluation, proof);
+        Cursor memory cursor = _start();
+        IBatchVerifier verifier = _admit(batch, blob.length, cursor);
+        (uint256 challenge, uint256 evaluation) = _openBlob(batch, blob);
+        if (!verifier.verifyProof(proof, _publicInputs(batch, cursor.head, challenge, evaluation))) {
+            revert InvalidProof();
+        }
+        _advance(batch, cursor);
+        _commit(cursor);
     }
 
-    /// @dev The checks before a batch's proof: who submits, in which order, with what.
-    ///      Returns the verifier of its size (from its pubdata's `length`) and the queue head.
-    function _admit(BatchData calldata batch, uint256 length)
-        private
-        view
-        returns (IBatchVerifier verifier, uint256 head)
+    /// @notice Several consecutive batches of one circuit size in one transaction, their proofs
+    ///         checked together (`IBatchVerifier.verifyProofs`): the transaction's base cost,
+    ///         the storage writes and three of the four pairings are paid once instead of once
+    ///         a batch. Each batch is checked as `submitBatch` checks it, from the root,
+    ///         number and queue head the one before it leaves; all are final, or none is.
+    ///         Same callers as `submitBatch`.
+    /// @param batches The batches in order, each in calldata (`blobs` empty) or each with
+    ///        its `pubdata` empty in the blob its opening names.
+    /// @param blobs Nothing, or one opening per batch, as `submitBlobBatch` takes it.
+    /// @param proofs One Groth16 proof per batch.
+    function submitBatches(BatchData[] calldata batches, BlobOpening[] calldata blobs, uint256[8][] calldata proofs)
+        external
     {
+        uint256 count = batches.length;
+        if (count == 0 || proofs.length != count || (blobs.length != 0 && blobs.length != count)) {
+            revert BatchCountMismatch();
+        }
+        Cursor memory cursor = _start();
+        uint256[10][] memory inputs = new uint256[10][](count);
+        IBatchVerifier verifier;
+        for (uint256 i = 0; i < count; ++i) {
+            BatchData calldata batch = batches[i];
+            uint256 challenge;
+            uint256 evaluation;
+            IBatchVerifier own;
+            if (blobs.length == 0) {
+                own = _admit(batch, batch.pubdata.length, cursor);
+                (challenge, evaluation) = _openCalldata(batch);
+            } else {
+                own = _admit(batch, blobs[i].length, cursor);
+                (challenge, evaluation) = _openBlob(batch, blobs[i]);
+            }
+            if (i == 0) verifier = own;
+            else if (own != verifier) revert MixedBatchSizes();
+            inputs[i] = _publicInputs(batch, cursor.head, challenge, evaluation);
+            _advance(batch, cursor);
+        }
+        if (!verifier.verifyProofs(proofs, inputs)) revert InvalidProof();
+        _commit(cursor);
+    }
+
+    /// @dev The checks on the caller of a submission; where the chain stands.
+    function _start() private view returns (Cursor memory cursor) {
         // The batch's data must be in a transaction's own calldata or blobs, where `verity
         // reconstruct` reads it; EIP-7702 delegated accounts have code and could relay from it.
         if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotTopLevelCall();
         bool operator = isOperator[msg.sender];
         if (!operator && block.timestamp < openSubmissionAt()) revert NotOperator();
         if (exodusMode) revert ExodusActive();
+        cursor = Cursor({number: batchNumber, root: stateRoot, head: priorityHead, operator: operator});
+    }
+
+    /// @dev The checks on a batch before its proof, from where `cursor` stands: in which
+    ///      order, with what. Returns the verifier of its size (from its pubdata's `length`).
+    function _admit(BatchData calldata batch, uint256 length, Cursor memory cursor)
+        private
+        view
+        returns (IBatchVerifier verifier)
+    {
         if (batch.payouts.length > maxPayouts) revert TooManyPayouts();
-        if (batch.number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, batch.number);
-        if (batch.oldRoot != stateRoot) revert WrongOldRoot();
+        if (batch.number != cursor.number + 1) revert WrongBatchNumber(cursor.number + 1, batch.number);
+        if (batch.oldRoot != cursor.root) revert WrongOldRoot();
         if (batch.newRoot >= R) revert NotInField();
         verifier = _verifierFor(length);
-        head = priorityHead;
+        uint256 head = cursor.head;
         uint256 tail = priorityTail;
         if (head + batch.priorityOps > tail) revert PriorityOpsUnavailable();
         // In the fallback, batches that skip the queue cannot run its clock out: once the
@@ -588,28 +645,49 @@ contract Rollup {
         // pushing it into exodus. Operators are exempt: a batch of theirs sealed before an
         // operation arrived, and delayed on its way to L1, must stay submittable.
         if (
-            !operator && batch.priorityOps == 0 && head < tail
+            !cursor.operator && batch.priorityOps == 0 && head < tail
                 && block.timestamp + priorityWindow / 2 > priorityDeadline(head)
         ) {
             revert PriorityOpsDue();
         }
     }
 
-    /// @dev Verifies the proof against the statement and applies the batch.
-    function _finalize(
-        BatchData calldata batch,
-        IBatchVerifier verifier,
-        uint256 head,
-        uint256 challenge,
-        uint256 evaluation,
-        uint256[8] calldata proof
-    ) private {
-        if (!verifier.verifyProof(proof, _publicInputs(batch, head, challenge, evaluation))) revert InvalidProof();
+    /// @dev The challenge of a batch in calldata and its pubdata's value there. The challenge
+    ///      is fixed by both the published data and the data the proof holds (its hash), so
+    ///      data differing from the proof's agrees at it only by chance.
+    function _openCalldata(BatchData calldata batch) private pure returns (uint256 challenge, uint256 evaluation) {
+        challenge = _challenge(keccak256(batch.pubdata), batch.dataHash);
+        evaluation = _evaluate(batch.pubdata, challenge);
+    }
 
-        stateRoot = batch.newRoot;
-        batchNumber = batch.number;
-        lastBatchAt = uint64(block.timestamp);
-        priorityHead = uint64(head + batch.priorityOps);
+    /// @dev The challenge of a batch in a blob and the blob's value there, checked by the
+    ///      point-evaluation precompile.
+    function _openBlob(BatchData calldata batch, BlobOpening calldata blob)
+        private
+        view
+        returns (uint256 challenge, uint256 evaluation)
+    {
+        if (batch.pubdata.length != 0) revert MalformedPubdata();
+        bytes32 versionedHash = blobhash(blob.index);
+        if (versionedHash == bytes32(0)) revert NoBlob(blob.index);
+        // As in calldata, with the blob's versioned hash (a hash of its KZG commitment)
+        // standing for the published data.
+        challenge = _challenge(versionedHash, batch.dataHash);
+        evaluation = blob.evaluation;
+        // The precompile checks the commitment against the versioned hash, the value's range
+        // and the proof. Its output (the blob size and the modulus) tells it from an account
+        // without code on a chain without it, where the call succeeds with nothing.
+        (bool ok, bytes memory output) = POINT_EVALUATION.staticcall(
+            abi.encodePacked(versionedHash, challenge, evaluation, blob.commitment, blob.proof)
+        );
+        if (!ok || output.length != 64) revert InvalidBlobOpening();
+        (, uint256 modulus) = abi.decode(output, (uint256, uint256));
+        if (modulus != BLS_MODULUS) revert InvalidBlobOpening();
+    }
+
+    /// @dev A proven batch: pays its payouts into pending balances, announces it and moves
+    ///      `cursor` past it. Storage that the next batch would overwrite waits for `_commit`.
+    function _advance(BatchData calldata batch, Cursor memory cursor) private {
         for (uint256 i = 0; i < batch.payouts.length; ++i) {
             Payout calldata payout = batch.payouts[i];
             if (payout.amount > 0) {
@@ -618,6 +696,17 @@ contract Rollup {
             }
         }
         emit BatchFinalized(batch.number, batch.newRoot, batch.dataHash, batch.priorityOps);
+        cursor.number = batch.number;
+        cursor.root = batch.newRoot;
+        cursor.head += batch.priorityOps;
+    }
+
+    /// @dev Makes where `cursor` stands final.
+    function _commit(Cursor memory cursor) private {
+        stateRoot = cursor.root;
+        batchNumber = cursor.number;
+        lastBatchAt = uint64(block.timestamp);
+        priorityHead = uint64(cursor.head);
     }
 
     /// @dev The challenge point for data published under `dataCommitment` with data hash

@@ -138,16 +138,16 @@ impl BatchBlob {
             proof: Bytes48::from(proof.to_bytes().into_inner()),
         })
     }
+}
 
-    /// The transaction sidecar, with the blob's cell proofs (EIP-7594, which L1 requires
-    /// since Osaka).
-    pub fn sidecar(&self) -> Result<BlobTransactionSidecarEip7594, BlobError> {
-        BlobTransactionSidecarEip7594::try_from_blobs_with_settings(
-            vec![*self.blob.clone()],
-            settings(),
-        )
-        .map_err(BlobError::Kzg)
-    }
+/// The transaction sidecar of `blobs`, in order, with their cell proofs (EIP-7594, which L1
+/// requires since Osaka).
+pub fn sidecar(blobs: &[&BatchBlob]) -> Result<BlobTransactionSidecarEip7594, BlobError> {
+    BlobTransactionSidecarEip7594::try_from_blobs_with_settings(
+        blobs.iter().map(|blob| *blob.blob.clone()).collect(),
+        settings(),
+    )
+    .map_err(BlobError::Kzg)
 }
 
 /// The `length` bytes of pubdata in `blob`, refusing a blob whose polynomial holds anything

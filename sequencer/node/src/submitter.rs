@@ -1,37 +1,46 @@
-//! The L1 submitter: sends proven batches to the Rollup contract strictly in order, one at a
-//! time. It is idempotent and resumes after a restart: before sending batch `n` it asks the
-//! contract for its batch number, and a batch the contract already holds (sent before a
-//! crash) is only recorded, with the transaction found in its `BatchFinalized` event. Before a
-//! batch is recorded as final, the `BatchFinalized` event on L1 must carry this node's
-//! commitment and new root: if batch `n` on L1 is someone else's, the node has diverged from
-//! L1 and the submitter stops the node instead of retrying. A batch sealed for a blob goes
-//! through `submitBlobBatch` in a blob transaction whose sidecar is rebuilt from the stored
-//! pubdata (and checked against the versioned hash the proof was bound to). Nonces, gas and
-//! blob gas come from the provider's fillers. Each finalized batch's account updates are
-//! applied to the finalized state, which serves account proofs.
+//! The L1 submitter: sends proven batches to the Rollup contract strictly in order. Proven
+//! batches that wait together (of one circuit size and publication, within the gas budget)
+//! go in one `submitBatches` transaction, whose proofs the contract checks together; a batch
+//! alone goes through `submitBatch` or `submitBlobBatch`. It is idempotent and resumes after
+//! a restart: before sending batch `n` it asks the contract for its batch number, and a batch
+//! the contract already holds (sent before a crash) is only recorded, with the transaction
+//! found in its `BatchFinalized` event. Before a batch is recorded as final, the
+//! `BatchFinalized` event on L1 must carry this node's commitment and new root: if batch `n`
+//! on L1 is someone else's, the node has diverged from L1 and the submitter stops the node
+//! instead of retrying. A batch sealed for a blob goes in a blob transaction (its own blob,
+//! up to six a transaction) whose sidecar is rebuilt from the stored pubdata and checked
+//! against the versioned hash the proof was bound to. Nonces, gas and blob gas come from the
+//! provider's fillers. Each finalized batch's account updates are applied to the finalized
+//! state, which serves account proofs.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use alloy::eips::eip7594::BlobTransactionSidecarEip7594;
+use alloy::eips::eip7594::{BlobTransactionSidecarEip7594, MAX_BLOBS_PER_TX_FUSAKA};
 use alloy::primitives::{B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
 use tokio::sync::broadcast;
-use verity_circuits::batch::Batch;
 use verity_circuits::field::fr_to_u256;
 use verity_circuits::state::{Effect, State};
-use verity_l1::blob::{BatchBlob, BlobError};
+use verity_l1::blob::{self, BatchBlob, BlobError};
 use verity_l1::contracts::{batch_data, blob_batch_data, Rollup};
 use verity_l1::deployment::Deployment;
 use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::health::Stage;
-use verity_storage::{FinalizedMeta, L1Record, Store, StoreError};
+use verity_storage::{BatchRecord, FinalizedMeta, L1Record, Store, StoreError};
+
+use crate::gas::BatchGas;
+use crate::publication::Publication;
 
 use crate::health::Health;
 use crate::sequencer::SequencerHandle;
 use crate::unix_now;
+
+/// Default most batches in one L1 transaction: as many as one transaction may carry blobs
+/// (EIP-7594's six).
+pub const DEFAULT_BATCHES_PER_TX: usize = MAX_BLOBS_PER_TX_FUSAKA as usize;
 
 /// The submitter's configuration.
 #[derive(Clone, Debug)]
@@ -40,6 +49,11 @@ pub struct SubmitterConfig {
     pub poll: Duration,
     /// How long to wait for a sent batch to be mined before sending it again.
     pub receipt_timeout: Duration,
+    /// Most batches sent in one transaction (at least one; six at most when in blobs).
+    pub max_batches_per_tx: usize,
+    /// Most L1 gas a transaction of several batches may need, by the sum of the batches'
+    /// estimates (each counting its own fixed cost, so the sum is above the transaction's).
+    pub gas_budget: u64,
 }
 
 /// L1's batch under this node's next number, and this node's, differ.
@@ -167,9 +181,9 @@ impl Submitter {
     /// Moves the next batch on; false when there was nothing to do.
     async fn step(&self) -> Result<bool, SubmitError> {
         let next = self.store.finalized_meta()?.batch + 1;
-        let Some(proof) = self.store.proof(next)? else {
+        if self.store.proof(next)?.is_none() {
             return Ok(false);
-        };
+        }
         let rollup = Rollup::new(self.deployment.rollup, self.provider.clone());
         let on_chain = rollup.batchNumber().call().await?;
         if on_chain >= next {
@@ -198,52 +212,52 @@ impl Submitter {
                 tracing::warn!(%error, failures, "sending again");
             }
         }
-        let record = self
-            .store
-            .batch(next)?
-            .ok_or(SubmitError::MissingBatch(next))?;
-        let words: [U256; 8] = proof
-            .words
-            .iter()
-            .map(|w| w.parse::<U256>())
-            .collect::<Result<Vec<_>, _>>()
-            .ok()
-            .and_then(|words| words.try_into().ok())
-            .ok_or(SubmitError::BadStoredProof(next))?;
-        let pending = match record.blob {
-            None => {
+        let group = group(&self.store, &self.config, next)?;
+        let count = group.len() as u64;
+        let words: Vec<[U256; 8]> = group.iter().map(|(_, words)| *words).collect();
+        let in_blobs = group[0].0.blob.is_some();
+        let pending = match (group.len(), in_blobs) {
+            (1, false) => {
                 rollup
-                    .submitBatch(batch_data(&record.batch), words)
+                    .submitBatch(batch_data(&group[0].0.batch), words[0])
                     .send()
                     .await?
             }
-            Some(versioned_hash) => {
-                let batch = record.batch;
-                // An FFT, a commitment and 128 cell proofs: off the async threads.
-                let (data, opening, sidecar) =
-                    tokio::task::spawn_blocking(move || blob_call(&batch, versioned_hash))
-                        .await
-                        .expect("building a blob does not panic")
-                        .map_err(|source| SubmitError::Blob {
-                            number: next,
-                            source,
-                        })?;
+            (1, true) => {
+                let (mut data, mut openings, sidecar) = blob_calls(next, group).await?;
                 rollup
-                    .submitBlobBatch(data, opening, words)
+                    .submitBlobBatch(data.remove(0), openings.remove(0), words[0])
+                    .sidecar_7594(sidecar)
+                    .send()
+                    .await?
+            }
+            (_, false) => {
+                let data = group
+                    .iter()
+                    .map(|(record, _)| batch_data(&record.batch))
+                    .collect();
+                rollup.submitBatches(data, Vec::new(), words).send().await?
+            }
+            (_, true) => {
+                let (data, openings, sidecar) = blob_calls(next, group).await?;
+                rollup
+                    .submitBatches(data, openings, words)
                     .sidecar_7594(sidecar)
                     .send()
                     .await?
             }
         };
         let tx_hash = *pending.tx_hash();
-        self.store.put_l1_record(
-            next,
-            &L1Record {
-                tx_hash,
-                finalized: false,
-                finalized_at: None,
-            },
-        )?;
+        for number in next..next + count {
+            self.store.put_l1_record(
+                number,
+                &L1Record {
+                    tx_hash,
+                    finalized: false,
+                    finalized_at: None,
+                },
+            )?;
+        }
         let receipt = pending
             .with_timeout(Some(self.config.receipt_timeout))
             .get_receipt()
@@ -254,9 +268,11 @@ impl Submitter {
                 tx_hash,
             });
         }
-        let log = Self::receipt_log(next, receipt.inner.logs())?;
-        let tx_hash = self.check_finalized(next, &log)?;
-        self.finalize(next, tx_hash)?;
+        for number in next..next + count {
+            let log = Self::receipt_log(number, receipt.inner.logs())?;
+            let tx_hash = self.check_finalized(number, &log)?;
+            self.finalize(number, tx_hash)?;
+        }
         Ok(true)
     }
 
@@ -362,25 +378,103 @@ impl Submitter {
     }
 }
 
-/// The `submitBlobBatch` arguments and the sidecar of a batch sealed for the blob of
-/// `versioned_hash`: the blob is made again from the pubdata and must be that one.
-fn blob_call(
-    batch: &Batch,
-    versioned_hash: B256,
+/// The proven batches to send together from `next` on, with their proofs: `next`, then
+/// each following proven batch of the same circuit size and publication while the
+/// transaction stays within [`SubmitterConfig::max_batches_per_tx`], six blobs and
+/// [`SubmitterConfig::gas_budget`].
+fn group(
+    store: &Store,
+    config: &SubmitterConfig,
+    next: u64,
+) -> Result<Vec<(BatchRecord, [U256; 8])>, SubmitError> {
+    let mut group: Vec<(BatchRecord, [U256; 8])> = Vec::new();
+    let mut gas = 0;
+    for number in next.. {
+        let Some(proof) = store.proof(number)? else {
+            break;
+        };
+        let record = store
+            .batch(number)?
+            .ok_or(SubmitError::MissingBatch(number))?;
+        let publication = match record.blob {
+            None => Publication::Calldata,
+            Some(_) => Publication::Blob,
+        };
+        let estimate = BatchGas {
+            ops: record.batch.ops.len(),
+            payouts: record.batch.payouts.len(),
+        }
+        .estimate(record.size, publication);
+        if let Some((first, _)) = group.first() {
+            let most = match publication {
+                Publication::Calldata => config.max_batches_per_tx,
+                Publication::Blob => config
+                    .max_batches_per_tx
+                    .min(MAX_BLOBS_PER_TX_FUSAKA as usize),
+            };
+            if group.len() >= most
+                || record.size != first.size
+                || record.blob.is_some() != first.blob.is_some()
+                || gas + estimate > config.gas_budget
+            {
+                break;
+            }
+        }
+        let words: [U256; 8] = proof
+            .words
+            .iter()
+            .map(|w| w.parse::<U256>())
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .and_then(|words| words.try_into().ok())
+            .ok_or(SubmitError::BadStoredProof(number))?;
+        gas += estimate;
+        group.push((record, words));
+    }
+    Ok(group)
+}
+
+/// The batch arguments, blob openings and sidecar of `group`, batches sealed for blobs from
+/// number `first` on, the `i`th in the transaction's blob `i`. Each blob is made again from
+/// its batch's pubdata and must be the one the batch's proof is bound to. An FFT, a
+/// commitment and 128 cell proofs a blob: off the async threads.
+async fn blob_calls(
+    first: u64,
+    group: Vec<(BatchRecord, [U256; 8])>,
 ) -> Result<
     (
-        Rollup::BatchData,
-        Rollup::BlobOpening,
+        Vec<Rollup::BatchData>,
+        Vec<Rollup::BlobOpening>,
         BlobTransactionSidecarEip7594,
     ),
-    BlobError,
+    SubmitError,
 > {
-    let blob = BatchBlob::new(&batch.pubdata)?;
-    if blob.versioned_hash != versioned_hash {
-        return Err(BlobError::OtherBinding);
-    }
-    let (data, opening) = blob_batch_data(batch, &blob, 0)?;
-    Ok((data, opening, blob.sidecar()?))
+    tokio::task::spawn_blocking(move || {
+        let mut data = Vec::new();
+        let mut openings = Vec::new();
+        let mut blobs = Vec::new();
+        for (index, (record, _)) in group.iter().enumerate() {
+            let number = first + index as u64;
+            let failed = |source| SubmitError::Blob { number, source };
+            let blob = BatchBlob::new(&record.batch.pubdata).map_err(failed)?;
+            if Some(blob.versioned_hash) != record.blob {
+                return Err(failed(BlobError::OtherBinding));
+            }
+            let (batch, opening) = blob_batch_data(&record.batch, &blob, index).map_err(failed)?;
+            data.push(batch);
+            openings.push(opening);
+            blobs.push(blob);
+        }
+        let sidecar = blob::sidecar(&blobs.iter().collect::<Vec<_>>()).map_err(|source| {
+            SubmitError::Blob {
+                number: first,
+                source,
+            }
+        })?;
+        Ok((data, openings, sidecar))
+    })
+    .await
+    .expect("building blobs does not panic")
 }
 
 /// Whether L1's batch `number` (its commitment and new root, finalized in `tx_hash`) is this

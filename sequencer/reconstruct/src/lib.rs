@@ -1,7 +1,7 @@
 //! Rebuilding the whole layer-2 state from L1 alone, for users when the operator disappears:
 //! token registrations and the priority queue from the Rollup contract's events, every
 //! finalized batch's pubdata and payouts from its `submitBatch` calldata (or its
-//! `submitBlobBatch` calldata and blob: from a folder of saved blobs, or else from a
+//! `submitBlobBatch` calldata and blob, or its part of a `submitBatches` call: blobs from a folder of saved blobs, or else from a
 //! consensus client's blob API or the L1 endpoint's `anvil_getBlobByHash`, and then saved to
 //! that folder when one is given), replayed in order
 //! with [`verity_circuits::batch::replay::replay`]. Each batch must start from the root the
@@ -88,11 +88,12 @@ pub enum CalldataError {
     #[error("the L1 node does not know transaction {0}")]
     UnknownTransaction(B256),
     /// The transaction called another contract (a relayer, a wrapper): only direct
-    /// `submitBatch` calls are read.
+    /// `submitBatch`, `submitBlobBatch` and `submitBatches` calls are read.
     #[error("transaction {0} called another contract; only direct submitBatch calls are read")]
     OtherContract(B256),
-    /// The transaction's input is not a `submitBatch` call.
-    #[error("transaction {tx} is not a submitBatch call: {source}")]
+    /// The transaction's input is not a `submitBatch`, `submitBlobBatch` or `submitBatches`
+    /// call (with the batch).
+    #[error("transaction {tx} is not a submitBatch call of the batch: {source}")]
     NotSubmitBatch {
         /// The transaction.
         tx: B256,
@@ -509,21 +510,15 @@ impl Reconstructor {
         if tx.to() != Some(self.deployment.rollup) {
             return Err(bad(CalldataError::OtherContract(hash)));
         }
-        let (call, pubdata) = match Rollup::submitBatchCall::abi_decode(tx.input()) {
-            Ok(call) => {
-                let pubdata = call.batch.pubdata.to_vec();
-                (call.batch, pubdata)
-            }
-            Err(calldata) => {
-                let call = Rollup::submitBlobBatchCall::abi_decode(tx.input()).map_err(|_| {
-                    bad(CalldataError::NotSubmitBatch {
-                        tx: hash,
-                        source: Box::new(calldata),
-                    })
-                })?;
-                let pubdata = self.read_blob(hash, &tx, &call.blob).await.map_err(bad)?;
-                (call.batch, pubdata)
-            }
+        let (call, blob) = submitted(tx.input(), batch).map_err(|source| {
+            bad(CalldataError::NotSubmitBatch {
+                tx: hash,
+                source: Box::new(source),
+            })
+        })?;
+        let pubdata = match &blob {
+            None => call.pubdata.to_vec(),
+            Some(opening) => self.read_blob(hash, &tx, opening).await.map_err(bad)?,
         };
         if call.number != batch
             || call.newRoot != event.newRoot
@@ -757,6 +752,30 @@ impl Reconstructor {
 /// Most bytes read from a consensus client's blob API for one blob: a block's 21 blobs
 /// (BPO2's most) in hex, and their JSON around them.
 const MAX_BEACON_RESPONSE: usize = 21 * (2 + 2 * 131_072 + 4) + 1024;
+
+/// Batch `number` as a submission's input carries it (`submitBatch`, `submitBlobBatch`, or
+/// one of `submitBatches`), with its blob's opening when its pubdata is in a blob. A
+/// `submitBatches` input without the batch decodes as none of the calls.
+fn submitted(
+    input: &[u8],
+    number: u64,
+) -> Result<(Rollup::BatchData, Option<Rollup::BlobOpening>), alloy::sol_types::Error> {
+    let first = match Rollup::submitBatchCall::abi_decode(input) {
+        Ok(call) => return Ok((call.batch, None)),
+        Err(error) => error,
+    };
+    if let Ok(call) = Rollup::submitBlobBatchCall::abi_decode(input) {
+        return Ok((call.batch, Some(call.blob)));
+    }
+    if let Ok(call) = Rollup::submitBatchesCall::abi_decode(input) {
+        if let Some(at) = call.batches.iter().position(|b| b.number == number) {
+            let blob = call.blobs.get(at).cloned();
+            let batch = call.batches.into_iter().nth(at).expect("found above");
+            return Ok((batch, blob));
+        }
+    }
+    Err(first)
+}
 
 /// A saved blob, which must be the blob of `versioned_hash`.
 fn read_saved_blob(path: &Path, versioned_hash: B256) -> Result<Box<Blob>, CalldataError> {

@@ -16,7 +16,7 @@ use verity_node::mempool::MempoolConfig;
 use verity_node::proving::{LocalProving, ProvingBackend};
 use verity_node::publication::Publication;
 use verity_node::sequencer::SequencerConfig;
-use verity_node::submitter::SubmitterConfig;
+use verity_node::submitter::{SubmitterConfig, DEFAULT_BATCHES_PER_TX};
 use verity_node::watcher::WatcherConfig;
 use verity_node::{Node, NodeConfig};
 use verity_prover::KeyDirectory;
@@ -64,6 +64,10 @@ pub struct NodeOptions {
     /// keeps blobs for about 18 days only: see the README's "If the operator disappears").
     #[arg(long, default_value_t = Publication::Calldata)]
     pub publish: Publication,
+    /// Most proven batches sent in one L1 transaction (`submitBatches`, their proofs checked
+    /// together); batches in blobs take one blob each, so at most 6. 1 sends each alone.
+    #[arg(long, default_value_t = DEFAULT_BATCHES_PER_TX as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batches_per_tx: u64,
 }
 
 /// `verity node` arguments.
@@ -144,6 +148,8 @@ impl NodeOptions {
             submitter: SubmitterConfig {
                 poll: Duration::from_millis(200),
                 receipt_timeout: Duration::from_secs(120),
+                max_batches_per_tx: usize::try_from(self.batches_per_tx).unwrap_or(usize::MAX),
+                gas_budget: self.batch_gas_budget,
             },
         })
     }

@@ -6,7 +6,8 @@
 //! payout cap, and withdrawals to another address or for another owner; the caps on open
 //! forced exits and on deposits (no more than the tree has leaves); batches must consume
 //! the queue once its oldest operation has waited half the window. Batches in blobs: final
-//! when the blob opens to the proof's value at the challenge, refused otherwise.
+//! when the blob opens to the proof's value at the challenge, refused otherwise. Several
+//! batches in one transaction, in calldata and in blobs: final together, or none of them.
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
@@ -26,7 +27,7 @@ use verity_l1::deploy::RollupParams;
 
 use crate::support::{
     advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, with_blob,
-    Node,
+    with_blobs, Node,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -701,6 +702,167 @@ async fn blob_batches_are_final_when_the_blob_opens_to_the_proofs_value() {
     .unwrap();
     let report = rebuilt.sync().await.unwrap();
     assert_eq!((report.batch, report.operations), (2, 4));
+    assert_eq!(report.root, report.contract_root);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_batches_in_one_transaction_are_final_together_or_not_at_all() {
+    let prover = prover();
+    let chain = chain(&prover, 3600).await;
+    let (provider, rollup) = (&chain.provider, &chain.rollup);
+    let user = chain.anvil.addresses()[1];
+    let domain = chain.deployment.domain();
+    let ([alice, bob], deposits) = two_eth_deposits(rollup, user).await;
+    let mut node = Node::new(&chain.deployment, 0);
+    let transfer = |nonce| Transfer {
+        from: 0,
+        to: 1,
+        token: 0,
+        amount: 10u128.pow(16),
+        fee: 0,
+        nonce,
+    };
+
+    // Batches 1 and 2 in calldata: the deposits, then a transfer.
+    let (state, first, first_proof) = node.prepare(&prover, |b| {
+        for d in &deposits {
+            b.push_priority(&PriorityOp::Deposit(*d)).unwrap();
+        }
+    });
+    node.finalized(state, &first);
+    let (state, second, second_proof) = node.prepare(&prover, |b| {
+        b.push_l2(&L2Tx::sign_transfer(transfer(0), &alice, &domain))
+            .unwrap();
+    });
+    node.finalized(state, &second);
+    let data = vec![batch_data(&first), batch_data(&second)];
+    let words = vec![proof_words(&first_proof), proof_words(&second_proof)];
+
+    // Refused, and nothing final: the second batch's proof swapped for the first's (each
+    // valid for its own batch), the proofs in the other order, the batches in the other
+    // order, a proof missing, and blob openings for batches in calldata.
+    let submit_batches = |data: Vec<Rollup::BatchData>, words: Vec<[U256; 8]>| {
+        rollup.submitBatches(data, Vec::new(), words)
+    };
+    let swapped = vec![words[0], words[0]];
+    let reversed = vec![words[1], words[0]];
+    for (proofs, error) in [(swapped, "InvalidProof()"), (reversed, "InvalidProof()")] {
+        assert_reverts(submit_batches(data.clone(), proofs).call().await, error);
+    }
+    assert_reverts(
+        submit_batches(vec![data[1].clone(), data[0].clone()], words.clone())
+            .call()
+            .await,
+        "WrongBatchNumber(uint64,uint64)",
+    );
+    assert_reverts(
+        submit_batches(data.clone(), words[..1].to_vec())
+            .call()
+            .await,
+        "BatchCountMismatch()",
+    );
+    assert_reverts(
+        submit_batches(Vec::new(), Vec::new()).call().await,
+        "BatchCountMismatch()",
+    );
+    assert_eq!(rollup.batchNumber().call().await.unwrap(), 0);
+
+    let receipt = mined(submit_batches(data, words)).await;
+    println!(
+        "submitBatches gas, two 2-slot batches in calldata: {}",
+        receipt.gas_used
+    );
+    let finalized: Vec<u64> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|log| log.log_decode::<Rollup::BatchFinalized>().ok())
+        .map(|event| event.inner.data.number)
+        .collect();
+    assert_eq!(finalized, [1, 2]);
+    assert_eq!(rollup.batchNumber().call().await.unwrap(), 2);
+    assert_eq!(
+        rollup.stateRoot().call().await.unwrap(),
+        fr_to_u256(&second.header.new_root)
+    );
+
+    // Batches 3 and 4, each in a blob of the same transaction: a transfer, then a withdrawal
+    // paid on L1.
+    let out = Withdraw {
+        from: 1,
+        token: 0,
+        amount: 3 * 10u128.pow(17),
+        fee: 0,
+        nonce: 0,
+        to: user,
+    };
+    let (state, third, third_proof, third_blob) = node.prepare_blob(&prover, |b| {
+        b.push_l2(&L2Tx::sign_transfer(transfer(1), &alice, &domain))
+            .unwrap();
+    });
+    node.finalized(state, &third);
+    let (state, fourth, fourth_proof, fourth_blob) = node.prepare_blob(&prover, |b| {
+        b.push_l2(&L2Tx::sign_withdraw(out, &bob, &domain)).unwrap();
+    });
+    node.finalized(state, &fourth);
+    let (third_data, third_opening) = blob_batch_data(&third, &third_blob, 0).unwrap();
+    let (fourth_data, fourth_opening) = blob_batch_data(&fourth, &fourth_blob, 1).unwrap();
+    let data = vec![third_data, fourth_data];
+    let words = vec![proof_words(&third_proof), proof_words(&fourth_proof)];
+    let blobs = [&third_blob, &fourth_blob];
+
+    // Both openings naming the first blob, and one opening for two batches, are refused.
+    let mut same_blob = fourth_opening.clone();
+    same_blob.index = U256::ZERO;
+    assert_reverts(
+        with_blobs(
+            rollup.submitBatches(
+                data.clone(),
+                vec![third_opening.clone(), same_blob],
+                words.clone(),
+            ),
+            &blobs,
+        )
+        .call()
+        .await,
+        "InvalidBlobOpening()",
+    );
+    assert_reverts(
+        with_blobs(
+            rollup.submitBatches(data.clone(), vec![third_opening.clone()], words.clone()),
+            &blobs,
+        )
+        .call()
+        .await,
+        "BatchCountMismatch()",
+    );
+    let receipt = mined(with_blobs(
+        rollup.submitBatches(data, vec![third_opening, fourth_opening], words),
+        &blobs,
+    ))
+    .await;
+    println!(
+        "submitBatches gas, two 2-slot batches in blobs: {} (blob gas {:?})",
+        receipt.gas_used, receipt.blob_gas_used
+    );
+    assert_eq!(receipt.blob_gas_used, Some(2 * 131_072));
+    assert_eq!(rollup.batchNumber().call().await.unwrap(), 4);
+    assert_eq!(
+        rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
+        U256::from(out.amount)
+    );
+
+    // Reconstruction from L1 alone finds each batch in its transaction and its blob.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rebuilt = verity_reconstruct::Reconstructor::open(
+        Default::default(),
+        provider.clone(),
+        chain.deployment.clone(),
+        dir.path(),
+    )
+    .unwrap();
+    let report = rebuilt.sync().await.unwrap();
+    assert_eq!((report.batch, report.operations), (4, 5));
     assert_eq!(report.root, report.contract_root);
 }
 

@@ -1,6 +1,7 @@
 //! The Solidity verifier (the committed `Groth16Verifier` artifact, deployed on anvil with a
 //! real verifying key) and the Rust verifier agree, accepting and refusing, on the same
-//! valid and corrupted proofs; malformed inputs revert with their custom errors.
+//! valid and corrupted proofs, one at a time and checked together; malformed inputs revert
+//! with their custom errors.
 
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
@@ -26,7 +27,8 @@ const R: &str = "218882428718392752222464057452572750885483644004160343436982041
 #[tokio::test(flavor = "multi_thread")]
 async fn solidity_and_rust_verifiers_agree() {
     let prover = BatchProver::new(SIZE, setup(SIZE, &mut rand::rngs::OsRng).unwrap()).unwrap();
-    let (batch, witness) = Workload::new(SIZE.depth, 3, 1).next_batch(SIZE).unwrap();
+    let mut workload = Workload::new(SIZE.depth, 3, 1);
+    let (batch, witness) = workload.next_batch(SIZE).unwrap();
     let (proof, _) = prover.prove(witness, &mut rand::rngs::OsRng).unwrap();
     let inputs = batch.public_inputs();
     let mut other = inputs.clone();
@@ -54,7 +56,7 @@ async fn solidity_and_rust_verifiers_agree() {
     let cases = [
         ("valid", proof.clone(), inputs.clone(), true),
         ("re-randomized", rerandomized, inputs.clone(), true),
-        ("other public input", proof.clone(), other, false),
+        ("other public input", proof.clone(), other.clone(), false),
         ("A moved", shifted, inputs.clone(), false),
         ("A and C swapped", swapped, inputs.clone(), false),
     ];
@@ -77,6 +79,92 @@ async fn solidity_and_rust_verifiers_agree() {
         .await
         .unwrap();
     println!("verifyProof transaction gas (including the 21,000 base and calldata): {gas}");
+
+    // Checked together: each false proof among true ones is found, wherever it stands.
+    let (next_batch, next_witness) = workload.next_batch(SIZE).unwrap();
+    let (next, _) = prover.prove(next_witness, &mut rand::rngs::OsRng).unwrap();
+    let next_inputs = next_batch.public_inputs();
+    assert!(prover.verify(&next, &next_inputs));
+    let together = |cases: &[(&Proof<Bn254>, &Vec<Fr>)]| {
+        let verifier = &verifier;
+        let proofs = cases
+            .iter()
+            .map(|(p, _)| proof_words(p))
+            .collect::<Vec<_>>();
+        let inputs = cases
+            .iter()
+            .map(|(_, i)| public_input_words(i))
+            .collect::<Vec<_>>();
+        async move { verifier.verifyProofs(proofs, inputs).call().await }
+    };
+    type Group<'a> = (&'a str, Vec<(&'a Proof<Bn254>, &'a Vec<Fr>)>, bool);
+    let groups: [Group; 6] = [
+        (
+            "two valid",
+            vec![(&proof, &inputs), (&next, &next_inputs)],
+            true,
+        ),
+        ("one valid", vec![(&next, &next_inputs)], true),
+        (
+            "second false",
+            vec![(&proof, &inputs), (&next, &other)],
+            false,
+        ),
+        (
+            "first false",
+            vec![(&proof, &other), (&next, &next_inputs)],
+            false,
+        ),
+        (
+            "proofs swapped",
+            vec![(&next, &inputs), (&proof, &next_inputs)],
+            false,
+        ),
+        (
+            "the same valid proof thrice, then a false one",
+            vec![
+                (&proof, &inputs),
+                (&proof, &inputs),
+                (&proof, &inputs),
+                (&next, &inputs),
+            ],
+            false,
+        ),
+    ];
+    for (name, cases, expected) in groups {
+        assert_eq!(
+            together(&cases).await.unwrap(),
+            expected,
+            "verifyProofs, {name}"
+        );
+    }
+    let proofs = vec![proof_words(&proof), proof_words(&next)];
+    let rows = vec![
+        public_input_words(&inputs),
+        public_input_words(&next_inputs),
+    ];
+    let gas_two = verifier
+        .verifyProofs(proofs.clone(), rows.clone())
+        .estimate_gas()
+        .await
+        .unwrap();
+    println!("verifyProofs transaction gas for two proofs: {gas_two}");
+    for (proofs, rows) in [(Vec::new(), Vec::new()), (proofs[..1].to_vec(), rows)] {
+        let message = format!(
+            "{:?}",
+            verifier
+                .verifyProofs(proofs, rows)
+                .call()
+                .await
+                .expect_err("must revert")
+        );
+        let selector =
+            alloy::hex::encode(&alloy::primitives::keccak256("ProofCountMismatch()")[..4]);
+        assert!(
+            message.contains(&selector),
+            "expected ProofCountMismatch, got {message}"
+        );
+    }
 
     let q: U256 = Q.parse().unwrap();
     let r: U256 = R.parse().unwrap();
