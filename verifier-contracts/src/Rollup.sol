@@ -98,7 +98,8 @@ contract Rollup {
     error NotRefundable();
     /// @notice Only the governor may call this.
     error NotGovernor();
-    /// @notice Only an operator may submit until no batch was finalized for `inactivityInterval`.
+    /// @notice Only an operator may submit until no batch was finalized for `inactivityInterval`,
+    ///         and only an operator several batches in one call.
     error NotOperator();
     /// @notice Batches must come in a top-level call from an account without code.
     error NotTopLevelCall();
@@ -577,7 +578,7 @@ contract Rollup {
     ///         the storage writes and three of the four pairings are paid once instead of once
     ///         a batch. Each batch is checked as `submitBatch` checks it, from the root,
     ///         number and queue head the one before it leaves; all are final, or none is.
-    ///         Same callers as `submitBatch`.
+    ///         Only an operator may send more than one; otherwise the callers of `submitBatch`.
     /// @param batches The batches in order, each in calldata (`blobs` empty) or each with
     ///        its `pubdata` empty in the blob its opening names.
     /// @param blobs Nothing, or one opening per batch, as `submitBlobBatch` takes it.
@@ -590,6 +591,8 @@ contract Rollup {
             revert BatchCountMismatch();
         }
         Cursor memory cursor = _start();
+        // The fallback stays one batch per inactivity interval, as with `submitBatch`.
+        if (!cursor.operator && count > 1) revert NotOperator();
         uint256[10][] memory inputs = new uint256[10][](count);
         IBatchVerifier verifier;
         for (uint256 i = 0; i < count; ++i) {

@@ -42,6 +42,15 @@ use crate::unix_now;
 /// (EIP-7594's six).
 pub const DEFAULT_BATCHES_PER_TX: usize = MAX_BLOBS_PER_TX_FUSAKA as usize;
 
+/// Most calldata bytes of a transaction of several batches: under the 128 KiB that geth's
+/// and reth's transaction pools take.
+pub const MAX_GROUP_CALLDATA: usize = 120_000;
+/// Calldata bytes of one batch in `submitBatches` besides its pubdata and payouts: its
+/// header, proof, blob opening and their ABI offsets, rounded up.
+const BATCH_CALLDATA: usize = 1_024;
+/// ABI bytes of one payout.
+const PAYOUT_CALLDATA: usize = 96;
+
 /// The submitter's configuration.
 #[derive(Clone, Debug)]
 pub struct SubmitterConfig {
@@ -164,12 +173,19 @@ impl Submitter {
     /// ([`SubmitError::Diverged`]: L1 holds a batch that is not this node's), which the node
     /// reports as its failure and stops on, and retries every other.
     pub async fn submit(&self) -> Result<(), SubmitError> {
+        // After a failure the next batch goes alone, so that a group L1 refuses (a batch in
+        // it that reverts, a deployment from before `submitBatches`) holds nothing back.
+        let mut alone = false;
         loop {
-            match self.step().await {
-                Ok(true) => self.health.running(Stage::Submitter),
+            match self.step(alone).await {
+                Ok(true) => {
+                    alone = false;
+                    self.health.running(Stage::Submitter);
+                }
                 Ok(false) => tokio::time::sleep(self.config.poll).await,
                 Err(error @ SubmitError::Diverged(_)) => return Err(error),
                 Err(error) => {
+                    alone = true;
                     let failures = self.health.retrying(Stage::Submitter, &error);
                     tracing::warn!(%error, failures, "L1 submitter; retrying");
                     tokio::time::sleep(self.config.poll * 5).await;
@@ -178,8 +194,8 @@ impl Submitter {
         }
     }
 
-    /// Moves the next batch on; false when there was nothing to do.
-    async fn step(&self) -> Result<bool, SubmitError> {
+    /// Moves the next batch on (`alone`: without others); false when there was nothing to do.
+    async fn step(&self, alone: bool) -> Result<bool, SubmitError> {
         let next = self.store.finalized_meta()?.batch + 1;
         if self.store.proof(next)?.is_none() {
             return Ok(false);
@@ -212,7 +228,10 @@ impl Submitter {
                 tracing::warn!(%error, failures, "sending again");
             }
         }
-        let group = group(&self.store, &self.config, next)?;
+        let mut group = group(&self.store, &self.config, next)?;
+        if alone {
+            group.truncate(1);
+        }
         let count = group.len() as u64;
         let words: Vec<[U256; 8]> = group.iter().map(|(_, words)| *words).collect();
         let in_blobs = group[0].0.blob.is_some();
@@ -380,15 +399,15 @@ impl Submitter {
 
 /// The proven batches to send together from `next` on, with their proofs: `next`, then
 /// each following proven batch of the same circuit size and publication while the
-/// transaction stays within [`SubmitterConfig::max_batches_per_tx`], six blobs and
-/// [`SubmitterConfig::gas_budget`].
+/// transaction stays within [`SubmitterConfig::max_batches_per_tx`], six blobs,
+/// [`SubmitterConfig::gas_budget`] and [`MAX_GROUP_CALLDATA`] bytes.
 fn group(
     store: &Store,
     config: &SubmitterConfig,
     next: u64,
 ) -> Result<Vec<(BatchRecord, [U256; 8])>, SubmitError> {
     let mut group: Vec<(BatchRecord, [U256; 8])> = Vec::new();
-    let mut gas = 0;
+    let (mut gas, mut bytes) = (0, 0);
     for number in next.. {
         let Some(proof) = store.proof(number)? else {
             break;
@@ -405,6 +424,11 @@ fn group(
             payouts: record.batch.payouts.len(),
         }
         .estimate(record.size, publication);
+        let calldata = match publication {
+            Publication::Calldata => record.batch.pubdata.len(),
+            Publication::Blob => 0,
+        } + PAYOUT_CALLDATA * record.batch.payouts.len()
+            + BATCH_CALLDATA;
         if let Some((first, _)) = group.first() {
             let most = match publication {
                 Publication::Calldata => config.max_batches_per_tx,
@@ -416,6 +440,7 @@ fn group(
                 || record.size != first.size
                 || record.blob.is_some() != first.blob.is_some()
                 || gas + estimate > config.gas_budget
+                || bytes + calldata > MAX_GROUP_CALLDATA
             {
                 break;
             }
@@ -429,6 +454,7 @@ fn group(
             .and_then(|words| words.try_into().ok())
             .ok_or(SubmitError::BadStoredProof(number))?;
         gas += estimate;
+        bytes += calldata;
         group.push((record, words));
     }
     Ok(group)

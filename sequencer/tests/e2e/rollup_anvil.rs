@@ -766,6 +766,22 @@ async fn several_batches_in_one_transaction_are_final_together_or_not_at_all() {
         "BatchCountMismatch()",
     );
     assert_eq!(rollup.batchNumber().call().await.unwrap(), 0);
+    // Once the operators were idle for the inactivity interval, anyone may submit, but one
+    // batch at a time, as before.
+    advance_time(provider, chain.deployment.inactivity_interval_seconds + 1).await;
+    assert_reverts(
+        submit_batches(data.clone(), words.clone())
+            .from(user)
+            .call()
+            .await,
+        "NotOperator()",
+    );
+    rollup
+        .submitBatch(data[0].clone(), words[0])
+        .from(user)
+        .call()
+        .await
+        .expect("one batch from anyone after the interval");
 
     let receipt = mined(submit_batches(data, words)).await;
     println!(
@@ -811,7 +827,8 @@ async fn several_batches_in_one_transaction_are_final_together_or_not_at_all() {
     let words = vec![proof_words(&third_proof), proof_words(&fourth_proof)];
     let blobs = [&third_blob, &fourth_blob];
 
-    // Both openings naming the first blob, and one opening for two batches, are refused.
+    // The second batch opened against the first blob (not the blob its data is in), and one
+    // opening for two batches, are refused.
     let mut same_blob = fourth_opening.clone();
     same_blob.index = U256::ZERO;
     assert_reverts(

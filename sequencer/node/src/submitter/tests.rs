@@ -53,8 +53,9 @@ fn a_batch_on_l1_with_another_commitment_or_root_is_a_divergence() {
 }
 
 /// A store holding batches `1..=kinds.len()`, batch `n` of `kinds[n - 1]` (its circuit's
-/// slots, whether it is in a blob, and whether it is proven).
-fn store_of(dir: &std::path::Path, kinds: &[(usize, bool, bool)]) -> Store {
+/// slots, whether it is in a blob, and whether it is proven), with `pubdata` bytes of
+/// pubdata each when not zero.
+fn store_of(dir: &std::path::Path, kinds: &[(usize, bool, bool)], pubdata: usize) -> Store {
     use std::collections::BTreeMap;
     use verity_circuits::batch::BatchBuilder;
     use verity_circuits::circuit::{BatchWitness, CircuitSize};
@@ -96,6 +97,10 @@ fn store_of(dir: &std::path::Path, kinds: &[(usize, bool, bool)]) -> Store {
                 header: verity_circuits::batch::BatchHeader {
                     number,
                     ..batch.header
+                },
+                pubdata: match pubdata {
+                    0 => batch.pubdata.clone(),
+                    bytes => vec![1; bytes],
                 },
                 ..batch.clone()
             },
@@ -145,6 +150,7 @@ fn proven_batches_of_one_size_and_publication_go_together_within_the_limits() {
             (2, false, true),
             (2, false, false),
         ],
+        0,
     );
     let mut config = SubmitterConfig {
         poll: Duration::from_millis(100),
@@ -176,7 +182,7 @@ fn proven_batches_of_one_size_and_publication_go_together_within_the_limits() {
 #[test]
 fn at_most_six_blob_batches_go_in_one_transaction() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_of(dir.path(), &[(2, true, true); 8]);
+    let store = store_of(dir.path(), &[(2, true, true); 8], 0);
     let config = SubmitterConfig {
         poll: Duration::from_millis(100),
         receipt_timeout: Duration::from_secs(1),
@@ -185,4 +191,18 @@ fn at_most_six_blob_batches_go_in_one_transaction() {
     };
     assert_eq!(grouped(&store, &config, 1), [1, 2, 3, 4, 5, 6]);
     assert_eq!(grouped(&store, &config, 7), [7, 8]);
+}
+
+#[test]
+fn a_transaction_of_several_batches_stays_under_the_pools_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_of(dir.path(), &[(2, false, true); 3], 50_000);
+    let config = SubmitterConfig {
+        poll: Duration::from_millis(100),
+        receipt_timeout: Duration::from_secs(1),
+        max_batches_per_tx: 6,
+        gas_budget: u64::MAX,
+    };
+    assert_eq!(grouped(&store, &config, 1), [1, 2]);
+    assert_eq!(grouped(&store, &config, 3), [3]);
 }
