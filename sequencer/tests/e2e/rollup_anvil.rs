@@ -692,15 +692,7 @@ async fn blob_batches_are_final_when_the_blob_opens_to_the_proofs_value() {
     );
 
     // Reconstruction from L1 alone reads both blobs and reaches the contract's root.
-    let dir = tempfile::tempdir().unwrap();
-    let mut rebuilt = verity_reconstruct::Reconstructor::open(
-        Default::default(),
-        provider.clone(),
-        chain.deployment.clone(),
-        dir.path(),
-    )
-    .unwrap();
-    let report = rebuilt.sync().await.unwrap();
+    let report = rebuilt_from_l1(&chain).await;
     assert_eq!((report.batch, report.operations), (2, 4));
     assert_eq!(report.root, report.contract_root);
 }
@@ -870,17 +862,22 @@ async fn several_batches_in_one_transaction_are_final_together_or_not_at_all() {
     );
 
     // Reconstruction from L1 alone finds each batch in its transaction and its blob.
+    let report = rebuilt_from_l1(&chain).await;
+    assert_eq!((report.batch, report.operations), (4, 5));
+    assert_eq!(report.root, report.contract_root);
+}
+
+/// The state rebuilt from `chain`'s L1 alone, into a temporary directory.
+async fn rebuilt_from_l1(chain: &crate::support::Chain) -> verity_reconstruct::SyncReport {
     let dir = tempfile::tempdir().unwrap();
     let mut rebuilt = verity_reconstruct::Reconstructor::open(
         Default::default(),
-        provider.clone(),
+        chain.provider.clone(),
         chain.deployment.clone(),
         dir.path(),
     )
     .unwrap();
-    let report = rebuilt.sync().await.unwrap();
-    assert_eq!((report.batch, report.operations), (4, 5));
-    assert_eq!(report.root, report.contract_root);
+    rebuilt.sync().await.unwrap()
 }
 
 /// Alice's and Bob's keys and their deposits of 1 ETH each from `user`, queued on L1.
