@@ -32,9 +32,8 @@ use verity_rpc_api::health::Stage;
 use verity_storage::{BatchRecord, FinalizedMeta, L1Record, Store, StoreError};
 
 use crate::gas::BatchGas;
-use crate::publication::Publication;
-
 use crate::health::Health;
+use crate::publication::Publication;
 use crate::sequencer::SequencerHandle;
 use crate::unix_now;
 

@@ -336,13 +336,14 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
         .await
         .unwrap()
         .unwrap();
+    // The node may have sent it with other proven batches, each in a blob of its own.
     let carried = alloy::consensus::Transaction::blob_versioned_hashes(&sent).unwrap();
-    assert_eq!(carried.len(), 1);
+    assert!((1..=6).contains(&carried.len()), "{carried:?}");
     assert_eq!(transfer_batch.l1_tx_hash, Some(tx));
-    assert_eq!(
-        transfer_batch.blob,
-        Some(carried[0]),
-        "verity_getBatch names the blob"
+    let blob = transfer_batch.blob.expect("verity_getBatch names the blob");
+    assert!(
+        carried.contains(&blob),
+        "the transaction carries the batch's blob"
     );
     let receipt = owner
         .provider
@@ -350,7 +351,7 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(receipt.blob_gas_used, Some(131_072));
+    assert_eq!(receipt.blob_gas_used, Some(131_072 * carried.len() as u64));
 
     // Rebuilt from the blobs the L1's consensus-layer API serves, saved on the way.
     let blobs = net.dir.path().join("blobs");
