@@ -123,6 +123,16 @@ fn store_of(dir: &std::path::Path, kinds: &[(usize, bool, bool)], pubdata: usize
     store
 }
 
+/// A submitter configuration of these limits.
+fn config(max_batches_per_tx: usize, gas_budget: u64) -> SubmitterConfig {
+    SubmitterConfig {
+        poll: Duration::from_millis(100),
+        receipt_timeout: Duration::from_secs(1),
+        max_batches_per_tx,
+        gas_budget,
+    }
+}
+
 fn grouped(store: &Store, config: &SubmitterConfig, next: u64) -> Vec<u64> {
     group(store, config, next)
         .unwrap()
@@ -152,12 +162,7 @@ fn proven_batches_of_one_size_and_publication_go_together_within_the_limits() {
         ],
         0,
     );
-    let mut config = SubmitterConfig {
-        poll: Duration::from_millis(100),
-        receipt_timeout: Duration::from_secs(1),
-        max_batches_per_tx: 6,
-        gas_budget: crate::gas::DEFAULT_GAS_BUDGET,
-    };
+    let mut config = config(6, crate::gas::DEFAULT_GAS_BUDGET);
     assert_eq!(grouped(&store, &config, 1), [1, 2, 3]);
     assert_eq!(grouped(&store, &config, 4), [4]);
     assert_eq!(grouped(&store, &config, 5), [5]);
@@ -183,12 +188,7 @@ fn proven_batches_of_one_size_and_publication_go_together_within_the_limits() {
 fn at_most_six_blob_batches_go_in_one_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_of(dir.path(), &[(2, true, true); 8], 0);
-    let config = SubmitterConfig {
-        poll: Duration::from_millis(100),
-        receipt_timeout: Duration::from_secs(1),
-        max_batches_per_tx: 10,
-        gas_budget: crate::gas::DEFAULT_GAS_BUDGET,
-    };
+    let config = config(10, crate::gas::DEFAULT_GAS_BUDGET);
     assert_eq!(grouped(&store, &config, 1), [1, 2, 3, 4, 5, 6]);
     assert_eq!(grouped(&store, &config, 7), [7, 8]);
 }
@@ -197,12 +197,7 @@ fn at_most_six_blob_batches_go_in_one_transaction() {
 fn a_transaction_of_several_batches_stays_under_the_pools_size_limit() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_of(dir.path(), &[(2, false, true); 3], 50_000);
-    let config = SubmitterConfig {
-        poll: Duration::from_millis(100),
-        receipt_timeout: Duration::from_secs(1),
-        max_batches_per_tx: 6,
-        gas_budget: u64::MAX,
-    };
+    let config = config(6, u64::MAX);
     assert_eq!(grouped(&store, &config, 1), [1, 2]);
     assert_eq!(grouped(&store, &config, 3), [3]);
 }
