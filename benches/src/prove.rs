@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::ensure;
 use clap::Args;
 use serde_json::json;
-use verity_circuits::circuit::BatchWitness;
+use verity_circuits::circuit::{BatchCircuit, BatchWitness};
 use verity_prover::keys::KeyDirectory;
 use verity_prover::{baseline_setup, prove_baseline, setup};
 use verity_prover::{snarkjs, BatchProver, ProveTimings};
@@ -105,13 +105,21 @@ fn prove(
         None => std::env::temp_dir().join(format!("verity-bench-keys-{}", std::process::id())),
     };
     let keys = KeyDirectory::new(&key_dir);
-    let prover = BatchProver::new(size, key.clone())?;
-    let constraints = prover.constraints();
+    let constraints = BatchCircuit::constraint_report(size)?.total;
     let started = Instant::now();
     keys.write(size, constraints, &key)?;
     let key_directory_write_seconds = started.elapsed().as_secs_f64();
-    // Verity's prover holds the key in its own form; the copy goes before the runs.
     drop(key);
+    // The prover starts as the node's does, from the key directory, so that its memory is
+    // what a node's would be.
+    let started = Instant::now();
+    let (_, key) = keys.proving_key()?;
+    let key_load_seconds = started.elapsed().as_secs_f64();
+    let prover = BatchProver::new(size, key)?;
+    ensure!(
+        prover.constraints() == constraints,
+        "the prover's matrices and the constraint report disagree"
+    );
     let key_bytes = std::fs::metadata(key_dir.join(verity_prover::keys::PROVING_KEY))?.len();
 
     let mut workload = Workload::new(size.depth, (4 * size.slots).max(8), 7);
@@ -130,6 +138,9 @@ fn prove(
     let wtns_write_seconds = started.elapsed().as_secs_f64();
     drop(assignment);
 
+    // What the bench made and freed before (the profile, the .wtns export) would otherwise
+    // stay resident under glibc and count as the prover's.
+    verity_prover::heap::release_free_pages();
     reset_peak_rss();
     let mut ours = Vec::with_capacity(batches);
     let mut timings = Vec::with_capacity(batches);
@@ -146,10 +157,6 @@ fn prove(
     }
     let ours_peak = peak_rss_bytes();
 
-    let started = Instant::now();
-    let (_, key) = keys.proving_key()?;
-    let key_load_seconds = started.elapsed().as_secs_f64();
-    drop(key);
     // ark-groth16 proves with a key of its own form (its h query differs from snarkjs's), made
     // by its own setup for the same circuit after Verity's runs, so that neither prover's
     // peak counts the other's key.

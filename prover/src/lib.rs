@@ -8,6 +8,7 @@ pub mod binfile;
 pub mod ceremony;
 pub mod error;
 mod groth16;
+pub mod heap;
 pub mod keys;
 pub mod msm;
 pub mod phase2;
