@@ -5,7 +5,7 @@
 //! what is freed resident: it returns memory only from the top of each arena, and blocks
 //! below 32 MB (its dynamic mmap threshold) are served from the arenas. So the build left
 //! hundreds of MB resident for the prover's life (the 8-slot proving process held 592 MB,
-//! where the prover needs 228), and each proof's vectors stayed behind for the next proof to
+//! where the prover needs about 210), and each proof's vectors stayed behind for the next proof to
 //! fragment. `malloc_trim(0)` releases every whole free page of every arena; the prover
 //! calls it once built and after each proof (a few milliseconds). No crate exposes it
 //! safely, hence this module's `unsafe`.

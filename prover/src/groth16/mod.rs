@@ -321,8 +321,8 @@ impl BatchProver {
         let c = a * s + b_g1 * r - pk.delta_g1.into_group() * (r * s) + l_acc + h_acc;
         drop(assignment);
         // The proof's vectors are freed; without this glibc keeps most of them resident
-        // between proofs, and the next proof's peak grows by what they fragment (50 MB at 32
-        // slots).
+        // between proofs, and the next proof's allocations fragment around them (at 32 slots
+        // a second proof peaked 20 MB above the first).
         crate::heap::release_free_pages();
 
         timings.total = started.elapsed();
