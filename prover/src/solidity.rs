@@ -18,7 +18,7 @@ pub const GROTH16_VERIFIER_SOURCE: &str =
     include_str!("../../verifier-contracts/src/Groth16Verifier.sol");
 
 /// The constructor argument of `Groth16Verifier`: alpha (x, y); beta, gamma, delta (x1, x0,
-/// y1, y0, imaginary part first as EIP-197 orders G2); IC0 to IC10 (x, y), each 32 bytes
+/// y1, y0, imaginary part first as EIP-197 orders G2); IC0 to IC9 (x, y), each 32 bytes
 /// big-endian.
 ///
 /// # Panics

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 /// @title Groth16 verifier for one Verity batch-circuit size
-/// @notice Verifies a Groth16 proof over BN254 of a batch statement (ten public inputs, in
+/// @notice Verifies a Groth16 proof over BN254 of a batch statement (nine public inputs, in
 ///         the order of `verity-circuits`' `batch::statement`) through the EIP-196/197
 ///         precompiles. The verifying key is fixed at deployment in immutables, so each
 ///         circuit size gets its own instance and reading the key costs no storage access.
@@ -17,7 +17,7 @@ contract Groth16Verifier {
     error ProofCountMismatch();
 
     /// @notice Public inputs of the statement.
-    uint256 public constant INPUTS = 10;
+    uint256 public constant INPUTS = 9;
 
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -58,14 +58,12 @@ contract Groth16Verifier {
     uint256 private immutable IC8_Y;
     uint256 private immutable IC9_X;
     uint256 private immutable IC9_Y;
-    uint256 private immutable IC10_X;
-    uint256 private immutable IC10_Y;
 
     /// @notice Fixes the verifying key.
     /// @param vk alpha (x, y); beta, gamma, delta (x1, x0, y1, y0: imaginary part first, as
-    ///        EIP-197 orders G2 coordinates); IC0 to IC10 (x, y each).
-    constructor(uint256[36] memory vk) {
-        for (uint256 i = 0; i < 36; ++i) {
+    ///        EIP-197 orders G2 coordinates); IC0 to IC9 (x, y each).
+    constructor(uint256[34] memory vk) {
+        for (uint256 i = 0; i < 34; ++i) {
             if (vk[i] >= Q) revert CoordinateNotInField();
         }
         (ALPHA_X, ALPHA_Y) = (vk[0], vk[1]);
@@ -82,7 +80,6 @@ contract Groth16Verifier {
         (IC7_X, IC7_Y) = (vk[28], vk[29]);
         (IC8_X, IC8_Y) = (vk[30], vk[31]);
         (IC9_X, IC9_Y) = (vk[32], vk[33]);
-        (IC10_X, IC10_Y) = (vk[34], vk[35]);
     }
 
     /// @notice Checks `proof` for the public inputs `inputs`.
@@ -100,7 +97,7 @@ contract Groth16Verifier {
 
         // vk_x = IC0 + sum of inputs[i] * IC(i+1); a zero input adds nothing (0 * P is the
         // identity), so its multiplication is skipped.
-        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y, IC10_X, IC10_Y];
+        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y];
         uint256[4] memory acc = [IC0_X, IC0_Y, 0, 0];
         bool ok = true;
         for (uint256 i = 0; i < INPUTS; ++i) {
@@ -196,7 +193,7 @@ contract Groth16Verifier {
         }
 
         // vk_x = Σw·IC0 + Σ_k (Σ w·input_k)·IC(k+1); a zero scalar adds nothing.
-        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y, IC10_X, IC10_Y];
+        uint256[2 * INPUTS] memory ic = [IC1_X, IC1_Y, IC2_X, IC2_Y, IC3_X, IC3_Y, IC4_X, IC4_Y, IC5_X, IC5_Y, IC6_X, IC6_Y, IC7_X, IC7_Y, IC8_X, IC8_Y, IC9_X, IC9_Y];
         uint256[5] memory acc = [IC0_X, IC0_Y, 0, 0, 0];
         uint256 sum = scalars[0];
         uint256[3] memory alpha = [ALPHA_X, ALPHA_Y, sum];

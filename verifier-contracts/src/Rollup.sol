@@ -4,22 +4,16 @@ pragma solidity 0.8.28;
 /// @notice The Groth16 verifier of one circuit size.
 interface IBatchVerifier {
     /// @notice Whether `proof` proves the batch statement with public inputs `inputs`.
-    function verifyProof(uint256[8] calldata proof, uint256[10] calldata inputs) external view returns (bool);
+    function verifyProof(uint256[8] calldata proof, uint256[9] calldata inputs) external view returns (bool);
     /// @notice Whether every proof of `proofs` proves the statement of its row of `inputs`
     ///         (checked together).
-    function verifyProofs(uint256[8][] calldata proofs, uint256[10][] calldata inputs) external view returns (bool);
+    function verifyProofs(uint256[8][] calldata proofs, uint256[9][] calldata inputs) external view returns (bool);
 }
 
 /// @notice circomlib Poseidon of two field elements.
 interface IPoseidon2 {
     /// @notice The hash.
     function hash(uint256[2] calldata inputs) external pure returns (uint256);
-}
-
-/// @notice circomlib Poseidon of three field elements.
-interface IPoseidon3 {
-    /// @notice The hash.
-    function hash(uint256[3] calldata inputs) external view returns (uint256);
 }
 
 /// @notice circomlib Poseidon of four field elements.
@@ -242,7 +236,6 @@ contract Rollup {
     /// @notice Most payouts a batch may carry.
     uint256 public immutable maxPayouts;
     IPoseidon2 private immutable poseidon2;
-    IPoseidon3 private immutable poseidon3;
     IPoseidon4 private immutable poseidon4;
     IPoseidon5 private immutable poseidon5;
 
@@ -325,14 +318,14 @@ contract Rollup {
     /// @notice Deploys the rollup.
     /// @param config The fixed parameters (see `Config`).
     /// @param genesisRoot The empty tree's root at this depth.
-    /// @param hashes Poseidon contracts of 2, 3, 4 and 5 inputs.
+    /// @param hashes Poseidon contracts of 2, 4 and 5 inputs.
     /// @param slotCounts Batch sizes with a verifier.
     /// @param batchVerifiers Their verifiers, in the same order.
     /// @param operators The first operators.
     constructor(
         Config memory config,
         uint256 genesisRoot,
-        address[4] memory hashes,
+        address[3] memory hashes,
         uint256[] memory slotCounts,
         IBatchVerifier[] memory batchVerifiers,
         address[] memory operators
@@ -346,7 +339,7 @@ contract Rollup {
         if (config.governor == address(0)) revert ZeroAddress();
         if (config.inactivityInterval == 0 || config.maxPayouts == 0) revert InvalidParameter();
         if (slotCounts.length != batchVerifiers.length || slotCounts.length == 0) revert VerifierListMismatch();
-        for (uint256 i = 0; i < 4; ++i) {
+        for (uint256 i = 0; i < 3; ++i) {
             if (hashes[i].code.length == 0) revert MissingCode(hashes[i]);
         }
         depth = config.depth;
@@ -359,9 +352,8 @@ contract Rollup {
         maxPayouts = config.maxPayouts;
         deployedAt = block.timestamp - 1;
         poseidon2 = IPoseidon2(hashes[0]);
-        poseidon3 = IPoseidon3(hashes[1]);
-        poseidon4 = IPoseidon4(hashes[2]);
-        poseidon5 = IPoseidon5(hashes[3]);
+        poseidon4 = IPoseidon4(hashes[1]);
+        poseidon5 = IPoseidon5(hashes[2]);
         domain = IPoseidon2(hashes[0]).hash([block.chainid, uint256(uint160(address(this)))]);
         stateRoot = genesisRoot;
         lastBatchAt = uint64(block.timestamp);
@@ -593,7 +585,7 @@ contract Rollup {
         Cursor memory cursor = _start();
         // The fallback stays one batch per inactivity interval, as with `submitBatch`.
         if (!cursor.operator && count > 1) revert NotOperator();
-        uint256[10][] memory inputs = new uint256[10][](count);
+        uint256[9][] memory inputs = new uint256[9][](count);
         IBatchVerifier verifier;
         for (uint256 i = 0; i < count; ++i) {
             BatchData calldata batch = batches[i];
@@ -637,7 +629,9 @@ contract Rollup {
         if (batch.payouts.length > maxPayouts) revert TooManyPayouts();
         if (batch.number != cursor.number + 1) revert WrongBatchNumber(cursor.number + 1, batch.number);
         if (batch.oldRoot != cursor.root) revert WrongOldRoot();
-        if (batch.newRoot >= R) revert NotInField();
+        // Both go to the verifier, the data hash plus the payouts' term (reduced there), and
+        // both into the challenge: one value each, as the circuit holds them.
+        if (batch.newRoot >= R || batch.dataHash >= R) revert NotInField();
         verifier = _verifierFor(length);
         uint256 head = cursor.head;
         uint256 tail = priorityTail;
@@ -656,10 +650,10 @@ contract Rollup {
     }
 
     /// @dev The challenge of a batch in calldata and its pubdata's value there. The challenge
-    ///      is fixed by both the published data and the data the proof holds (its hash), so
-    ///      data differing from the proof's agrees at it only by chance.
+    ///      is fixed by the published data, the data the proof holds (its hash) and the
+    ///      payouts, so data or payouts differing from the proof's agree at it only by chance.
     function _openCalldata(BatchData calldata batch) private pure returns (uint256 challenge, uint256 evaluation) {
-        challenge = _challenge(keccak256(batch.pubdata), batch.dataHash);
+        challenge = _challenge(keccak256(batch.pubdata), batch.dataHash, batch.payouts);
         evaluation = _evaluate(batch.pubdata, challenge);
     }
 
@@ -675,7 +669,7 @@ contract Rollup {
         if (versionedHash == bytes32(0)) revert NoBlob(blob.index);
         // As in calldata, with the blob's versioned hash (a hash of its KZG commitment)
         // standing for the published data.
-        challenge = _challenge(versionedHash, batch.dataHash);
+        challenge = _challenge(versionedHash, batch.dataHash, batch.payouts);
         evaluation = blob.evaluation;
         // The precompile checks the commitment against the versioned hash, the value's range
         // and the proof. Its output (the blob size and the modulus) tells it from an account
@@ -713,9 +707,21 @@ contract Rollup {
     }
 
     /// @dev The challenge point for data published under `dataCommitment` with data hash
-    ///      `dataHash`: the low 128 bits of their keccak.
-    function _challenge(bytes32 dataCommitment, uint256 dataHash) private pure returns (uint256) {
-        return uint256(keccak256(abi.encodePacked(dataCommitment, dataHash))) & type(uint128).max;
+    ///      `dataHash`, and `payouts`: the low 128 bits of the keccak of the three, the payouts
+    ///      as their calldata holds them (three words each, `verity-circuits`' `Payout::digest`).
+    function _challenge(bytes32 dataCommitment, uint256 dataHash, Payout[] calldata payouts)
+        private
+        pure
+        returns (uint256)
+    {
+        bytes32 payoutsDigest;
+        assembly ("memory-safe") {
+            let size := mul(payouts.length, 0x60)
+            let at := mload(0x40)
+            calldatacopy(at, payouts.offset, size)
+            payoutsDigest := keccak256(at, size)
+        }
+        return uint256(keccak256(abi.encodePacked(dataCommitment, dataHash, payoutsDigest))) & type(uint128).max;
     }
 
     /// @dev The verifier of the circuit size whose pubdata has `length` bytes.
@@ -732,28 +738,31 @@ contract Rollup {
     function _publicInputs(BatchData calldata batch, uint256 head, uint256 challenge, uint256 evaluation)
         private
         view
-        returns (uint256[10] memory inputs)
+        returns (uint256[9] memory inputs)
     {
-        uint256 payoutHash = 0;
-        for (uint256 i = 0; i < batch.payouts.length; ++i) {
-            Payout calldata payout = batch.payouts[i];
-            // The recipient (160 bits) and token (32) share one field element.
-            payoutHash = poseidon3.hash(
-                [payoutHash, uint256(uint160(payout.recipient)) | (uint256(payout.token) << 160), payout.amount]
-            );
-        }
         inputs = [
             domain,
             batch.oldRoot,
             batch.newRoot,
             priorityHashAt(head),
             priorityHashAt(head + batch.priorityOps),
-            payoutHash,
-            batch.dataHash,
+            addmod(batch.dataHash, _payoutTerm(batch.payouts, challenge), R),
             challenge,
             evaluation & type(uint128).max,
             evaluation >> 128
         ];
+    }
+
+    /// @dev The payouts' polynomial at `z` over BN254's scalar field (`verity-circuits`'
+    ///      `Payout::term`): from 1, each payout two Horner steps, `recipient + token·2^160`
+    ///      then the amount. It stands where a Poseidon hash a payout cost about 22,000 gas.
+    function _payoutTerm(Payout[] calldata payouts, uint256 z) private pure returns (uint256 q) {
+        q = 1;
+        for (uint256 i = 0; i < payouts.length; ++i) {
+            Payout calldata payout = payouts[i];
+            uint256 packed = uint256(uint160(payout.recipient)) | (uint256(payout.token) << 160);
+            q = addmod(mulmod(addmod(mulmod(q, z, R), packed, R), z, R), payout.amount, R);
+        }
     }
 
     /// @dev `data` as the coefficients of a polynomial over BLS12-381's scalar field (31-byte

@@ -66,7 +66,7 @@ impl Batch {
     /// Binds the pubdata as published in the blob of `versioned_hash` instead of calldata
     /// (before the witness is built: the challenge moves).
     pub fn publish_in_blob(&mut self, versioned_hash: &[u8; 32]) {
-        self.data = DataBinding::new(&self.pubdata, versioned_hash);
+        self.data = DataBinding::new(&self.pubdata, versioned_hash, &self.payouts);
     }
 }
 
@@ -361,10 +361,6 @@ impl<'s> BatchBuilder<'s> {
         for op in &self.ops {
             pubdata.extend_from_slice(&layout.encode(&PubdataOp::from(op)));
         }
-        let payout_hash = self
-            .payouts
-            .iter()
-            .fold(Fr::from(0u64), |hash, payout| payout.chain(hash));
         let header = BatchHeader {
             number: self.number,
             domain: self.state.domain_hash(),
@@ -372,10 +368,9 @@ impl<'s> BatchBuilder<'s> {
             new_root: self.state.root(),
             priority_before: self.priority_before,
             priority_after: self.priority_hash,
-            payout_hash,
         };
         Batch {
-            data: DataBinding::of_calldata(&pubdata),
+            data: DataBinding::of_calldata(&pubdata, &self.payouts),
             header,
             ops: self.ops,
             fee_slots: self.fee_slots,

@@ -1,13 +1,15 @@
 //! The batch statement: the public inputs of the batch proof, in the order the Rollup
 //! contract passes them to its verifier:
 //!
-//! `domain, old_root, new_root, priority_before, priority_after, payout_hash, data_hash,
-//! challenge, evaluation_low, evaluation_high`
+//! `domain, old_root, new_root, priority_before, priority_after, data, challenge,
+//! evaluation_low, evaluation_high`
 //!
 //! The contract takes the domain, the old root and the two priority-queue hashes from its
-//! storage, the new root from the calldata, computes the payout hash over the calldata's
-//! payouts, and the last four from the published data ([`crate::blob`]). Every one is below
-//! r; the verifier refuses any that is not.
+//! storage, the new root from the calldata, and the last four from the published data and
+//! the calldata's payouts ([`crate::blob`]): `data` is the data hash plus the payouts'
+//! polynomial at the challenge ([`crate::ops::Payout::term`]), where until 2026-12-03 the
+//! payouts had a Poseidon hash and an input of their own. Every one is below r; the verifier
+//! refuses any that is not.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,16 +37,14 @@ pub struct BatchHeader {
     /// Priority-queue rolling hash after them.
     #[serde(with = "crate::field::serde_fr")]
     pub priority_after: Fr,
-    /// Rolling hash of the batch's L1 payouts, from 0.
-    #[serde(with = "crate::field::serde_fr")]
-    pub payout_hash: Fr,
 }
 
 /// Public inputs of the batch proof.
-pub const PUBLIC_INPUTS: usize = 10;
+pub const PUBLIC_INPUTS: usize = 9;
 
 impl BatchHeader {
-    /// The public inputs of the batch with this header and data.
+    /// The public inputs of the batch with this header and data (and payouts, which
+    /// `data` binds).
     pub fn public_inputs(&self, data: &DataBinding) -> Vec<Fr> {
         let [evaluation_low, evaluation_high] = data.evaluation_halves();
         vec![
@@ -53,8 +53,7 @@ impl BatchHeader {
             self.new_root,
             self.priority_before,
             self.priority_after,
-            self.payout_hash,
-            data.hash,
+            data.input(),
             Fr::from(data.challenge),
             evaluation_low,
             evaluation_high,

@@ -316,7 +316,7 @@ mod tests {
     fn hash_and_evaluation_equal_the_native_ones() {
         for (len, seed) in [(1, 1), (31, 2), (32, 3), (100, 4), (250, 5)] {
             let bytes = pubdata(len, seed);
-            let binding = DataBinding::of_calldata(&bytes);
+            let binding = DataBinding::of_calldata(&bytes, &[]);
             let cs = ConstraintSystem::<Fr>::new_ref();
             let (value, hash) = commit(&cs, &bytes, Fr::from(binding.challenge));
             assert!(cs.is_satisfied().unwrap(), "{len} bytes");
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_changed_element_is_refused() {
         let bytes = pubdata(100, 7);
-        let binding = DataBinding::of_calldata(&bytes);
+        let binding = DataBinding::of_calldata(&bytes, &[]);
         for position in [0, 40, 99] {
             let mut changed = bytes.clone();
             changed[position] ^= 0x01;
@@ -367,7 +367,7 @@ mod tests {
     fn constraint_counts() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let bytes = pubdata(3 * ELEMENT_BYTES, 9);
-        let binding = DataBinding::of_calldata(&bytes);
+        let binding = DataBinding::of_calldata(&bytes, &[]);
         let elements = elements_from_be_bits(&be_bits(&cs, &bytes));
         let challenge = ChallengeVar::checked(
             FpVar::new_input(cs.clone(), || Ok(Fr::from(binding.challenge))).unwrap(),

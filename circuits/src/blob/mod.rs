@@ -9,9 +9,15 @@
 //!   with missing elements 0. It binds what the circuit holds; the circuit's size fixes the
 //!   number of elements.
 //! - **Challenge** (a public input): the low [`CHALLENGE_BITS`] bits of
-//!   `keccak256(data_commitment ‖ h)`, computed by the Rollup contract, where
-//!   `data_commitment` is `keccak256(pubdata)` for pubdata in calldata, and the blob's
-//!   versioned hash (a hash of its KZG commitment) for pubdata in an EIP-4844 blob.
+//!   `keccak256(data_commitment ‖ h ‖ payouts_digest)`, computed by the Rollup contract,
+//!   where `data_commitment` is `keccak256(pubdata)` for pubdata in calldata, and the blob's
+//!   versioned hash (a hash of its KZG commitment) for pubdata in an EIP-4844 blob, and
+//!   `payouts_digest` is the keccak of the batch's L1 payouts as its calldata holds them
+//!   ([`Payout::digest`]).
+//! - **Payouts** (no input of their own): the payouts' polynomial at the challenge
+//!   ([`Payout::term`], over BN254's scalar field) is added to `h` in the statement's data
+//!   input, so the contract pays exactly the payouts the circuit made for a `mulmod` and an
+//!   `addmod` an element, where a Poseidon hash a payout cost about 22,000 gas.
 //! - **Evaluation** (two public inputs, its low and high 128 bits): `y = Σ e_j·z^j mod
 //!   r_bls`. For calldata the contract evaluates the published data at `z` itself; for a
 //!   blob (which holds the same polynomial, `verity-l1`'s `blob`) the point-evaluation
@@ -21,7 +27,11 @@
 //! Why this is sound: the challenge is fixed only once both the circuit's data (through
 //! `h`) and the published data (through `data_commitment`) are, so if they differ, the two
 //! polynomials (of degree below the number of elements) agree at `z` with probability at
-//! most `degree / 2^128`. Why it is cheap: the circuit hashes field elements with Poseidon
+//! most `degree / 2^128`. The same holds for the payouts: the contract's list fixes `z`
+//! through its digest, and the circuit's list is fixed by the data and the state. Adding the
+//! payouts' term to `h` keeps both bound: the contract's data input `h' + Q'(z)` equals the
+//! circuit's `h + Q(z)` for another `h'` or `Q'` only if `h'` solves an equation in which
+//! `z` itself depends on `h'` through keccak, which takes about `2^128` tries. Why it is cheap: the circuit hashes field elements with Poseidon
 //! (79 constraints an element) and evaluates with one reduction an element modulo
 //! `r_bls` (463, [`constraints`]), where SHA-256 over the same bytes cost about 800
 //! a byte; the contract's side is a keccak and a `mulmod` an element.
@@ -33,6 +43,7 @@ use alloy_primitives::{keccak256, U256};
 use ark_ff::PrimeField;
 
 use crate::field::fr_to_be_bytes;
+use crate::ops::Payout;
 use crate::poseidon::poseidon;
 use crate::Fr;
 
@@ -87,11 +98,13 @@ pub fn data_hash(pubdata: &[u8]) -> Fr {
         })
 }
 
-/// The challenge point for data published under `data_commitment` with data hash `hash`.
-pub fn challenge(data_commitment: &[u8; 32], hash: &Fr) -> u128 {
-    let mut preimage = [0u8; 64];
+/// The challenge point for data published under `data_commitment` with data hash `hash`,
+/// and payouts of digest `payouts_digest`.
+pub fn challenge(data_commitment: &[u8; 32], hash: &Fr, payouts_digest: &[u8; 32]) -> u128 {
+    let mut preimage = [0u8; 96];
     preimage[..32].copy_from_slice(data_commitment);
-    preimage[32..].copy_from_slice(&fr_to_be_bytes(hash));
+    preimage[32..64].copy_from_slice(&fr_to_be_bytes(hash));
+    preimage[64..].copy_from_slice(payouts_digest);
     let digest = keccak256(preimage);
     u128::from_be_bytes(digest[16..].try_into().expect("16 bytes"))
 }
@@ -112,7 +125,7 @@ pub fn calldata_commitment(pubdata: &[u8]) -> [u8; 32] {
     keccak256(pubdata).0
 }
 
-/// What the proof exposes about a batch's data.
+/// What the proof exposes about a batch's data and payouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DataBinding {
     /// The data hash.
@@ -123,23 +136,33 @@ pub struct DataBinding {
     pub challenge: u128,
     /// The polynomial's value at the challenge, below `r_bls`.
     pub evaluation: U256,
+    /// The payouts' term at the challenge ([`Payout::term`]), added to the data hash in the
+    /// statement.
+    #[serde(with = "crate::field::serde_fr")]
+    pub payouts: Fr,
 }
 
 impl DataBinding {
-    /// The binding of pubdata published under `data_commitment`.
-    pub fn new(pubdata: &[u8], data_commitment: &[u8; 32]) -> DataBinding {
+    /// The binding of pubdata published under `data_commitment`, and of `payouts`.
+    pub fn new(pubdata: &[u8], data_commitment: &[u8; 32], payouts: &[Payout]) -> DataBinding {
         let hash = data_hash(pubdata);
-        let challenge = challenge(data_commitment, &hash);
+        let challenge = challenge(data_commitment, &hash, &Payout::digest(payouts));
         DataBinding {
             hash,
             challenge,
             evaluation: evaluate(pubdata, challenge),
+            payouts: Payout::term(payouts, Fr::from(challenge)),
         }
     }
 
-    /// The binding of pubdata carried in calldata.
-    pub fn of_calldata(pubdata: &[u8]) -> DataBinding {
-        DataBinding::new(pubdata, &calldata_commitment(pubdata))
+    /// The binding of pubdata carried in calldata, and of `payouts`.
+    pub fn of_calldata(pubdata: &[u8], payouts: &[Payout]) -> DataBinding {
+        DataBinding::new(pubdata, &calldata_commitment(pubdata), payouts)
+    }
+
+    /// The statement's data input: the data hash plus the payouts' term.
+    pub fn input(&self) -> Fr {
+        self.hash + self.payouts
     }
 
     /// The evaluation's low and high 128 bits as field elements.
@@ -181,7 +204,7 @@ mod tests {
         let pubdata: Vec<u8> = (0..100u8)
             .map(|i| i.wrapping_mul(37).wrapping_add(255))
             .collect();
-        let binding = DataBinding::of_calldata(&pubdata);
+        let binding = DataBinding::of_calldata(&pubdata, &[]);
         let modulus = BigUint::from_bytes_be(&BLS_MODULUS.to_be_bytes::<32>());
         let z = BigUint::from(binding.challenge);
         let expected =
@@ -204,9 +227,36 @@ mod tests {
 
         let mut changed = pubdata.clone();
         changed[99] ^= 1;
-        let other = DataBinding::of_calldata(&changed);
+        let other = DataBinding::of_calldata(&changed, &[]);
         assert_ne!(other.hash, binding.hash);
         assert_ne!(other.challenge, binding.challenge);
         assert_ne!(evaluate(&changed, binding.challenge), binding.evaluation);
+    }
+
+    #[test]
+    fn the_payouts_move_the_challenge_and_their_term() {
+        let pubdata = [7u8; 40];
+        let paid = Payout {
+            recipient: alloy_primitives::Address::repeat_byte(0x42),
+            token: 3,
+            amount: 1_000,
+        };
+        let none = DataBinding::of_calldata(&pubdata, &[]);
+        let one = DataBinding::of_calldata(&pubdata, &[paid]);
+        let more = DataBinding::of_calldata(&pubdata, &[paid, Payout { amount: 1, ..paid }]);
+        assert_eq!(none.payouts, Fr::from(1u64));
+        assert_eq!(
+            (one.hash, one.evaluation),
+            (none.hash, evaluate(&pubdata, one.challenge))
+        );
+        assert_ne!(one.challenge, none.challenge);
+        assert_ne!(more.challenge, one.challenge);
+        let z = Fr::from(one.challenge);
+        let [packed, amount] = paid.elements();
+        assert_eq!(one.payouts, (z + packed) * z + amount);
+        assert_eq!(one.input(), one.hash + one.payouts);
+        // A zero payout still counts: the list's length is bound.
+        let zero = Payout { amount: 0, ..paid };
+        assert_ne!(Payout::term(&[zero, paid], z), Payout::term(&[paid], z));
     }
 }

@@ -113,7 +113,7 @@ impl BatchCircuit {
         let w = &self.witness;
         let size = w.size;
         let inputs = w.public_inputs();
-        let [domain, old_root, new_root, priority_before, priority_after, payout_hash, data_hash, challenge, evaluation_low, evaluation_high] =
+        let [domain, old_root, new_root, priority_before, priority_after, data, challenge, evaluation_low, evaluation_high] =
             std::array::from_fn(|i| inputs[i]);
         let input = |value: Fr| FpVar::new_input(cs.clone(), || Ok(value));
         let domain = input(domain)?;
@@ -121,8 +121,7 @@ impl BatchCircuit {
         let new_root = input(new_root)?;
         let priority_before = input(priority_before)?;
         let priority_after = input(priority_after)?;
-        let payout_hash = input(payout_hash)?;
-        let data_hash = input(data_hash)?;
+        let data = input(data)?;
         let challenge = input(challenge)?;
         let evaluation = [input(evaluation_low)?, input(evaluation_high)?];
 
@@ -140,12 +139,13 @@ impl BatchCircuit {
             domain: domain.clone(),
             fee_slots,
             depth: size.depth,
+            challenge: challenge.clone(),
         };
 
         let mut running = Running {
             root: old_root.clone(),
             priority: priority_before.clone(),
-            payout: FpVar::zero(),
+            payout: FpVar::one(),
             fees: vec![FpVar::zero(); size.fee_slots],
         };
         let mut chunks = Vec::new();
@@ -180,12 +180,11 @@ impl BatchCircuit {
         let _commitment = rule!("commitment");
         running.root.enforce_equal(&new_root)?;
         running.priority.enforce_equal(&priority_after)?;
-        running.payout.enforce_equal(&payout_hash)?;
         let mut pubdata_bits = fee_header;
         pubdata_bits.extend(chunks);
         let pubdata_bytes = pubdata_bits.len() / 8;
         let elements = elements_from_be_bits(&pubdata_bits);
-        data_hash_var(&elements)?.enforce_equal(&data_hash)?;
+        (data_hash_var(&elements)? + &running.payout).enforce_equal(&data)?;
         let value = evaluate_var(&elements, &ChallengeVar::checked(challenge)?)?;
         for (half, public) in halves(&value)?.iter().zip(&evaluation) {
             half.enforce_equal(public)?;

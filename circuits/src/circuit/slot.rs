@@ -31,7 +31,7 @@ pub(crate) struct Running {
     pub root: FpVar<Fr>,
     /// The priority-queue rolling hash.
     pub priority: FpVar<Fr>,
-    /// The payout rolling hash.
+    /// The payouts' polynomial so far, at the challenge (from 1).
     pub payout: FpVar<Fr>,
     /// Fees collected per fee slot.
     pub fees: Vec<FpVar<Fr>>,
@@ -45,6 +45,8 @@ pub(crate) struct BatchContext {
     pub fee_slots: Vec<(Boolean<Fr>, U32Var)>,
     /// Tree depth.
     pub depth: u8,
+    /// The challenge point, at which the payouts' polynomial is evaluated.
+    pub challenge: FpVar<Fr>,
 }
 
 /// The one-hot operation flags decoded from the three type bits.
@@ -326,17 +328,17 @@ pub(crate) fn synthesize_slot(
             FpVar::conditionally_select(&flags.priority, &queued, &running.priority)?;
     }
 
-    // Withdrawals and forced exits pay out on L1.
+    // Withdrawals and forced exits pay out on L1: one Horner step of the payouts'
+    // polynomial (`crate::ops::Payout::term`), three constraints where a Poseidon hash took
+    // 264.
     {
         let _rule = rule!("payout");
         let pays = &flags.withdraw | &flags.forced_exit;
         // Both parts are range-checked (160 and 32 bits), so the packed word is below 2^192
         // and names one (recipient, token) pair.
-        let paid = poseidon_var(&[
-            running.payout.clone(),
-            l1_address.fp() + token.fp() * address_shift(),
-            amount.fp().clone(),
-        ])?;
+        let z = &context.challenge;
+        let packed = l1_address.fp() + token.fp() * address_shift();
+        let paid = (&running.payout * z + packed) * z + amount.fp();
         running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
     }
 

@@ -380,7 +380,7 @@ fn wrong_merkle_sibling() {
 /// Recomputes the data binding after the pubdata was changed, as a prover claiming that
 /// pubdata would.
 fn recommit(w: &mut BatchWitness) {
-    w.data = DataBinding::of_calldata(&w.pubdata);
+    w.data = DataBinding::of_calldata(&w.pubdata, &w.payouts);
 }
 
 #[test]
@@ -413,6 +413,43 @@ fn evaluation_at_another_challenge() {
     let (_, mut w) = a_transfer();
     w.data.challenge ^= 1;
     w.data.evaluation = crate::blob::evaluate(&w.pubdata, w.data.challenge);
+    assert_eq!(first_broken_rule(w), None);
+}
+
+#[test]
+fn payouts_other_than_the_circuits() {
+    // The contract's payouts as a prover claiming them would bind them: another amount,
+    // recipient or token, one left out, one more, or the two in the other order.
+    let w = mixed_witness();
+    assert_eq!(w.payouts.len(), 2);
+    assert_eq!(first_broken_rule(w.clone()), None);
+    let mut lists = vec![w.payouts.clone(); 6];
+    lists[0][0].amount += 1;
+    lists[1][0].recipient = Address::repeat_byte(0x98);
+    lists[2][1].token = 1;
+    lists[3].pop();
+    let again = lists[4][1];
+    lists[4].push(again);
+    lists[5].swap(0, 1);
+    for payouts in lists {
+        let mut other = w.clone();
+        other.payouts = payouts;
+        recommit(&mut other);
+        refused_by(other, "commitment");
+    }
+    let mut off = w;
+    off.data.payouts += Fr::from(1u64);
+    refused_by(off, "commitment");
+}
+
+#[test]
+fn payouts_at_another_challenge() {
+    // As with the data, the circuit takes any point at which the values agree with what it
+    // made; the contract is what fixes the point (from the published data and the payouts).
+    let mut w = mixed_witness();
+    w.data.challenge ^= 1;
+    w.data.evaluation = crate::blob::evaluate(&w.pubdata, w.data.challenge);
+    w.data.payouts = Payout::term(&w.payouts, Fr::from(w.data.challenge));
     assert_eq!(first_broken_rule(w), None);
 }
 
@@ -650,12 +687,11 @@ fn c1_withdrawal_of_eth_from_an_account_of_another_token() {
     let tx = L2Tx::sign_withdraw(stolen, &key(2), &DOMAIN);
     w.slots[0].fields = witness::OpFields::of(&ExecutedOp::L2 { tx });
     w.slots[0].first.claimed_before = Some(LeafFields::aliased(pre.account(3).unwrap(), 0, 0));
-    w.header.payout_hash = Payout {
+    w.payouts = vec![Payout {
         recipient: to,
         token: 0,
         amount: 500_000,
-    }
-    .chain(Fr::from(0u64));
+    }];
     recommit(&mut w);
     refused_by(w, "leaf_ranges");
 }
@@ -733,12 +769,11 @@ fn c1_cancelled_forced_exit() {
     w.slots[0].fields.l1_address = crate::field::fr_from_address(&owner(1));
     w.slots[0].first.claimed_before = Some(LeafFields::aliased(pre.account(1).unwrap(), 1, 0));
     w.header.priority_after = PriorityOp::ForcedExit(exit).chain(Fr::from(0u64));
-    w.header.payout_hash = Payout {
+    w.payouts = vec![Payout {
         recipient: owner(1),
         token: 0,
         amount: 0,
-    }
-    .chain(Fr::from(0u64));
+    }];
     recommit(&mut w);
     refused_by(w, "leaf_ranges");
 }
@@ -999,7 +1034,7 @@ proptest::proptest! {
         });
         proptest::prop_assert_eq!(first_broken_rule(w.clone()), None);
         let circuit = BatchCircuit { witness: w.clone() };
-        proptest::prop_assert_eq!(circuit.public_inputs(), w.header.public_inputs(&DataBinding::of_calldata(&w.pubdata)));
+        proptest::prop_assert_eq!(circuit.public_inputs(), w.header.public_inputs(&DataBinding::of_calldata(&w.pubdata, &w.payouts)));
     }
 }
 

@@ -21,7 +21,7 @@ use crate::eddsa::{Scalar, Signature};
 use crate::field::fr_from_address;
 use crate::merkle::MerkleProof;
 use crate::ops::float::{AMOUNT, FEE};
-use crate::ops::{AccountIndex, ExecutedOp, L2Tx};
+use crate::ops::{AccountIndex, ExecutedOp, L2Tx, Payout};
 use crate::state::{Account, Effect, State, TxError};
 use crate::Fr;
 
@@ -167,8 +167,10 @@ pub struct BatchWitness {
     /// The batch's pubdata.
     #[serde(with = "crate::batch::hex_bytes")]
     pub pubdata: Vec<u8>,
-    /// How the proof binds the pubdata.
+    /// How the proof binds the pubdata and the payouts.
     pub data: DataBinding,
+    /// The L1 payouts the contract makes for the batch, in slot order (what `data` binds).
+    pub payouts: Vec<Payout>,
 }
 
 impl BatchWitness {
@@ -353,6 +355,7 @@ impl BatchWitness {
             fees,
             pubdata: batch.pubdata.clone(),
             data: batch.data,
+            payouts: batch.payouts.clone(),
         })
     }
 }

@@ -256,15 +256,40 @@ pub struct Payout {
 }
 
 impl Payout {
-    /// The rolling payout hash after this payout:
-    /// `Poseidon(previous, recipient + token·2^160, amount)`. The recipient (160 bits) and the
-    /// token (32) share one element, so the contract hashes three elements a payout, not four.
-    pub fn chain(&self, previous: Fr) -> Fr {
-        poseidon(&[
-            previous,
+    /// The payout's two field elements: `recipient + token·2^160` (the recipient's 160 bits
+    /// and the token's 32 share one element) and the amount.
+    pub fn elements(&self) -> [Fr; 2] {
+        [
             fr_from_address(&self.recipient) + Fr::from(self.token) * address_shift(),
             Fr::from(self.amount),
-        ])
+        ]
+    }
+
+    /// The payouts' term in the batch statement (its data input): their elements
+    /// as the coefficients of a polynomial with a leading 1, evaluated at `z` by Horner's rule
+    /// (`q = 1`, then `q = (q·z + e_0)·z + e_1` a payout). The leading 1 makes lists of other
+    /// lengths other polynomials, so two lists agree at a point drawn after both are fixed
+    /// only by chance (at most `2·len / 2^128` for the contract's challenge).
+    pub fn term(payouts: &[Payout], z: Fr) -> Fr {
+        payouts.iter().fold(Fr::from(1u64), |q, payout| {
+            let [packed, amount] = payout.elements();
+            (q * z + packed) * z + amount
+        })
+    }
+
+    /// keccak256 of the payouts as the Rollup contract reads them from its calldata: three
+    /// 32-byte big-endian words a payout (recipient, token, amount), with nothing between.
+    pub fn digest(payouts: &[Payout]) -> [u8; 32] {
+        let mut words = Vec::with_capacity(96 * payouts.len());
+        for payout in payouts {
+            words.extend_from_slice(&[0; 12]);
+            words.extend_from_slice(payout.recipient.as_slice());
+            words.extend_from_slice(&[0; 28]);
+            words.extend_from_slice(&payout.token.to_be_bytes());
+            words.extend_from_slice(&[0; 16]);
+            words.extend_from_slice(&payout.amount.to_be_bytes());
+        }
+        alloy_primitives::keccak256(words).0
     }
 }
 

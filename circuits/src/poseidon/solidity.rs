@@ -19,8 +19,9 @@ use super::parameters;
 use crate::Fr;
 
 /// The widths Verity's contracts use: `Poseidon(chain_id, rollup)` and forced exits' queue
-/// steps (3), payouts (4), tree nodes and leaves (5), deposits' queue steps (6).
-pub const CONTRACT_WIDTHS: [usize; 4] = [3, 4, 5, 6];
+/// steps (3), tree nodes and leaves (5), deposits' queue steps (6). Payouts had width 4 until
+/// they were bound by a polynomial instead (2026-12-03).
+pub const CONTRACT_WIDTHS: [usize; 3] = [3, 5, 6];
 
 /// Values below `LIMIT · r` fit a 256-bit word (2^256 / r ≈ 5.29): `add` (3 gas) stands in
 /// for `addmod` (8 gas) while a sum stays below that, and `mulmod` takes any word.

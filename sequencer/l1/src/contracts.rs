@@ -46,13 +46,6 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
-        PoseidonT4,
-        "../../verifier-contracts/artifacts/PoseidonT4.json"
-    );
-
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
         PoseidonT5,
         "../../verifier-contracts/artifacts/PoseidonT5.json"
     );

@@ -12,8 +12,8 @@ use verity_circuits::ops::Domain;
 use verity_circuits::state::{State, StateConfig};
 
 use crate::contracts::{
-    verifier_key_words, Groth16Verifier, PoseidonT3, PoseidonT4, PoseidonT5, PoseidonT5Part1,
-    PoseidonT6, PoseidonT6Part1, Rollup,
+    verifier_key_words, Groth16Verifier, PoseidonT3, PoseidonT5, PoseidonT5Part1, PoseidonT6,
+    PoseidonT6Part1, Rollup,
 };
 use verity_prover::keys::verifying_key_hash;
 
@@ -173,7 +173,6 @@ pub async fn deploy_with<P: Provider>(
         first
             .contract_address
             .ok_or(DeployError::NoContract("PoseidonT3"))?,
-        *PoseidonT4::deploy(provider).await?.address(),
         *PoseidonT5::deploy(
             provider,
             *PoseidonT5Part1::deploy(provider).await?.address(),

@@ -25,9 +25,9 @@ pub struct Deployment {
     pub rollup: Address,
     /// Verifiers by circuit size.
     pub verifiers: Vec<DeployedVerifier>,
-    /// Poseidon contracts of 2, 3, 4 and 5 inputs (the entries callers use; the parts they
+    /// Poseidon contracts of 2, 4 and 5 inputs (the entries callers use; the parts they
     /// call are found from them).
-    pub poseidon: [Address; 4],
+    pub poseidon: [Address; 3],
     /// Binary tree depth.
     pub depth: u8,
     /// Fee slots of every circuit.

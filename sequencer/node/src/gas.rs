@@ -2,23 +2,21 @@
 //! pass a gas budget, and caps the payouts a batch carries. The estimate is made per
 //! operation from the costs measured in the README's "L1 gas" section:
 //!
-//! - [`SUBMIT_FIXED_GAS`] per submission: the measured fixed gas per batch, 305,590 since
-//!   the statement has ten public inputs (base transaction, header and proof calldata,
+//! - [`SUBMIT_FIXED_GAS`] per submission: the measured fixed gas per batch, 305,590 when
+//!   the statement had ten public inputs (base transaction, header and proof calldata,
 //!   Groth16 verification 249,718 with the payout hash's input at zero, the challenge's
-//!   keccak, the operator and queue reads, storage), rounded up.
+//!   keccak, the operator and queue reads, storage), rounded up; nine inputs since
+//!   2026-12-03 cost less, and the estimate keeps its margin.
 //! - [`CALLDATA_GAS_PER_BYTE`] for each byte of an operation's pubdata chunk (and of the fee
 //!   header): 16 gas, the EIP-2028 price of a non-zero calldata byte, an upper bound on the
 //!   measured 186 gas per 14-byte transfer chunk at depth 32; the zero chunks of unused slots
 //!   at [`ZERO_BYTE_GAS`].
-//! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): its
-//!   three-input Poseidon hash (the contract folds every payout into the payout hash), its 96
-//!   ABI calldata bytes, a fresh `pendingWithdrawals` slot and its `WithdrawalPending` event.
-//!   `bench gas` measures one such payout at 61,016 gas (the Poseidon contract's cold access
-//!   and the verifier's multiplication by a non-zero payout hash included, which later
-//!   payouts of the batch do not pay again, and which the fixed estimate's margin covers);
-//!   60,000 keeps
-//!   the estimate above what the `largest_batch_anvil` test measures for a whole batch at the
-//!   cap.
+//! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): its two
+//!   Horner steps (the contract evaluates the payouts' polynomial at the challenge), its 96
+//!   ABI calldata bytes (hashed into the challenge), a fresh `pendingWithdrawals` slot and its
+//!   `WithdrawalPending` event. `bench gas` measures one such payout at 27,560 gas
+//!   (61,016 with the Poseidon payout hash before 2026-12-03); 30,000 keeps the estimate
+//!   above what the `largest_batch_anvil` test measures for a whole batch at the cap.
 //!
 //! A batch published in a blob ([`Publication::Blob`]) pays no calldata gas for its pubdata
 //! but [`SUBMIT_BLOB_FIXED_GAS`] per submission: the calldata figure plus the
@@ -28,8 +26,8 @@
 //! depth 32").
 //!
 //! With the default budget of 12,000,000 (under EIP-7825's 2^24 = 16,777,216 transaction cap
-//! with room for estimate error) a batch could carry about 195 payouts; the default cap of
-//! [`DEFAULT_MAX_PAYOUTS`] is below that (it was set when a payout cost four times as much,
+//! with room for estimate error) a batch could carry about 390 payouts; the default cap of
+//! [`DEFAULT_MAX_PAYOUTS`] is below that (it was set when a payout cost eight times as much,
 //! and stays; a deployment chooses its own with `verity deploy --max-payouts`).
 
 use verity_circuits::circuit::CircuitSize;
@@ -47,8 +45,8 @@ pub const SUBMIT_BLOB_FIXED_GAS: u64 = SUBMIT_FIXED_GAS + 55_000;
 pub const CALLDATA_GAS_PER_BYTE: u64 = 16;
 /// Gas of a zero calldata byte (EIP-2028): the chunks of unused slots.
 pub const ZERO_BYTE_GAS: u64 = 4;
-/// Gas of one payout in `submitBatch` (its Poseidon hash, calldata, storage and event).
-pub const PAYOUT_GAS: u64 = 60_000;
+/// Gas of one payout in `submitBatch` (its Horner steps, calldata, storage and event).
+pub const PAYOUT_GAS: u64 = 30_000;
 /// Default gas budget of one `submitBatch`.
 pub const DEFAULT_GAS_BUDGET: u64 = 12_000_000;
 /// Default most payouts per batch (the Rollup's `maxPayouts()` once the node reads it).

@@ -8,9 +8,7 @@ use alloy::providers::ProviderBuilder;
 use verity_circuits::field::fr_to_u256;
 use verity_circuits::poseidon::poseidon;
 use verity_circuits::Fr;
-use verity_l1::contracts::{
-    PoseidonT3, PoseidonT4, PoseidonT5, PoseidonT5Part1, PoseidonT6, PoseidonT6Part1,
-};
+use verity_l1::contracts::{PoseidonT3, PoseidonT5, PoseidonT5Part1, PoseidonT6, PoseidonT6Part1};
 
 fn inputs<const N: usize>(seed: u64) -> [Fr; N] {
     std::array::from_fn(|i| {
@@ -26,7 +24,6 @@ async fn evm_poseidon_equals_native() {
         .wallet(anvil.wallet().expect("anvil's dev accounts"))
         .connect_http(anvil.endpoint_url());
     let t3 = PoseidonT3::deploy(&provider).await.unwrap();
-    let t4 = PoseidonT4::deploy(&provider).await.unwrap();
     let t5_rounds = PoseidonT5Part1::deploy(&provider).await.unwrap();
     let t5 = PoseidonT5::deploy(&provider, *t5_rounds.address())
         .await
@@ -41,11 +38,6 @@ async fn evm_poseidon_equals_native() {
         assert_eq!(
             t3.hash(a.map(|x| fr_to_u256(&x))).call().await.unwrap(),
             fr_to_u256(&poseidon(&a))
-        );
-        let three = inputs::<3>(seed);
-        assert_eq!(
-            t4.hash(three.map(|x| fr_to_u256(&x))).call().await.unwrap(),
-            fr_to_u256(&poseidon(&three))
         );
         let b = inputs::<4>(seed);
         assert_eq!(
@@ -64,13 +56,6 @@ async fn evm_poseidon_equals_native() {
     assert_eq!(
         t3.hash(edge.map(|x| fr_to_u256(&x))).call().await.unwrap(),
         fr_to_u256(&poseidon(&edge))
-    );
-    assert_eq!(
-        t4.hash([top; 3].map(|x| fr_to_u256(&x)))
-            .call()
-            .await
-            .unwrap(),
-        fr_to_u256(&poseidon(&[top; 3]))
     );
     assert_eq!(
         t5.hash([top; 4].map(|x| fr_to_u256(&x)))
@@ -112,7 +97,6 @@ async fn evm_poseidon_equals_native() {
 
     for (name, gas) in [
         ("T3", t3.hash(a_words::<2>()).estimate_gas().await.unwrap()),
-        ("T4", t4.hash(a_words::<3>()).estimate_gas().await.unwrap()),
         ("T5", t5.hash(a_words::<4>()).estimate_gas().await.unwrap()),
         ("T6", t6.hash(a_words::<5>()).estimate_gas().await.unwrap()),
     ] {

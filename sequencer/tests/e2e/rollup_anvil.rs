@@ -416,6 +416,30 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
             .await,
         "NotOperator()",
     );
+    // Payouts other than the proof's are refused: another recipient, token or amount, or the
+    // payout left out. Each moves the challenge and the payouts' value at it.
+    let honest = batch_data(&batch);
+    let mut others = vec![honest.clone(); 4];
+    others[0].payouts[0].recipient = stranger;
+    others[1].payouts[0].token = 1;
+    others[2].payouts[0].amount += 1;
+    others[3].payouts.clear();
+    for other in others {
+        assert_reverts(
+            rollup.submitBatch(other, proof_words(&proof)).call().await,
+            "InvalidProof()",
+        );
+    }
+    // A data hash at or above r would reach the verifier reduced: refused before.
+    let mut unreduced = honest;
+    unreduced.dataHash += minus_one + U256::from(1u64);
+    assert_reverts(
+        rollup
+            .submitBatch(unreduced, proof_words(&proof))
+            .call()
+            .await,
+        "NotInField()",
+    );
     // The gas of one payout to a fresh pending balance: the same batch with a transfer instead.
     let with_payout = rollup
         .submitBatch(batch_data(&batch), proof_words(&proof))

@@ -181,7 +181,8 @@ async fn solidity_and_rust_verifiers_agree() {
         let verifier = &verifier;
         async move { verifier.verifyProof(proof, inputs).call().await }
     };
-    for (position, value) in [(0, r), (9, words[9] + r)] {
+    let last = PUBLIC_INPUTS - 1;
+    for (position, value) in [(0, r), (last, words[last] + r)] {
         let mut bad = words;
         bad[position] = value;
         reverts(
