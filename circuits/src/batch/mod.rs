@@ -66,8 +66,21 @@ impl Batch {
     /// Binds the pubdata as published in the blob of `versioned_hash` instead of calldata
     /// (before the witness is built: the challenge moves).
     pub fn publish_in_blob(&mut self, versioned_hash: &[u8; 32]) {
-        self.data = DataBinding::new(&self.pubdata, versioned_hash, &self.payouts);
+        self.data = DataBinding::new(
+            &self.pubdata,
+            versioned_hash,
+            &payees(&self.ops),
+            &self.payouts,
+        );
     }
+}
+
+/// Each slot's [`Payout::payee`], 0 for a slot that pays nothing: what the data hash absorbs
+/// after the pubdata.
+pub fn payees(ops: &[ExecutedOp]) -> Vec<Fr> {
+    ops.iter()
+        .map(|op| op.payout().map_or(Fr::from(0u64), |payout| payout.payee()))
+        .collect()
 }
 
 pub(crate) mod hex_bytes {
@@ -370,7 +383,7 @@ impl<'s> BatchBuilder<'s> {
             priority_after: self.priority_hash,
         };
         Batch {
-            data: DataBinding::of_calldata(&pubdata, &self.payouts),
+            data: DataBinding::of_calldata(&pubdata, &payees(&self.ops), &self.payouts),
             header,
             ops: self.ops,
             fee_slots: self.fee_slots,

@@ -153,7 +153,11 @@ fn builder_collects_fees_into_the_operator_account_at_seal() {
     assert_eq!(batch.header.new_root, state.root());
     assert_eq!(
         batch.data,
-        crate::blob::DataBinding::of_calldata(&batch.pubdata, &batch.payouts)
+        crate::blob::DataBinding::of_calldata(
+            &batch.pubdata,
+            &crate::batch::payees(&batch.ops),
+            &batch.payouts,
+        )
     );
 }
 

@@ -115,14 +115,21 @@ pub fn elements_from_be_bits(bits: &[Boolean<Fr>]) -> Vec<WideVar> {
         .collect()
 }
 
-/// The data hash of `elements`, equal to [`super::data_hash`] (79 constraints an element).
-pub fn data_hash_var(elements: &[WideVar]) -> Result<FpVar<Fr>, SynthesisError> {
+/// The data hash of the pubdata's `elements` and the slots' `payees`, equal to
+/// [`super::data_hash`] (79 constraints an element).
+pub fn data_hash_var(
+    elements: &[WideVar],
+    payees: &[FpVar<Fr>],
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let absorbed: Vec<FpVar<Fr>> = elements
+        .iter()
+        .map(WideVar::native)
+        .chain(payees.iter().cloned())
+        .collect();
     let mut hash = FpVar::zero();
-    for group in elements.chunks(ELEMENTS_PER_HASH) {
+    for group in absorbed.chunks(ELEMENTS_PER_HASH) {
         let mut inputs = vec![hash];
-        for element in group {
-            inputs.push(element.native());
-        }
+        inputs.extend_from_slice(group);
         inputs.resize(ELEMENTS_PER_HASH + 1, FpVar::zero());
         hash = poseidon_var(&inputs)?;
     }
@@ -301,14 +308,24 @@ mod tests {
             .collect()
     }
 
-    /// Synthesises the commitment of `bytes` at challenge `z`; the value and the hash.
-    fn commit(cs: &ConstraintSystemRef<Fr>, bytes: &[u8], z: Fr) -> (WideVar, FpVar<Fr>) {
+    /// Synthesises the commitment of `bytes` at challenge `z`; the value and the hash (of
+    /// the bytes and `payees`).
+    fn commit(
+        cs: &ConstraintSystemRef<Fr>,
+        bytes: &[u8],
+        payees: &[Fr],
+        z: Fr,
+    ) -> (WideVar, FpVar<Fr>) {
         let elements = elements_from_be_bits(&be_bits(cs, bytes));
+        let payees: Vec<FpVar<Fr>> = payees
+            .iter()
+            .map(|payee| FpVar::new_witness(cs.clone(), || Ok(*payee)).unwrap())
+            .collect();
         let challenge =
             ChallengeVar::checked(FpVar::new_input(cs.clone(), || Ok(z)).unwrap()).unwrap();
         (
             evaluate_var(&elements, &challenge).unwrap(),
-            data_hash_var(&elements).unwrap(),
+            data_hash_var(&elements, &payees).unwrap(),
         )
     }
 
@@ -316,12 +333,17 @@ mod tests {
     fn hash_and_evaluation_equal_the_native_ones() {
         for (len, seed) in [(1, 1), (31, 2), (32, 3), (100, 4), (250, 5)] {
             let bytes = pubdata(len, seed);
-            let binding = DataBinding::of_calldata(&bytes, &[]);
+            // Payees of 192 bits and none, as slots that pay and that do not.
+            let payees: Vec<Fr> = (0..seed)
+                .map(|i| Fr::from(i % 2) * (Fr::from(u64::MAX - i).pow([3])))
+                .collect();
+            let binding = DataBinding::of_calldata(&bytes, &payees, &[]);
             let cs = ConstraintSystem::<Fr>::new_ref();
-            let (value, hash) = commit(&cs, &bytes, Fr::from(binding.challenge));
+            let (value, hash) = commit(&cs, &bytes, &payees, Fr::from(binding.challenge));
             assert!(cs.is_satisfied().unwrap(), "{len} bytes");
             assert_eq!(value_u256(&value), binding.evaluation);
-            assert_eq!(hash.value().unwrap(), data_hash(&bytes));
+            assert_eq!(hash.value().unwrap(), data_hash(&bytes, &payees));
+            assert_eq!(hash.value().unwrap(), binding.hash);
             let [low, high] = halves(&value).unwrap();
             assert_eq!(
                 [low.value().unwrap(), high.value().unwrap()],
@@ -332,7 +354,7 @@ mod tests {
         let bytes = vec![0xff; 124];
         let z = u128::MAX;
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let (value, _) = commit(&cs, &bytes, Fr::from(z));
+        let (value, _) = commit(&cs, &bytes, &[], Fr::from(z));
         assert!(cs.is_satisfied().unwrap());
         assert_eq!(value_u256(&value), evaluate(&bytes, z));
     }
@@ -340,12 +362,12 @@ mod tests {
     #[test]
     fn a_changed_element_is_refused() {
         let bytes = pubdata(100, 7);
-        let binding = DataBinding::of_calldata(&bytes, &[]);
+        let binding = DataBinding::of_calldata(&bytes, &[], &[]);
         for position in [0, 40, 99] {
             let mut changed = bytes.clone();
             changed[position] ^= 0x01;
             let cs = ConstraintSystem::<Fr>::new_ref();
-            let (value, hash) = commit(&cs, &changed, Fr::from(binding.challenge));
+            let (value, hash) = commit(&cs, &changed, &[], Fr::from(binding.challenge));
             let [low, high] = halves(&value).unwrap();
             let [expected_low, expected_high] = binding.evaluation_halves();
             low.enforce_equal(&FpVar::constant(expected_low)).unwrap();
@@ -367,7 +389,7 @@ mod tests {
     fn constraint_counts() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let bytes = pubdata(3 * ELEMENT_BYTES, 9);
-        let binding = DataBinding::of_calldata(&bytes, &[]);
+        let binding = DataBinding::of_calldata(&bytes, &[], &[]);
         let elements = elements_from_be_bits(&be_bits(&cs, &bytes));
         let challenge = ChallengeVar::checked(
             FpVar::new_input(cs.clone(), || Ok(Fr::from(binding.challenge))).unwrap(),
@@ -379,7 +401,7 @@ mod tests {
         horner_step(&acc, &challenge, &elements[0]).unwrap();
         assert_eq!(cs.num_constraints() - before, 2 * one_step);
         let before = cs.num_constraints();
-        let _hash = data_hash_var(&elements).unwrap();
+        let _hash = data_hash_var(&elements, &[]).unwrap();
         let hash = cs.num_constraints() - before;
         println!("one Horner step: {one_step} constraints; a data hash call: {hash}");
         assert_eq!(one_step, STEP_CONSTRAINTS);

@@ -6,8 +6,11 @@
 //!   big-endian (so below `2^248`, under both fields' moduli); the last is zero-padded at
 //!   its end. Element `j` is the coefficient of `X^j`.
 //! - **Data hash** (a public input): `h_0 = 0`, `h_{k+1} = Poseidon(h_k, e_{4k}, …, e_{4k+3})`
-//!   with missing elements 0. It binds what the circuit holds; the circuit's size fixes the
-//!   number of elements.
+//!   with missing elements 0, over the pubdata's elements followed by one element a slot,
+//!   its payee ([`Payout::payee`], 0 for a slot that pays nothing). It binds what the circuit
+//!   holds; the circuit's size fixes the number of elements. The payees are there because a
+//!   withdrawal's recipient is signed but not published: without them the circuit's payouts
+//!   would not be fixed before the challenge is drawn.
 //! - **Challenge** (a public input): the low [`CHALLENGE_BITS`] bits of
 //!   `keccak256(data_commitment ‖ h ‖ payouts_digest)`, computed by the Rollup contract,
 //!   where `data_commitment` is `keccak256(pubdata)` for pubdata in calldata, and the blob's
@@ -28,10 +31,19 @@
 //! `h`) and the published data (through `data_commitment`) are, so if they differ, the two
 //! polynomials (of degree below the number of elements) agree at `z` with probability at
 //! most `degree / 2^128`. The same holds for the payouts: the contract's list fixes `z`
-//! through its digest, and the circuit's list is fixed by the data and the state. Adding the
+//! through its digest, and the circuit's list is fixed through `h`: which slots pay, and a
+//! withdrawal's amount, are in the pubdata; the recipients and tokens are the payees; a
+//! forced exit's amount follows from the state and the queue. (Before the payees were
+//! hashed, a prover who signed two withdrawals could pick their recipients after seeing `z`
+//! and solve for any list the contract would pay.) Adding the
 //! payouts' term to `h` keeps both bound: the contract's data input `h' + Q'(z)` equals the
 //! circuit's `h + Q(z)` for another `h'` or `Q'` only if `h'` solves an equation in which
-//! `z` itself depends on `h'` through keccak, which takes about `2^128` tries. Why it is cheap: the circuit hashes field elements with Poseidon
+//! `z` itself depends on `h'` through keccak. Each try (a data hash and a keccak) succeeds
+//! with probability at most about `(2·payouts + 2) / 2^128` (a prover can place that many
+//! roots of the difference below `2^128` with its own withdrawals), so about `2^121` tries
+//! at 48 payouts.
+//!
+//! Why it is cheap: the circuit hashes field elements with Poseidon
 //! (79 constraints an element) and evaluates with one reduction an element modulo
 //! `r_bls` (463, [`constraints`]), where SHA-256 over the same bytes cost about 800
 //! a byte; the contract's side is a keccak and a `mulmod` an element.
@@ -82,11 +94,12 @@ pub fn elements(pubdata: &[u8]) -> Vec<U256> {
         .collect()
 }
 
-/// The data hash of the pubdata.
-pub fn data_hash(pubdata: &[u8]) -> Fr {
+/// The data hash of the pubdata and of the slots' payees (0 for a slot that pays nothing).
+pub fn data_hash(pubdata: &[u8], payees: &[Fr]) -> Fr {
     let elements: Vec<Fr> = elements(pubdata)
         .iter()
         .map(|element| Fr::from_be_bytes_mod_order(&element.to_be_bytes::<32>()))
+        .chain(payees.iter().copied())
         .collect();
     elements
         .chunks(ELEMENTS_PER_HASH)
@@ -143,9 +156,15 @@ pub struct DataBinding {
 }
 
 impl DataBinding {
-    /// The binding of pubdata published under `data_commitment`, and of `payouts`.
-    pub fn new(pubdata: &[u8], data_commitment: &[u8; 32], payouts: &[Payout]) -> DataBinding {
-        let hash = data_hash(pubdata);
+    /// The binding of pubdata published under `data_commitment`, of the slots' `payees`, and
+    /// of `payouts`, the list the contract pays.
+    pub fn new(
+        pubdata: &[u8],
+        data_commitment: &[u8; 32],
+        payees: &[Fr],
+        payouts: &[Payout],
+    ) -> DataBinding {
+        let hash = data_hash(pubdata, payees);
         let challenge = challenge(data_commitment, &hash, &Payout::digest(payouts));
         DataBinding {
             hash,
@@ -155,9 +174,9 @@ impl DataBinding {
         }
     }
 
-    /// The binding of pubdata carried in calldata, and of `payouts`.
-    pub fn of_calldata(pubdata: &[u8], payouts: &[Payout]) -> DataBinding {
-        DataBinding::new(pubdata, &calldata_commitment(pubdata), payouts)
+    /// The binding of pubdata carried in calldata, of the slots' `payees`, and of `payouts`.
+    pub fn of_calldata(pubdata: &[u8], payees: &[Fr], payouts: &[Payout]) -> DataBinding {
+        DataBinding::new(pubdata, &calldata_commitment(pubdata), payees, payouts)
     }
 
     /// The statement's data input: the data hash plus the payouts' term.
@@ -204,7 +223,7 @@ mod tests {
         let pubdata: Vec<u8> = (0..100u8)
             .map(|i| i.wrapping_mul(37).wrapping_add(255))
             .collect();
-        let binding = DataBinding::of_calldata(&pubdata, &[]);
+        let binding = DataBinding::of_calldata(&pubdata, &[], &[]);
         let modulus = BigUint::from_bytes_be(&BLS_MODULUS.to_be_bytes::<32>());
         let z = BigUint::from(binding.challenge);
         let expected =
@@ -227,7 +246,7 @@ mod tests {
 
         let mut changed = pubdata.clone();
         changed[99] ^= 1;
-        let other = DataBinding::of_calldata(&changed, &[]);
+        let other = DataBinding::of_calldata(&changed, &[], &[]);
         assert_ne!(other.hash, binding.hash);
         assert_ne!(other.challenge, binding.challenge);
         assert_ne!(evaluate(&changed, binding.challenge), binding.evaluation);
@@ -241,9 +260,11 @@ mod tests {
             token: 3,
             amount: 1_000,
         };
-        let none = DataBinding::of_calldata(&pubdata, &[]);
-        let one = DataBinding::of_calldata(&pubdata, &[paid]);
-        let more = DataBinding::of_calldata(&pubdata, &[paid, Payout { amount: 1, ..paid }]);
+        let slots = [Fr::from(0u64), paid.payee()];
+        let none = DataBinding::of_calldata(&pubdata, &slots, &[]);
+        let one = DataBinding::of_calldata(&pubdata, &slots, &[paid]);
+        let more =
+            DataBinding::of_calldata(&pubdata, &slots, &[paid, Payout { amount: 1, ..paid }]);
         assert_eq!(none.payouts, Fr::from(1u64));
         assert_eq!(
             (one.hash, one.evaluation),
@@ -252,11 +273,34 @@ mod tests {
         assert_ne!(one.challenge, none.challenge);
         assert_ne!(more.challenge, one.challenge);
         let z = Fr::from(one.challenge);
-        let [packed, amount] = paid.elements();
-        assert_eq!(one.payouts, (z + packed) * z + amount);
+        let [payee, amount] = paid.elements();
+        assert_eq!(payee, paid.payee());
+        assert_eq!(one.payouts, (z + payee) * z + amount);
         assert_eq!(one.input(), one.hash + one.payouts);
         // A zero payout still counts: the list's length is bound.
         let zero = Payout { amount: 0, ..paid };
         assert_ne!(Payout::term(&[zero, paid], z), Payout::term(&[paid], z));
+    }
+
+    #[test]
+    fn the_payees_move_the_data_hash_but_not_the_evaluation() {
+        // A withdrawal's recipient is not in the pubdata, so the data hash must hold it for
+        // the circuit's payouts to be fixed before the challenge is drawn.
+        let pubdata = [7u8; 40];
+        let paid = Payout {
+            recipient: alloy_primitives::Address::repeat_byte(0x42),
+            token: 3,
+            amount: 1_000,
+        };
+        let elsewhere = Payout {
+            recipient: alloy_primitives::Address::repeat_byte(0x43),
+            ..paid
+        };
+        let hash = |payees: &[Fr]| data_hash(&pubdata, payees);
+        let zero = Fr::from(0u64);
+        assert_ne!(hash(&[paid.payee()]), hash(&[elsewhere.payee()]));
+        assert_ne!(hash(&[paid.payee(), zero]), hash(&[zero, paid.payee()]));
+        let binding = DataBinding::of_calldata(&pubdata, &[paid.payee()], &[paid]);
+        assert_eq!(binding.evaluation, evaluate(&pubdata, binding.challenge));
     }
 }

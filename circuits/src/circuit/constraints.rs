@@ -146,6 +146,7 @@ impl BatchCircuit {
             root: old_root.clone(),
             priority: priority_before.clone(),
             payout: FpVar::one(),
+            payees: Vec::with_capacity(size.slots),
             fees: vec![FpVar::zero(); size.fee_slots],
         };
         let mut chunks = Vec::new();
@@ -184,7 +185,7 @@ impl BatchCircuit {
         pubdata_bits.extend(chunks);
         let pubdata_bytes = pubdata_bits.len() / 8;
         let elements = elements_from_be_bits(&pubdata_bits);
-        (data_hash_var(&elements)? + &running.payout).enforce_equal(&data)?;
+        (data_hash_var(&elements, &running.payees)? + &running.payout).enforce_equal(&data)?;
         let value = evaluate_var(&elements, &ChallengeVar::checked(challenge)?)?;
         for (half, public) in halves(&value)?.iter().zip(&evaluation) {
             half.enforce_equal(public)?;

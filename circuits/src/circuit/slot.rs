@@ -33,6 +33,8 @@ pub(crate) struct Running {
     pub priority: FpVar<Fr>,
     /// The payouts' polynomial so far, at the challenge (from 1).
     pub payout: FpVar<Fr>,
+    /// Each slot's payee so far (0 for a slot that pays nothing), for the data hash.
+    pub payees: Vec<FpVar<Fr>>,
     /// Fees collected per fee slot.
     pub fees: Vec<FpVar<Fr>>,
 }
@@ -329,17 +331,21 @@ pub(crate) fn synthesize_slot(
     }
 
     // Withdrawals and forced exits pay out on L1: one Horner step of the payouts'
-    // polynomial (`crate::ops::Payout::term`), three constraints where a Poseidon hash took
-    // 264.
+    // polynomial (`crate::ops::Payout::term`), and the payee for the data hash, which must
+    // fix it before the challenge is drawn (a withdrawal's recipient is not in the pubdata).
+    // Four constraints and a quarter of a data-hash call where a Poseidon hash took 264.
     {
         let _rule = rule!("payout");
         let pays = &flags.withdraw | &flags.forced_exit;
         // Both parts are range-checked (160 and 32 bits), so the packed word is below 2^192
         // and names one (recipient, token) pair.
         let z = &context.challenge;
-        let packed = l1_address.fp() + token.fp() * address_shift();
-        let paid = (&running.payout * z + packed) * z + amount.fp();
+        let payee = l1_address.fp() + token.fp() * address_shift();
+        let paid = (&running.payout * z + &payee) * z + amount.fp();
         running.payout = FpVar::conditionally_select(&pays, &paid, &running.payout)?;
+        running
+            .payees
+            .push(FpVar::conditionally_select(&pays, &payee, &zero)?);
     }
 
     cost.queue_and_payout = since_mark();

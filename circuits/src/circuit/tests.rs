@@ -13,7 +13,9 @@ use crate::batch::{Batch, BatchBuilder};
 use crate::blob::{DataBinding, BLS_MODULUS};
 use crate::eddsa::PrivateKey;
 use crate::ops::Domain;
-use crate::ops::{Deposit, ExecutedOp, ForcedExit, L2Tx, Payout, PriorityOp, Transfer, Withdraw};
+use crate::ops::{
+    Deposit, ExecutedOp, ForcedExit, L2Tx, OpType, Payout, PriorityOp, Transfer, Withdraw,
+};
 use crate::state::account::constraints::LeafFields;
 use crate::state::account::Account;
 use crate::state::{State, StateConfig};
@@ -380,7 +382,25 @@ fn wrong_merkle_sibling() {
 /// Recomputes the data binding after the pubdata was changed, as a prover claiming that
 /// pubdata would.
 fn recommit(w: &mut BatchWitness) {
-    w.data = DataBinding::of_calldata(&w.pubdata, &w.payouts);
+    w.data = DataBinding::of_calldata(&w.pubdata, &payees(w), &w.payouts);
+}
+
+/// The slots' payees as the circuit takes them from the slots' fields (what a prover
+/// claiming those fields would hash).
+fn payees(w: &BatchWitness) -> Vec<Fr> {
+    w.slots
+        .iter()
+        .map(|slot| {
+            let fields = &slot.fields;
+            let pays = [OpType::Withdraw as u8, OpType::ForcedExit as u8].contains(&fields.code);
+            let payee = fields.l1_address + fields.token * crate::ops::address_shift();
+            if pays {
+                payee
+            } else {
+                Fr::from(0u64)
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -440,6 +460,38 @@ fn payouts_other_than_the_circuits() {
     let mut off = w;
     off.data.payouts += Fr::from(1u64);
     refused_by(off, "commitment");
+}
+
+#[test]
+fn a_withdrawal_recipient_chosen_after_the_challenge() {
+    // A withdrawal's recipient is signed, not published. Unless the data hash fixes it
+    // before the contract draws the challenge, a prover signing withdrawals can choose their
+    // recipients after seeing the challenge and solve the payouts' polynomial for any list
+    // the contract pays. Here the prover committed to one recipient, then paid another at
+    // the challenge drawn for the first.
+    let withdraw = |to| Withdraw {
+        from: 3,
+        token: 1,
+        amount: 500_000,
+        fee: 0,
+        nonce: 0,
+        to,
+    };
+    let (_, mut w) = witness_of(|b| {
+        let tx = L2Tx::sign_withdraw(withdraw(Address::repeat_byte(0x99)), &key(2), &DOMAIN);
+        b.push_l2(&tx).unwrap();
+    });
+    assert_eq!(first_broken_rule(w.clone()), None);
+    let chosen = Payout {
+        recipient: Address::repeat_byte(0x77),
+        ..w.payouts[0]
+    };
+    let tx = L2Tx::sign_withdraw(withdraw(chosen.recipient), &key(2), &DOMAIN);
+    w.slots[0].op = ExecutedOp::L2 { tx };
+    w.slots[0].fields = witness::OpFields::of(&w.slots[0].op);
+    w.payouts = vec![chosen];
+    w.data.payouts = Payout::term(&w.payouts, Fr::from(w.data.challenge));
+    refused_by(w, "commitment");
 }
 
 #[test]
@@ -1034,7 +1086,7 @@ proptest::proptest! {
         });
         proptest::prop_assert_eq!(first_broken_rule(w.clone()), None);
         let circuit = BatchCircuit { witness: w.clone() };
-        proptest::prop_assert_eq!(circuit.public_inputs(), w.header.public_inputs(&DataBinding::of_calldata(&w.pubdata, &w.payouts)));
+        proptest::prop_assert_eq!(circuit.public_inputs(), w.header.public_inputs(&DataBinding::of_calldata(&w.pubdata, &payees(&w), &w.payouts)));
     }
 }
 

@@ -256,13 +256,16 @@ pub struct Payout {
 }
 
 impl Payout {
-    /// The payout's two field elements: `recipient + token·2^160` (the recipient's 160 bits
-    /// and the token's 32 share one element) and the amount.
+    /// The payout's two field elements: its [`Payout::payee`] and its amount.
     pub fn elements(&self) -> [Fr; 2] {
-        [
-            fr_from_address(&self.recipient) + Fr::from(self.token) * address_shift(),
-            Fr::from(self.amount),
-        ]
+        [self.payee(), Fr::from(self.amount)]
+    }
+
+    /// Whom and in what the payout pays, as one field element: `recipient + token·2^160`
+    /// (the recipient's 160 bits and the token's 32). The data hash absorbs it, one a slot
+    /// (the blob module's `data_hash`).
+    pub fn payee(&self) -> Fr {
+        fr_from_address(&self.recipient) + Fr::from(self.token) * address_shift()
     }
 
     /// The payouts' term in the batch statement (its data input): their elements
@@ -322,6 +325,26 @@ pub enum ExecutedOp {
 }
 
 impl ExecutedOp {
+    /// What the operation pays on L1: a withdrawal its amount to its recipient, a forced
+    /// exit what it emptied (0 when nullified) to its requester.
+    pub fn payout(&self) -> Option<Payout> {
+        match self {
+            ExecutedOp::ForcedExit { exit, amount } => Some(Payout {
+                recipient: exit.requester,
+                token: exit.token,
+                amount: *amount,
+            }),
+            ExecutedOp::L2 {
+                tx: L2Tx::Withdraw { tx, .. },
+            } => Some(Payout {
+                recipient: tx.to,
+                token: tx.token,
+                amount: tx.amount,
+            }),
+            _ => None,
+        }
+    }
+
     /// The operation code.
     pub fn op_type(&self) -> OpType {
         match self {
