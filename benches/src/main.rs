@@ -32,6 +32,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // As the `verity` command does (see `verity_prover::heap`).
+    verity_prover::heap::map_large_blocks();
     let result = match Cli::parse().command {
         Command::Prove(args) => prove::run(args),
         Command::Gas(args) => gas::run(args),

@@ -4,7 +4,7 @@
 //! `ark-relations` stores a matrix as a `Vec` per row of `(Fr, usize)`: 40 bytes a non-zero
 //! plus a heap allocation a row, ≈ 0.8 GB per million of Verity's constraints for A, B and C.
 //! Here A and B are kept in compressed sparse rows, about 3.5 bytes a non-zero: a `u16` index
-//! into a table of the distinct coefficients (4,689 in the circuit), and the variable as a
+//! into a table of the distinct coefficients (5,220 at 32 slots), and the variable as a
 //! LEB128 difference from the one before it in its row (rows sorted by variable; most
 //! differences take one byte, where a `u32` took four). C is not kept at all: on
 //! every row of the domain `C·z = (A·z)∘(B·z)` for a satisfying assignment (and both sides are

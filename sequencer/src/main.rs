@@ -3,6 +3,9 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before anything large is allocated, so that the prover's vectors never share the
+    // heap's pages (see `verity_prover::heap`).
+    verity_prover::heap::map_large_blocks();
     match verity_sequencer::cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         // Whoever read the output stopped reading (`verity … | head`): nothing is left to say.

@@ -165,6 +165,8 @@ impl BatchProver {
     /// A prover for `size` with `key`; synthesises the circuit once for its matrices and
     /// refuses a key made for another circuit's shape.
     pub fn new(size: CircuitSize, key: Zkey) -> Result<BatchProver, ProverError> {
+        // Before the prover's large vectors are made (see `crate::heap`).
+        crate::heap::map_large_blocks();
         let r1cs = R1cs::of(size)?;
         let (instance_variables, variables) = (r1cs.inputs, r1cs.variables);
         let witness_variables = variables - instance_variables;
