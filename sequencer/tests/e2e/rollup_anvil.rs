@@ -498,12 +498,25 @@ async fn forced_exits_and_deposits_are_capped_so_the_queue_never_stalls() {
     assert_eq!(cap, 1024);
 
     // `cap` forced exits may wait at once, not one more. Sent without waiting for each
-    // receipt; anvil mines them in order, so the last one's receipt follows them all.
+    // receipt; anvil mines them in order, so the last one's receipt follows them all. Each
+    // has its nonce set here: taken from the pending count while anvil mined the one before,
+    // a nonce was sometimes reused and the new request, at a higher fee, replaced the other.
+    let first = chain
+        .provider
+        .get_transaction_count(requester)
+        .pending()
+        .await
+        .unwrap();
     for i in 0..cap - 1 {
         let account = (i % (1 << crate::support::SIZE.depth)) as u32;
-        let _sent = rollup.requestForcedExit(account, 0).send().await.unwrap();
+        let _sent = rollup
+            .requestForcedExit(account, 0)
+            .nonce(first + i)
+            .send()
+            .await
+            .unwrap();
     }
-    mined(rollup.requestForcedExit(0, 0)).await;
+    mined(rollup.requestForcedExit(0, 0).nonce(first + cap - 1)).await;
     assert_eq!(
         rollup.openForcedExits().call().await.unwrap(),
         U256::from(cap)
