@@ -27,7 +27,7 @@ use verity_circuits::Fr;
 use verity_l1::blob::{sidecar, BatchBlob};
 use verity_l1::contracts::{
     batch_data, blob_batch_data, proof_words, public_input_words, Groth16Verifier, Rollup,
-    TestToken,
+    StipendRefuser, TestToken,
 };
 use verity_l1::deploy::{deploy, DeployConfig};
 use verity_l1::deployment::Deployment;
@@ -471,7 +471,9 @@ fn median(values: &[u64]) -> u64 {
 /// of the rest) and of an ERC-20 (the first makes the Rollup's balance of the token, the
 /// second is ordinary), a
 /// payout (a batch with one withdrawal against the same batch with a transfer instead, both
-/// proven), its claim, and a forced-exit request.
+/// proven): paid straight to an account without code, and to a contract that refuses the
+/// stipend, where it waits as a pending balance; that balance's claim (`withdrawFor`); and a
+/// forced-exit request.
 async fn user_operations<P: Provider>(
     provider: &P,
     prover: &BatchProver,
@@ -526,24 +528,23 @@ async fn user_operations<P: Provider>(
     let (state, batch) = consume_deposits(&rollup, prover, &deployment, &deposits).await?;
     let priority = batch.header.priority_after;
     let amount = 10u128.pow(17);
-    let (_, withdrawal, withdrawal_proof) = prove_batch(
-        prover,
-        &state,
-        &|b| {
-            let tx = Withdraw {
-                from: 0,
-                token: 0,
-                amount,
-                fee: 0,
-                nonce: 0,
-                to: user,
-            };
-            b.push_l2(&L2Tx::sign_withdraw(tx, &keys[0], &domain))
-                .expect("a valid withdrawal");
-        },
-        2,
-        priority,
-    )?;
+    // A batch of one withdrawal of `amount` ETH from account 0, of `nonce`, to `to`.
+    let withdrawal_batch = |pre: &State, nonce: u32, to: Address, number: u64| {
+        let tx = Withdraw {
+            from: 0,
+            token: 0,
+            amount,
+            fee: 0,
+            nonce,
+            to,
+        };
+        let signed = L2Tx::sign_withdraw(tx, &keys[0], &domain);
+        let fill = |b: &mut BatchBuilder<'_>| {
+            b.push_l2(&signed).expect("a valid withdrawal");
+        };
+        prove_batch(prover, pre, &fill, number, priority)
+    };
+    let (after_withdrawal, withdrawal, withdrawal_proof) = withdrawal_batch(&state, 0, user, 2)?;
     let (_, transfer, transfer_proof) = prove_batch(
         prover,
         &state,
@@ -577,8 +578,28 @@ async fn user_operations<P: Provider>(
         .get_receipt()
         .await?;
     ensure!(receipt.status(), "the withdrawal batch reverted");
+    ensure!(
+        rollup.pendingWithdrawals(user, 0).call().await? == U256::ZERO,
+        "the withdrawal was paid straight to its recipient"
+    );
+    let refuser = StipendRefuser::deploy(provider).await?;
+    let (_, to_refuser, to_refuser_proof) =
+        withdrawal_batch(&after_withdrawal, 1, *refuser.address(), 3)?;
+    let submit_to_refuser =
+        rollup.submitBatch(batch_data(&to_refuser), proof_words(&to_refuser_proof));
+    let pending_payout = submit_to_refuser.estimate_gas().await?;
+    let receipt = submit_to_refuser.send().await?.get_receipt().await?;
+    ensure!(receipt.status(), "the batch paying the contract reverted");
+    ensure!(
+        rollup
+            .pendingWithdrawals(*refuser.address(), 0)
+            .call()
+            .await?
+            == U256::from(amount),
+        "the payment the contract refused is pending"
+    );
     let claim = rollup
-        .withdraw(0)
+        .withdrawFor(*refuser.address(), 0)
         .from(user)
         .send()
         .await?
@@ -602,6 +623,8 @@ async fn user_operations<P: Provider>(
         "submit_batch_with_one_withdrawal": with_payout,
         "submit_batch_with_one_transfer": without,
         "payout_share": with_payout.saturating_sub(without),
+        "submit_batch_with_one_pending_payout": pending_payout,
+        "payout_share_pending": pending_payout.saturating_sub(without),
         "claim_eth": claim.gas_used,
         "forced_exit_request": forced_exit.gas_used,
     }))

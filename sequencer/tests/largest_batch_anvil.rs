@@ -104,6 +104,16 @@ async fn the_largest_batch_the_node_seals_at_the_default_limits_fits_on_l1() {
         .unwrap()
         .unwrap();
     assert!(receipt.status());
+    let fresh = chain
+        .provider
+        .get_balance(Address::repeat_byte(0x10))
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh,
+        alloy::primitives::U256::from(1_000u64),
+        "paid straight to an address new to the chain"
+    );
     let estimate = BatchGas {
         ops: DEFAULT_MAX_PAYOUTS + 1,
         payouts: DEFAULT_MAX_PAYOUTS,

@@ -88,6 +88,20 @@ mod bindings {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
+        GasPriceRefuser,
+        "../../verifier-contracts/artifacts/GasPriceRefuser.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        StipendRefuser,
+        "../../verifier-contracts/artifacts/StipendRefuser.json"
+    );
+
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
         TestToken,
         "../../verifier-contracts/artifacts/TestToken.json"
     );

@@ -13,10 +13,14 @@
 //!   at [`ZERO_BYTE_GAS`].
 //! - [`PAYOUT_GAS`] per payout (a withdrawal or a forced exit, honoured or not): its two
 //!   Horner steps (the contract evaluates the payouts' polynomial at the challenge), its 96
-//!   ABI calldata bytes (hashed into the challenge), a fresh `pendingWithdrawals` slot and its
-//!   `WithdrawalPending` event. `bench gas` measures one such payout at 27,560 gas
-//!   (61,016 with the Poseidon payout hash before 2026-12-03); 30,000 keeps the estimate
-//!   above what the `largest_batch_anvil` test measures for a whole batch at the cap.
+//!   ABI calldata bytes (hashed into the challenge) and, since 2026-12-03, its payment straight
+//!   to the recipient with its `PayoutSent` event, or on failure a fresh `pendingWithdrawals`
+//!   slot and its `WithdrawalPending` event. The bound is the worst case with a margin: an
+//!   ERC-20 transfer that uses all of its `TOKEN_PAYOUT_GAS` (60,000) and fails, then the
+//!   pending slot (22,100), the cold token (2,600), the token list's reads, the event and the
+//!   rest, about 90,400; ETH to an address new to the chain costs about 39,000 (the EVM's
+//!   25,000 for a new account), to an existing one about 15,000. The submitter also adds it
+//!   a payout to the gas limit over its estimate (`submitter::payout_headroom`).
 //!
 //! A batch published in a blob ([`Publication::Blob`]) pays no calldata gas for its pubdata
 //! but [`SUBMIT_BLOB_FIXED_GAS`] per submission: the calldata figure plus the
@@ -26,9 +30,9 @@
 //! depth 32").
 //!
 //! With the default budget of 12,000,000 (under EIP-7825's 2^24 = 16,777,216 transaction cap
-//! with room for estimate error) a batch could carry about 390 payouts; the default cap of
-//! [`DEFAULT_MAX_PAYOUTS`] is below that (it was set when a payout cost eight times as much,
-//! and stays; a deployment chooses its own with `verity deploy --max-payouts`).
+//! with room for estimate error) a batch could carry about 130 payouts at the worst case; the
+//! default cap of [`DEFAULT_MAX_PAYOUTS`] is below that (a deployment chooses its own with
+//! `verity deploy --max-payouts`).
 
 use verity_circuits::circuit::CircuitSize;
 use verity_circuits::pubdata::{PubdataLayout, FEE_ENTRY_BYTES};
@@ -45,8 +49,9 @@ pub const SUBMIT_BLOB_FIXED_GAS: u64 = SUBMIT_FIXED_GAS + 55_000;
 pub const CALLDATA_GAS_PER_BYTE: u64 = 16;
 /// Gas of a zero calldata byte (EIP-2028): the chunks of unused slots.
 pub const ZERO_BYTE_GAS: u64 = 4;
-/// Gas of one payout in `submitBatch` (its Horner steps, calldata, storage and event).
-pub const PAYOUT_GAS: u64 = 30_000;
+/// Gas of one payout in `submitBatch` at most (its Horner steps, calldata, payment or pending
+/// balance, and event).
+pub const PAYOUT_GAS: u64 = 95_000;
 /// Default gas budget of one `submitBatch`.
 pub const DEFAULT_GAS_BUDGET: u64 = 12_000_000;
 /// Default most payouts per batch (the Rollup's `maxPayouts()` once the node reads it).

@@ -15,7 +15,7 @@ use verity_rpc_api::codes;
 use verity_rpc_api::convert::{
     account_proof, account_query, error, forward_events, found_accounts, token_infos,
 };
-use verity_rpc_api::events::{BatchEvent, BatchStatus};
+use verity_rpc_api::events::{BatchEvent, BatchStatus, TxStatusEvent};
 use verity_rpc_api::{
     AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, ProofInfo, TokenInfo, TxInfo,
     VerifierInfo, VerityApiServer,
@@ -71,6 +71,24 @@ impl RpcContext {
         Ok((BatchStatus::Executed, None))
     }
 
+    /// A transaction's status, batch and L1 transaction; `None` for an unknown hash.
+    fn tx_status(&self, hash: &B256) -> Result<Option<(L2Tx, TxStatusEvent)>, ErrorObjectOwned> {
+        let Some(record) = self.store.tx(hash).map_err(internal)? else {
+            return Ok(None);
+        };
+        let (status, l1_tx_hash) = match record.batch {
+            Some(number) => self.status_of(number)?,
+            None => (BatchStatus::Pending, None),
+        };
+        let event = TxStatusEvent {
+            hash: *hash,
+            status,
+            batch: record.batch,
+            l1_tx_hash,
+        };
+        Ok(Some((record.tx, event)))
+    }
+
     fn latest_proven(&self, finalized: u64, executed: u64) -> Result<u64, ErrorObjectOwned> {
         let mut latest = finalized;
         while latest < executed && self.store.proof(latest + 1).map_err(internal)?.is_some() {
@@ -96,21 +114,13 @@ impl VerityApiServer for RpcContext {
     }
 
     async fn get_transaction(&self, hash: B256) -> RpcResult<TxInfo> {
-        let record = self
-            .store
-            .tx(&hash)
-            .map_err(internal)?
-            .ok_or_else(|| error(codes::NOT_FOUND, format!("unknown transaction {hash}")))?;
-        let (status, l1_tx_hash) = match record.batch {
-            Some(number) => self.status_of(number)?,
-            None => (BatchStatus::Pending, None),
-        };
+        let (tx, now) = self.tx_status(&hash)?.ok_or_else(|| unknown_tx(&hash))?;
         Ok(TxInfo {
             hash,
-            tx: record.tx,
-            status,
-            batch: record.batch,
-            l1_tx_hash,
+            tx,
+            status: now.status,
+            batch: now.batch,
+            l1_tx_hash: now.l1_tx_hash,
         })
     }
 
@@ -229,4 +239,70 @@ impl VerityApiServer for RpcContext {
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         forward_events(pending, &self.events).await
     }
+
+    async fn subscribe_transaction(
+        &self,
+        pending: PendingSubscriptionSink,
+        hash: B256,
+    ) -> SubscriptionResult {
+        // Listening starts before the first read, so no change falls between the two.
+        let mut events = self.events.subscribe();
+        let now = match self.tx_status(&hash) {
+            Ok(Some((_, now))) => now,
+            Ok(None) => {
+                pending.reject(unknown_tx(&hash)).await;
+                return Ok(());
+            }
+            Err(e) => {
+                pending.reject(e).await;
+                return Ok(());
+            }
+        };
+        let sink = pending.accept().await?;
+        let mut sent: Option<BatchStatus> = None;
+        let mut now = now;
+        loop {
+            // Every status from the one after the last sent up to the current one: a
+            // transaction passes through each, and one read may find it several steps on.
+            let mut status = sent.map_or(Some(now.status), BatchStatus::next);
+            while let Some(step) = status.filter(|step| *step <= now.status) {
+                let event = TxStatusEvent {
+                    status: step,
+                    l1_tx_hash: now.l1_tx_hash.filter(|_| step == BatchStatus::Finalized),
+                    ..now.clone()
+                };
+                let message = serde_json::value::to_raw_value(&event)?;
+                if sink.send(message).await.is_err() {
+                    return Ok(());
+                }
+                sent = Some(step);
+                status = step.next();
+            }
+            if now.status == BatchStatus::Finalized {
+                return Ok(());
+            }
+            // Any batch event may be this transaction's (its batch closes, executes, is proven
+            // or final); a periodic read covers events missed by a lagging receiver.
+            tokio::select! {
+                received = events.recv() => {
+                    if let Err(broadcast::error::RecvError::Closed) = received {
+                        return Ok(());
+                    }
+                }
+                _ = tokio::time::sleep(TX_STATUS_POLL) => {}
+                _ = sink.closed() => return Ok(()),
+            }
+            now = match self.tx_status(&hash) {
+                Ok(Some((_, now))) => now,
+                Ok(None) | Err(_) => return Ok(()),
+            };
+        }
+    }
+}
+
+/// How often a transaction subscription reads the status without a batch event.
+const TX_STATUS_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn unknown_tx(hash: &B256) -> ErrorObjectOwned {
+    error(codes::NOT_FOUND, format!("unknown transaction {hash}"))
 }

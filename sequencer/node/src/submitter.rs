@@ -9,8 +9,9 @@
 //! on L1 is someone else's, the node has diverged from L1 and the submitter stops the node
 //! instead of retrying. A batch sealed for a blob goes in a blob transaction (its own blob,
 //! up to six a transaction) whose sidecar is rebuilt from the stored pubdata and checked
-//! against the versioned hash the proof was bound to. Nonces, gas and blob gas come from the
-//! provider's fillers. Each finalized batch's account updates are applied to the finalized
+//! against the versioned hash the proof was bound to. Nonces, fees and blob gas come from the
+//! provider's fillers; the gas limit is the estimate plus headroom for the payouts
+//! ([`payout_headroom`]). Each finalized batch's account updates are applied to the finalized
 //! state, which serves account proofs.
 
 use std::sync::{Arc, RwLock};
@@ -31,7 +32,7 @@ use verity_rpc_api::events::{BatchEvent, BatchStatus};
 use verity_rpc_api::health::Stage;
 use verity_storage::{BatchRecord, FinalizedMeta, L1Record, Store, StoreError};
 
-use crate::gas::BatchGas;
+use crate::gas::{BatchGas, PAYOUT_GAS};
 use crate::health::Health;
 use crate::publication::Publication;
 use crate::sequencer::SequencerHandle;
@@ -234,35 +235,33 @@ impl Submitter {
         let count = group.len() as u64;
         let words: Vec<[U256; 8]> = group.iter().map(|(_, words)| *words).collect();
         let in_blobs = group[0].0.blob.is_some();
+        let headroom = payout_headroom(&group);
         let pending = match (group.len(), in_blobs) {
             (1, false) => {
-                rollup
-                    .submitBatch(batch_data(&group[0].0.batch), words[0])
-                    .send()
-                    .await?
+                let call = rollup.submitBatch(batch_data(&group[0].0.batch), words[0]);
+                send_with_headroom(call, headroom).await?
             }
             (1, true) => {
                 let (mut data, mut openings, sidecar) = blob_calls(next, group).await?;
-                rollup
+                let call = rollup
                     .submitBlobBatch(data.remove(0), openings.remove(0), words[0])
-                    .sidecar_7594(sidecar)
-                    .send()
-                    .await?
+                    .sidecar_7594(sidecar);
+                send_with_headroom(call, headroom).await?
             }
             (_, false) => {
                 let data = group
                     .iter()
                     .map(|(record, _)| batch_data(&record.batch))
                     .collect();
-                rollup.submitBatches(data, Vec::new(), words).send().await?
+                let call = rollup.submitBatches(data, Vec::new(), words);
+                send_with_headroom(call, headroom).await?
             }
             (_, true) => {
                 let (data, openings, sidecar) = blob_calls(next, group).await?;
-                rollup
+                let call = rollup
                     .submitBatches(data, openings, words)
-                    .sidecar_7594(sidecar)
-                    .send()
-                    .await?
+                    .sidecar_7594(sidecar);
+                send_with_headroom(call, headroom).await?
             }
         };
         let tx_hash = *pending.tx_hash();
@@ -463,6 +462,33 @@ fn group(
 /// number `first` on, the `i`th in the transaction's blob `i`. Each blob is made again from
 /// its batch's pubdata and must be the one the batch's proof is bound to. An FFT, a
 /// commitment and 128 cell proofs a blob: off the async threads.
+/// Gas a submission of `group` may need beyond its estimate: [`PAYOUT_GAS`] a payout. The
+/// contract pays each payout straight to its recipient, and a recipient (or a token) can
+/// accept in the estimate's simulation and refuse on chain (say, on `tx.gasprice`), where the
+/// fallback to a pending balance costs more: a limit of the bare estimate would run out of gas
+/// every time the node sent the batch again. Unused gas is not charged.
+pub fn payout_headroom(group: &[(BatchRecord, [U256; 8])]) -> u64 {
+    let payouts: usize = group
+        .iter()
+        .map(|(record, _)| record.batch.payouts.len())
+        .sum();
+    payouts as u64 * PAYOUT_GAS
+}
+
+/// EIP-7825's most gas a transaction may have.
+const TRANSACTION_GAS_CAP: u64 = 1 << 24;
+
+/// Sends `call` with a gas limit of its estimate plus `headroom`, within EIP-7825's cap (which
+/// the default budget and payout cap keep it under: 12,000,000 and 48 × [`PAYOUT_GAS`]).
+async fn send_with_headroom<D: alloy::contract::CallDecoder>(
+    call: alloy::contract::CallBuilder<&DynProvider, D>,
+    headroom: u64,
+) -> Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>, SubmitError> {
+    let estimate = call.estimate_gas().await?;
+    let limit = (estimate + headroom).min(TRANSACTION_GAS_CAP).max(estimate);
+    Ok(call.gas(limit).send().await?)
+}
+
 async fn blob_calls(
     first: u64,
     group: Vec<(BatchRecord, [U256; 8])>,

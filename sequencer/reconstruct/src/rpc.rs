@@ -105,4 +105,17 @@ impl VerityApiServer for ReadOnlyRpc {
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         forward_events(pending, &self.events).await
     }
+
+    async fn subscribe_transaction(
+        &self,
+        pending: PendingSubscriptionSink,
+        _hash: B256,
+    ) -> SubscriptionResult {
+        pending
+            .reject(read_only(
+                "know transactions (L1 publishes no signatures or hashes)",
+            ))
+            .await;
+        Ok(())
+    }
 }

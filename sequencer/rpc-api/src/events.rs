@@ -1,5 +1,6 @@
 //! Batch lifecycle events, broadcast to `verity_subscribeBatches` subscribers and the
-//! devnet's progress display.
+//! devnet's progress display, and one transaction's status changes
+//! (`verity_subscribeTransaction`).
 
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
@@ -28,5 +29,30 @@ pub struct BatchEvent {
     /// Seconds its proof took (from `proven` on).
     pub proving_seconds: Option<f64>,
     /// The L1 transaction that finalized it.
+    pub l1_tx_hash: Option<B256>,
+}
+
+impl BatchStatus {
+    /// The status after this one, in the order every transaction passes through them.
+    pub fn next(self) -> Option<BatchStatus> {
+        match self {
+            BatchStatus::Pending => Some(BatchStatus::Executed),
+            BatchStatus::Executed => Some(BatchStatus::Proven),
+            BatchStatus::Proven => Some(BatchStatus::Finalized),
+            BatchStatus::Finalized => None,
+        }
+    }
+}
+
+/// A transaction reached a status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxStatusEvent {
+    /// The transaction.
+    pub hash: B256,
+    /// The status it reached.
+    pub status: BatchStatus,
+    /// Its batch, once the batch closed.
+    pub batch: Option<u64>,
+    /// The L1 transaction that finalized the batch (with `finalized`).
     pub l1_tx_hash: Option<B256>,
 }

@@ -25,7 +25,7 @@ use verity_circuits::field::fr_to_hex;
 use verity_circuits::merkle::MerkleProof;
 use verity_circuits::ops::{AccountIndex, ExecutedOp, L2Tx, Payout, TokenId};
 
-use events::{BatchEvent, BatchStatus};
+use events::{BatchEvent, BatchStatus, TxStatusEvent};
 use health::{Stage, StageHealth};
 
 /// A public key in every form wallets use.
@@ -244,4 +244,10 @@ pub trait VerityApi {
     /// Batch status changes as they happen (WebSocket).
     #[subscription(name = "subscribeBatches" => "batch", unsubscribe = "unsubscribeBatches", item = BatchEvent)]
     async fn subscribe_batches(&self) -> SubscriptionResult;
+
+    /// One transaction's status (WebSocket): its status now, then each later one once and in
+    /// order (`pending` → `executed` → `proven` → `finalized`); nothing after `finalized`,
+    /// when the node drops the subscription.
+    #[subscription(name = "subscribeTransaction" => "transaction", unsubscribe = "unsubscribeTransaction", item = TxStatusEvent)]
+    async fn subscribe_transaction(&self, hash: B256) -> SubscriptionResult;
 }

@@ -45,7 +45,8 @@ pub struct DeployArgs {
     /// Wei a forced-exit request pays (credited to the governor); default 0.001 ETH.
     #[arg(long, default_value_t = 1_000_000_000_000_000)]
     forced_exit_fee: u128,
-    /// Most payouts a batch may carry (each costs ~61k gas of submitBatch).
+    /// Most payouts a batch may carry (each costs ~15k to ~95k gas of submitBatch: paid
+    /// directly, or refused and kept as a pending balance).
     #[arg(long, default_value_t = DEFAULT_MAX_PAYOUTS)]
     max_payouts: u64,
     /// Where to write the deployment document.

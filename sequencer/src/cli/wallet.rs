@@ -75,7 +75,8 @@ pub enum WalletCommand {
         #[arg(long = "l1-recipient")]
         l1_recipient: Address,
     },
-    /// Pay out on L1 what finalized withdrawals left to the L1 key's address.
+    /// Pay out on L1 the L1 key's pending balance: what a batch could not pay it directly
+    /// (batches pay withdrawals straight to their recipient), an exodus exit or forced-exit fees.
     Claim {
         #[command(flatten)]
         l1: wallet_rpc::L1Args,
@@ -104,6 +105,10 @@ pub enum WalletCommand {
         /// Transaction hash.
         #[arg(long)]
         tx: Option<alloy::primitives::B256>,
+        /// With `--tx`: print each status as it happens, one JSON line each, until finalized
+        /// (over the node's WebSocket).
+        #[arg(long, requires = "tx")]
+        follow: bool,
     },
 }
 
@@ -184,7 +189,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<()> {
             };
             block_on(wallet_rpc::balance(rpc, account))
         }
-        WalletCommand::Status { rpc, tx } => block_on(wallet_rpc::status(rpc, tx)),
+        WalletCommand::Status { rpc, tx, follow } => block_on(wallet_rpc::status(rpc, tx, follow)),
         WalletCommand::Keygen { private_key } => {
             let key = match private_key {
                 Some(text) => parse_private_key(&text)?,

@@ -117,9 +117,21 @@ pub async fn balance(rpc: RpcArgs, account: AccountRef) -> anyhow::Result<()> {
 }
 
 /// `verity wallet status`.
-pub async fn status(rpc: RpcArgs, tx: Option<B256>) -> anyhow::Result<()> {
+pub async fn status(rpc: RpcArgs, tx: Option<B256>, follow: bool) -> anyhow::Result<()> {
     let client = NodeClient::connect(&rpc.rpc)?;
     match tx {
+        Some(hash) if follow => {
+            let mut written = Ok(());
+            client
+                .follow(hash, |event| {
+                    written = serde_json::to_string(event)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|line| Ok(out!("{line}")?));
+                    written.is_ok()
+                })
+                .await?;
+            written
+        }
         Some(hash) => print(serde_json::to_value(client.transaction(hash).await?)?),
         None => print(serde_json::to_value(client.chain_info().await?)?),
     }
@@ -142,7 +154,8 @@ pub async fn deposit(
     }))
 }
 
-/// `verity wallet claim`: pays out on L1 what finalized withdrawals left pending.
+/// `verity wallet claim`: pays out on L1 the sender's pending balance (what a batch could not
+/// pay it directly, an exodus exit, forced-exit fees).
 pub async fn claim(l1: L1Args, token: TokenId) -> anyhow::Result<()> {
     let tx_hash = l1.wallet()?.claim(token).await?;
     print(json!({

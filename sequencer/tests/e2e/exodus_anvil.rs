@@ -9,7 +9,9 @@ use verity_circuits::field::fr_to_u256;
 use verity_circuits::ops::{Deposit, ForcedExit, PriorityOp};
 use verity_l1::contracts::{batch_data, proof_words};
 
-use crate::support::{advance_time, assert_reverts, chain, deposit, mined, prover, submit, Node};
+use crate::support::{
+    advance_time, assert_reverts, chain, deposit, mined, payouts_sent, prover, submit, Node,
+};
 
 const WINDOW: u64 = 600;
 
@@ -49,7 +51,7 @@ async fn forced_exit_then_exodus_without_the_operator() {
     submit(rollup, &batch, &proof).await;
     node.finalized(state, &batch);
 
-    // Carol forces her exit; the next batch honours it.
+    // Carol forces her exit; the next batch honours it, paying her on L1.
     mined(rollup.requestForcedExit(0, 0).from(carol)).await;
     assert_reverts(
         rollup.requestForcedExit(16, 0).from(carol).call().await,
@@ -63,12 +65,9 @@ async fn forced_exit_then_exodus_without_the_operator() {
     let (state, batch, proof) = node.prepare(&prover, |b| {
         b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
     });
-    submit(rollup, &batch, &proof).await;
+    let receipt = mined(rollup.submitBatch(batch_data(&batch), proof_words(&proof))).await;
     node.finalized(state, &batch);
-    assert_eq!(
-        rollup.pendingWithdrawals(carol, 0).call().await.unwrap(),
-        U256::from(deposits[0].amount)
-    );
+    assert_eq!(payouts_sent(&receipt), [(carol, 0, deposits[0].amount)]);
 
     // The operator disappears: Dave's forced exit and Erin's deposit are never consumed.
     mined(rollup.requestForcedExit(1, 0).from(dave)).await;

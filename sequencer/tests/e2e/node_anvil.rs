@@ -277,3 +277,58 @@ async fn a_refused_submission_shows_retrying_until_the_operator_is_back() {
     assert_eq!(chain.rollup.batchNumber().call().await.unwrap(), 1);
     node.stop().await.unwrap();
 }
+
+/// A withdrawal to a contract that accepts ETH in the gas estimate's simulation (no gas
+/// price) and refuses it on chain: mined, the payment falls back to a pending balance, which
+/// costs more gas than the estimate had. The submitter's headroom covers it, so the batch is
+/// final at the first try and the contract can claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_refusing_only_on_chain_never_stalls_the_submitter() {
+    let (chain, _dir, node) = anvil_node(0, 300).await;
+    let rpc = client(&node);
+    let bytes = alloy::primitives::B256::from_slice(&chain.anvil.keys()[1].to_bytes());
+    let owner = Owner::new(
+        &chain.anvil.endpoint(),
+        PrivateKeySigner::from_bytes(&bytes).unwrap(),
+    );
+    let alice = key(1);
+    owner.deposit(&chain.deployment, &alice, 1_000_000).await;
+    let (from, _) = eventually(60, "alice's deposit", || balance_of(&rpc, &alice)).await;
+    let refuser = verity_l1::contracts::GasPriceRefuser::deploy(&chain.provider)
+        .await
+        .unwrap();
+    let withdraw = Withdraw {
+        from,
+        token: 0,
+        amount: 1_000,
+        fee: 0,
+        nonce: 0,
+        to: *refuser.address(),
+    };
+    let domain = chain.deployment.domain();
+    let hash = rpc
+        .send_transaction(L2Tx::sign_withdraw(withdraw, &alice, &domain))
+        .await
+        .unwrap();
+    eventually(120, "the withdrawal final on L1", || async {
+        let info = rpc.get_transaction(hash).await.ok()?;
+        (info.status == verity_rpc_api::events::BatchStatus::Finalized).then_some(())
+    })
+    .await;
+    let rollup = verity_l1::contracts::Rollup::new(chain.deployment.rollup, &chain.provider);
+    assert_eq!(
+        rollup
+            .pendingWithdrawals(*refuser.address(), 0)
+            .call()
+            .await
+            .unwrap(),
+        U256::from(1_000u64)
+    );
+    let health = rpc.chain_info().await.unwrap().health;
+    let submitter = &health[&verity_rpc_api::health::Stage::Submitter];
+    assert_eq!(
+        submitter.failures, 0,
+        "final at the first try: {submitter:?}"
+    );
+    node.stop().await.unwrap();
+}

@@ -20,7 +20,7 @@ use verity_node::publication::Publication;
 use verity_node::Node;
 use verity_prover::setup;
 use verity_prover::BatchProver;
-use verity_rpc_api::events::BatchStatus;
+use verity_rpc_api::events::{BatchStatus, TxStatusEvent};
 use verity_rpc_api::health::StageStatus;
 use verity_rpc_api::VerityApiClient;
 
@@ -190,7 +190,7 @@ fn report(output: &std::process::Output) -> serde_json::Value {
 /// blobs; then users rebuild the state from the blobs (saving them), and once the L1 has
 /// dropped the blobs, from the saved ones alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
+async fn wallet_commands_deposit_transfer_and_withdraw_in_blob_batches() {
     let net = devnet_with(Arc::new(prover()), 300, Publication::Blob).await;
     let deployment_file = net.dir.path().join("deployment.json");
     std::fs::write(
@@ -271,6 +271,8 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
     .await;
     let hash = sent["hash"].as_str().unwrap().to_owned();
     let recipient = net.l1.dev_keys[4].address().to_string();
+    let owner = Owner::new(&l1_url, net.l1.dev_keys[4].clone());
+    let before = owner.provider.get_balance(owner.address).await.unwrap();
     wallet(&[
         "withdraw",
         "--rpc",
@@ -285,6 +287,32 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
         "2000",
     ])
     .await;
+    // `--follow` prints each status once, in order, as it happens, and returns at finalized.
+    let follow = tokio::process::Command::new(env!("CARGO_BIN_EXE_verity"))
+        .args([
+            "wallet", "status", "--rpc", &rpc_url, "--tx", &hash, "--follow",
+        ])
+        .output();
+    let followed = tokio::time::timeout(Duration::from_secs(120), follow)
+        .await
+        .expect("--follow returns once the transfer is final")
+        .unwrap();
+    assert!(followed.status.success(), "{followed:?}");
+    let followed = String::from_utf8(followed.stdout).unwrap();
+    println!("verity wallet status --follow:\n{followed}");
+    let lines: Vec<serde_json::Value> = followed
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let order: Vec<&str> = lines
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        ["pending", "executed", "proven", "finalized"].ends_with(&order) && !order.is_empty(),
+        "{order:?}"
+    );
+    assert!(lines.last().unwrap()["l1_tx_hash"].is_string());
     let status = eventually(120, "the transfer final", || async {
         let status = wallet(&["status", "--rpc", &rpc_url, "--tx", &hash]).await;
         (status["status"] == "finalized").then_some(status)
@@ -300,27 +328,21 @@ async fn wallet_commands_deposit_transfer_withdraw_and_claim_in_blob_batches() {
     assert_eq!(bob_after[0]["balance"], "499000");
     assert_eq!(bob_after[0]["nonce"], 1);
 
-    let owner = Owner::new(&l1_url, net.l1.dev_keys[4].clone());
-    let before = owner.provider.get_balance(owner.address).await.unwrap();
-    let claimed = wallet(&[
-        "claim",
-        "--l1-rpc",
-        &l1_url,
-        "--deployment",
-        deployment_file,
-        "--l1-key",
-        &l1_key(4),
-    ])
-    .await;
-    let receipt = owner
-        .provider
-        .get_transaction_receipt(claimed["l1_tx_hash"].as_str().unwrap().parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    // The batch paid the withdrawal straight to its recipient: `claim` finds nothing.
     let after = owner.provider.get_balance(owner.address).await.unwrap();
-    assert_eq!(after + gas - before, U256::from(2000u64));
+    assert_eq!(after - before, U256::from(2000u64));
+    let claim = tokio::process::Command::new(env!("CARGO_BIN_EXE_verity"))
+        .args(["wallet", "claim", "--l1-rpc", &l1_url, "--deployment"])
+        .args([deployment_file, "--l1-key", &l1_key(4)])
+        .output()
+        .await
+        .unwrap();
+    assert!(!claim.status.success());
+    assert!(
+        String::from_utf8_lossy(&claim.stderr).contains("nothing pending in token 0"),
+        "{}",
+        String::from_utf8_lossy(&claim.stderr)
+    );
     let number = status["batch"].as_u64().unwrap();
     let transfer_batch = client(&net.node).get_batch(number).await.unwrap();
     net.node.stop().await.unwrap();
@@ -461,6 +483,12 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     }
 
     let withdrawal = *hashes.last().unwrap();
+    // Subscribed while the batch is open: every status once, in order, then the end.
+    let ws = WsClientBuilder::default()
+        .build(format!("ws://{}", net.node.rpc_addr))
+        .await
+        .unwrap();
+    let mut statuses = ws.subscribe_transaction(withdrawal).await.unwrap();
     let info = eventually(240, "the withdrawal final on L1", || async {
         let chain = rpc.chain_info().await.unwrap();
         for (stage, health) in &chain.health {
@@ -476,6 +504,39 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     })
     .await;
     let number = info.batch.unwrap();
+    let mut seen: Vec<TxStatusEvent> = Vec::new();
+    while seen
+        .last()
+        .is_none_or(|last| last.status != BatchStatus::Finalized)
+    {
+        let event = tokio::time::timeout(Duration::from_secs(30), statuses.next())
+            .await
+            .expect("status events arrive")
+            .unwrap()
+            .unwrap();
+        seen.push(event);
+    }
+    let after = tokio::time::timeout(Duration::from_secs(3), statuses.next()).await;
+    assert!(after.is_err(), "nothing after finalized: {after:?}");
+    let order: Vec<BatchStatus> = seen.iter().map(|event| event.status).collect();
+    assert_eq!(
+        order,
+        [
+            BatchStatus::Pending,
+            BatchStatus::Executed,
+            BatchStatus::Proven,
+            BatchStatus::Finalized
+        ]
+    );
+    assert!(seen.iter().all(|event| event.hash == withdrawal));
+    assert_eq!(seen[0].batch, None, "pending in the open batch");
+    assert!(seen[1..].iter().all(|event| event.batch == Some(number)));
+    assert_eq!(seen[3].l1_tx_hash, info.l1_tx_hash);
+    assert!(seen[..3].iter().all(|event| event.l1_tx_hash.is_none()));
+    let unknown = ws
+        .subscribe_transaction(alloy::primitives::B256::ZERO)
+        .await;
+    assert!(unknown.is_err(), "an unknown transaction is refused");
     for hash in &hashes {
         let tx = rpc.get_transaction(*hash).await.unwrap();
         assert_eq!(tx.status, BatchStatus::Finalized);
@@ -498,8 +559,7 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     assert_eq!(balance_of(&rpc, &alice).await, Some((from, 550_000)));
     assert_eq!(balance_of(&rpc, &bob).await, Some((to, 155_000)));
     let rollup = Rollup::new(net.deployment.rollup, recipient.provider.clone());
-    let pending = rollup.pendingWithdrawals(recipient.address, 0).call().await;
-    assert_eq!(pending.unwrap(), U256::from(300_000u64));
+    assert_eq!(paid_to(&rollup, recipient.address, 0).await, 300_000);
     let health = rpc.chain_info().await.unwrap().health;
     assert_eq!(health.len(), 5, "every stage reports: {health:?}");
     net.node.stop().await.unwrap();

@@ -21,13 +21,14 @@ use verity_circuits::ops::{Deposit, ForcedExit, L2Tx, PriorityOp, Transfer, With
 use verity_circuits::Fr;
 use verity_l1::blob::{decode, BatchBlob};
 use verity_l1::contracts::{
-    batch_data, blob_batch_data, proof_words, BatchRelayer, ReentrantWithdrawer, Rollup, TestToken,
+    batch_data, blob_batch_data, proof_words, BatchRelayer, ReentrantWithdrawer, Rollup,
+    StipendRefuser, TestToken,
 };
 use verity_l1::deploy::RollupParams;
 
 use crate::support::{
-    advance_time, assert_reverts, chain, chain_with, deposit, mined, prover, submit, with_blob,
-    with_blobs, Node,
+    advance_time, assert_reverts, chain, chain_with, deposit, mined, payouts_sent, prover, submit,
+    with_blob, with_blobs, Node,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,32 +194,32 @@ async fn deposit_prove_finalize_withdraw_and_named_reverts() {
         b.push_l2(&L2Tx::sign_withdraw(token_out, &bob, &domain))
             .unwrap();
     });
-    submit(rollup, &batch, &proof).await;
+    // Both are paid straight to the user, who claims nothing.
+    let before = provider.get_balance(user).await.unwrap();
+    let token_before = token.balanceOf(user).call().await.unwrap();
+    let receipt = mined(rollup.submitBatch(batch_data(&batch), proof_words(&proof))).await;
     node.finalized(state, &batch);
     assert_eq!(
-        rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
-        U256::from(eth_out.amount)
+        payouts_sent(&receipt),
+        [(user, 0, eth_out.amount), (user, 1, token_out.amount)]
     );
-
-    let before = provider.get_balance(user).await.unwrap();
-    let receipt = mined(rollup.withdraw(0).from(user)).await;
-    let fee = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     assert_eq!(
-        provider.get_balance(user).await.unwrap() + fee - before,
+        provider.get_balance(user).await.unwrap() - before,
         U256::from(eth_out.amount)
     );
-    assert_reverts(
-        rollup.withdraw(0).from(user).call().await,
-        "NothingPending()",
-    );
-    let token_before = token.balanceOf(user).call().await.unwrap();
-    mined(rollup.withdraw(1).from(user)).await;
     assert_eq!(
         token.balanceOf(user).call().await.unwrap() - token_before,
         U256::from(token_out.amount)
     );
+    for token in [0, 1] {
+        assert_reverts(
+            rollup.withdraw(token).from(user).call().await,
+            "NothingPending()",
+        );
+    }
 
     // Batch 3: Alice withdraws to a contract that re-enters withdraw from its receive hook.
+    // The 2,300-gas stipend cannot run it, so the payment waits as a pending balance.
     let to_attacker = Withdraw {
         from: 0,
         token: 0,
@@ -368,9 +369,11 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
     );
 
     // Batch 2 (the stranger is locked out again): more payouts than the cap are refused; one
-    // withdrawal to an address that never calls the Rollup is accepted, and anyone pays it out.
+    // withdrawal to a contract that refuses the 2,300-gas stipend is accepted, waits as its
+    // pending balance, and anyone pays it out.
     let domain = chain.deployment.domain();
     let cold = Address::repeat_byte(0x77);
+    let refuser = *StipendRefuser::deploy(provider).await.unwrap().address();
     let withdraw = |from, to| Withdraw {
         from,
         token: 0,
@@ -405,7 +408,7 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
             .unwrap();
     });
     let (state, batch, proof) = node.prepare(&prover, |b| {
-        b.push_l2(&L2Tx::sign_withdraw(withdraw(0, cold), &alice, &domain))
+        b.push_l2(&L2Tx::sign_withdraw(withdraw(0, refuser), &alice, &domain))
             .unwrap();
     });
     assert_reverts(
@@ -440,7 +443,8 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
             .await,
         "NotInField()",
     );
-    // The gas of one payout to a fresh pending balance: the same batch with a transfer instead.
+    // The gas of one payout to a fresh pending balance (the direct payment refused first): the
+    // same batch with a transfer instead.
     let with_payout = rollup
         .submitBatch(batch_data(&batch), proof_words(&proof))
         .estimate_gas()
@@ -455,16 +459,18 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
         "submitBatch gas: {with_payout} with one payout, {without} without: {} per payout",
         with_payout - without
     );
-    submit(rollup, &batch, &proof).await;
+    let receipt = mined(rollup.submitBatch(batch_data(&batch), proof_words(&proof))).await;
     node.finalized(state, &batch);
-    mined(rollup.withdrawFor(cold, 0).from(stranger)).await;
+    assert!(payouts_sent(&receipt).is_empty());
+    assert_eq!(provider.get_balance(refuser).await.unwrap(), U256::ZERO);
+    mined(rollup.withdrawFor(refuser, 0).from(stranger)).await;
     assert_eq!(
-        provider.get_balance(cold).await.unwrap(),
+        provider.get_balance(refuser).await.unwrap(),
         U256::from(10u128.pow(17))
     );
 
-    // Batch 3 consumes the forced exit: Bob's account pays its balance to its owner, who has it
-    // paid to another address.
+    // Batch 3 consumes the forced exit: Bob's account pays its balance straight to its owner.
+    // The governor has its fee paid to another address.
     let exit = ForcedExit {
         requester: user,
         account: 1,
@@ -473,18 +479,22 @@ async fn operators_top_level_calls_keys_fees_payout_cap_and_withdrawals_for_othe
     let (state, batch, proof) = node.prepare(&prover, |b| {
         b.push_priority(&PriorityOp::ForcedExit(exit)).unwrap();
     });
-    submit(rollup, &batch, &proof).await;
+    let receipt = mined(rollup.submitBatch(batch_data(&batch), proof_words(&proof))).await;
     node.finalized(state, &batch);
     assert_eq!(rollup.openForcedExits().call().await.unwrap(), U256::ZERO);
-    let owed = rollup.pendingWithdrawals(user, 0).call().await.unwrap();
-    assert_eq!(owed, U256::from(10u128.pow(18)));
+    assert_eq!(payouts_sent(&receipt), [(user, 0, 10u128.pow(18))]);
     let recipient = Address::repeat_byte(0x78);
-    mined(rollup.withdrawTo(0, recipient).from(user)).await;
-    assert_eq!(provider.get_balance(recipient).await.unwrap(), owed);
-    assert_reverts(
-        rollup.withdrawFor(user, 0).from(stranger).call().await,
-        "NothingPending()",
+    mined(rollup.withdrawTo(0, recipient).from(governor)).await;
+    assert_eq!(
+        provider.get_balance(recipient).await.unwrap(),
+        U256::from(FEE)
     );
+    for owner in [user, governor] {
+        assert_reverts(
+            rollup.withdrawFor(owner, 0).from(stranger).call().await,
+            "NothingPending()",
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -716,17 +726,14 @@ async fn blob_batches_are_final_when_the_blob_opens_to_the_proofs_value() {
         b.push_l2(&L2Tx::sign_withdraw(out, &bob, &domain)).unwrap();
     });
     let (data, opening) = blob_batch_data(&batch, &blob, 0).unwrap();
-    mined(with_blob(
+    let receipt = mined(with_blob(
         rollup.submitBlobBatch(data, opening, proof_words(&proof)),
         &blob,
     ))
     .await;
     node.finalized(state, &batch);
     assert_eq!(rollup.batchNumber().call().await.unwrap(), 2);
-    assert_eq!(
-        rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
-        U256::from(out.amount)
-    );
+    assert_eq!(payouts_sent(&receipt), [(user, 0, out.amount)]);
 
     // Reconstruction from L1 alone reads both blobs and reaches the contract's root.
     let report = rebuilt_from_l1(&chain).await;
@@ -893,10 +900,7 @@ async fn several_batches_in_one_transaction_are_final_together_or_not_at_all() {
     );
     assert_eq!(receipt.blob_gas_used, Some(2 * 131_072));
     assert_eq!(rollup.batchNumber().call().await.unwrap(), 4);
-    assert_eq!(
-        rollup.pendingWithdrawals(user, 0).call().await.unwrap(),
-        U256::from(out.amount)
-    );
+    assert_eq!(payouts_sent(&receipt), [(user, 0, out.amount)]);
 
     // Reconstruction from L1 alone finds each batch in its transaction and its blob.
     let report = rebuilt_from_l1(&chain).await;

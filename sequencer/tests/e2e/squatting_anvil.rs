@@ -46,17 +46,14 @@ async fn a_squatted_key_never_takes_the_victims_deposit() {
     let rollup = Rollup::new(chain.deployment.rollup, attacker.provider.clone());
     let fee = rollup.forcedExitFee().call().await.unwrap();
     mined(rollup.requestForcedExit(squatted.index, 0).value(fee)).await;
-    eventually(300, "the forced exit paid on L1", || async {
-        let pending = rollup
-            .pendingWithdrawals(attacker.address, 0)
-            .call()
-            .await
-            .ok()?;
-        (pending > U256::ZERO).then_some(())
+    let paid = eventually(300, "the forced exit paid on L1", || async {
+        let paid = paid_to(&rollup, attacker.address, 0).await;
+        (paid > 0).then_some(paid)
     })
     .await;
+    assert_eq!(paid, 1, "only its own wei");
     let pending = rollup.pendingWithdrawals(attacker.address, 0).call().await;
-    assert_eq!(pending.unwrap(), U256::from(1u64), "only its own wei");
+    assert_eq!(pending.unwrap(), U256::ZERO);
     let own = rpc.get_account(packed(&victims_key)).await.unwrap();
     let own = own.iter().find(|a| a.l1_address == victim.address).unwrap();
     assert_eq!(

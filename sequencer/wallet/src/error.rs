@@ -62,6 +62,13 @@ pub enum WalletError {
          `requestForcedExit` on L1, paying `forcedExitFee`, and wait for the priority window)"
     )]
     NotInExodus,
+    /// `claim` with nothing pending in that token.
+    #[error(
+        "nothing pending in token {0}: batches pay withdrawals straight to their recipient, and \
+         a pending balance exists only where that payment failed (a contract refusing the \
+         2,300-gas stipend, a failed token transfer), from exodus or from forced-exit fees"
+    )]
+    NothingPending(TokenId),
     /// The account's balance already left in exodus mode.
     #[error("account {0} already exited")]
     AlreadyExited(AccountIndex),

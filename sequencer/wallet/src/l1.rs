@@ -90,10 +90,13 @@ impl L1Wallet {
         })
     }
 
-    /// Pays out what finalized withdrawals left pending to the sender in `token`.
+    /// Pays out the sender's pending balance of `token` (what a batch could not pay it
+    /// directly, an exodus exit or forced-exit fees); [`WalletError::NothingPending`] when
+    /// there is none.
     pub async fn claim(&self, token: TokenId) -> Result<B256, WalletError> {
-        let receipt = send(self.rollup.withdraw(token), "withdraw").await?;
-        Ok(receipt.transaction_hash)
+        self.claim_if_pending(token)
+            .await?
+            .ok_or(WalletError::NothingPending(token))
     }
 
     /// Claims the sender's pending balance of `token` when it has one.
@@ -106,7 +109,8 @@ impl L1Wallet {
         if pending.map_err(WalletError::contract("pendingWithdrawals"))? == U256::ZERO {
             return Ok(None);
         }
-        self.claim(token).await.map(Some)
+        let receipt = send(self.rollup.withdraw(token), "withdraw").await?;
+        Ok(Some(receipt.transaction_hash))
     }
 
     /// Starts exodus mode if it is off and the deadline of the oldest queued operation has

@@ -1,10 +1,13 @@
 //! A node's JSON-RPC, from the paying side: the domain to sign for, the next nonce, sending,
-//! and reading accounts, transactions and the chain.
+//! reading accounts, transactions and the chain, and following a transaction's status over
+//! the node's WebSocket.
 
 use alloy::primitives::B256;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::ws_client::WsClientBuilder;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, Transfer, Withdraw};
+use verity_rpc_api::events::{BatchStatus, TxStatusEvent};
 use verity_rpc_api::{AccountInfo, AccountRef, ChainInfo, TxInfo, VerityApiClient};
 
 use crate::WalletError;
@@ -35,10 +38,11 @@ impl Payment {
     }
 }
 
-/// A node's JSON-RPC over HTTP.
+/// A node's JSON-RPC over HTTP (and its WebSocket, on the same address, for subscriptions).
 #[derive(Clone, Debug)]
 pub struct NodeClient {
     client: HttpClient,
+    url: String,
 }
 
 impl NodeClient {
@@ -47,7 +51,43 @@ impl NodeClient {
         let client = HttpClientBuilder::default()
             .build(url)
             .map_err(WalletError::rpc("connecting"))?;
-        Ok(NodeClient { client })
+        Ok(NodeClient {
+            client,
+            url: url.to_owned(),
+        })
+    }
+
+    /// Follows a transaction's status over the node's WebSocket (the RPC URL with `ws` for
+    /// `http`; `verity_subscribeTransaction`): `each` gets its status now and every later one,
+    /// once and in order, until `finalized` or until it returns false.
+    pub async fn follow(
+        &self,
+        hash: B256,
+        mut each: impl FnMut(&TxStatusEvent) -> bool,
+    ) -> Result<(), WalletError> {
+        let method = "verity_subscribeTransaction";
+        let url = websocket_url(&self.url);
+        let client = WsClientBuilder::default()
+            .build(&url)
+            .await
+            .map_err(WalletError::rpc("connecting"))?;
+        let mut statuses = client
+            .subscribe_transaction(hash)
+            .await
+            .map_err(WalletError::rpc(method))?;
+        while let Some(event) = statuses.next().await {
+            let event = event
+                .map_err(jsonrpsee::core::ClientError::ParseError)
+                .map_err(WalletError::rpc(method))?;
+            if !each(&event) || event.status == BatchStatus::Finalized {
+                return Ok(());
+            }
+        }
+        Err(WalletError::rpc(method)(
+            jsonrpsee::core::ClientError::RestartNeeded(std::sync::Arc::new(
+                jsonrpsee::core::ClientError::Custom("the node closed the subscription".into()),
+            )),
+        ))
     }
 
     /// The chain and the node's position (`verity_chainInfo`).
@@ -103,5 +143,35 @@ impl NodeClient {
     pub async fn transaction(&self, hash: B256) -> Result<TxInfo, WalletError> {
         let tx = self.client.get_transaction(hash).await;
         tx.map_err(WalletError::rpc("verity_getTransaction"))
+    }
+}
+
+/// The WebSocket URL of a node's HTTP RPC URL: the same address, `ws` for `http` and `wss` for
+/// `https` (the node serves both on one port).
+fn websocket_url(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        url.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::websocket_url;
+
+    #[test]
+    fn the_websocket_url_is_the_rpc_url_with_ws() {
+        assert_eq!(
+            websocket_url("http://127.0.0.1:8645"),
+            "ws://127.0.0.1:8645"
+        );
+        assert_eq!(
+            websocket_url("https://node.example/rpc"),
+            "wss://node.example/rpc"
+        );
+        assert_eq!(websocket_url("ws://127.0.0.1:8645"), "ws://127.0.0.1:8645");
     }
 }
