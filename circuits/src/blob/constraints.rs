@@ -278,10 +278,13 @@ pub fn halves(value: &WideVar) -> Result<[FpVar<Fr>; 2], SynthesisError> {
 mod tests {
     use ark_relations::gr1cs::ConstraintSystem;
 
-    use alloy_primitives::U256;
+    use alloy_primitives::{Address, U256};
 
     use super::*;
     use crate::blob::{data_hash, evaluate, DataBinding};
+    use crate::field::constraints::{AddressVar, U32Var};
+    use crate::field::fr_from_address;
+    use crate::ops::{address_shift, Payout};
 
     fn value_u256(value: &WideVar) -> U256 {
         U256::from_be_slice(&value.value().unwrap().to_bytes_be())
@@ -309,17 +312,23 @@ mod tests {
     }
 
     /// Synthesises the commitment of `bytes` at challenge `z`; the value and the hash (of
-    /// the bytes and `payees`).
+    /// the bytes and `payees`' recipients and tokens, packed as the circuit packs them).
     fn commit(
         cs: &ConstraintSystemRef<Fr>,
         bytes: &[u8],
-        payees: &[Fr],
+        payees: &[Payout],
         z: Fr,
     ) -> (WideVar, FpVar<Fr>) {
         let elements = elements_from_be_bits(&be_bits(cs, bytes));
         let payees: Vec<FpVar<Fr>> = payees
             .iter()
-            .map(|payee| FpVar::new_witness(cs.clone(), || Ok(*payee)).unwrap())
+            .map(|payee| {
+                let recipient = fr_from_address(&payee.recipient);
+                let recipient = AddressVar::new_witness(cs.clone(), || Ok(recipient)).unwrap();
+                let token = Fr::from(payee.token);
+                let token = U32Var::new_witness(cs.clone(), || Ok(token)).unwrap();
+                recipient.fp() + token.fp() * address_shift()
+            })
             .collect();
         let challenge =
             ChallengeVar::checked(FpVar::new_input(cs.clone(), || Ok(z)).unwrap()).unwrap();
@@ -334,12 +343,17 @@ mod tests {
         for (len, seed) in [(1, 1), (31, 2), (32, 3), (100, 4), (250, 5)] {
             let bytes = pubdata(len, seed);
             // Payees of 192 bits and none, as slots that pay and that do not.
-            let payees: Vec<Fr> = (0..seed)
-                .map(|i| Fr::from(i % 2) * (Fr::from(u64::MAX - i).pow([3])))
+            let slots: Vec<Payout> = (0..seed)
+                .map(|i| Payout {
+                    recipient: Address::repeat_byte((i % 2 * (0x40 + i)) as u8),
+                    token: (i % 2 * (u32::MAX as u64 - i)) as u32,
+                    amount: 0,
+                })
                 .collect();
+            let payees: Vec<Fr> = slots.iter().map(Payout::payee).collect();
             let binding = DataBinding::of_calldata(&bytes, &payees, &[]);
             let cs = ConstraintSystem::<Fr>::new_ref();
-            let (value, hash) = commit(&cs, &bytes, &payees, Fr::from(binding.challenge));
+            let (value, hash) = commit(&cs, &bytes, &slots, Fr::from(binding.challenge));
             assert!(cs.is_satisfied().unwrap(), "{len} bytes");
             assert_eq!(value_u256(&value), binding.evaluation);
             assert_eq!(hash.value().unwrap(), data_hash(&bytes, &payees));

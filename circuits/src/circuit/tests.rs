@@ -469,14 +469,7 @@ fn a_withdrawal_recipient_chosen_after_the_challenge() {
     // recipients after seeing the challenge and solve the payouts' polynomial for any list
     // the contract pays. Here the prover committed to one recipient, then paid another at
     // the challenge drawn for the first.
-    let withdraw = |to| Withdraw {
-        from: 3,
-        token: 1,
-        amount: 500_000,
-        fee: 0,
-        nonce: 0,
-        to,
-    };
+    let withdraw = withdrawal_of_token_1;
     let (_, mut w) = witness_of(|b| {
         let tx = L2Tx::sign_withdraw(withdraw(Address::repeat_byte(0x99)), &key(2), &DOMAIN);
         b.push_l2(&tx).unwrap();
@@ -720,17 +713,22 @@ fn after_slots(pre: &State, witness: &BatchWitness) -> State {
 // Audit C-1: a leaf opened with other fields that pack to the same word. Each witness below
 // ends on the honest-looking root and commitment a dishonest prover would publish.
 
-#[test]
-fn c1_withdrawal_of_eth_from_an_account_of_another_token() {
-    let to = Address::repeat_byte(0x99);
-    let honest = Withdraw {
+/// Account 3 (key 2, token 1) withdraws 500,000 to `to`.
+fn withdrawal_of_token_1(to: Address) -> Withdraw {
+    Withdraw {
         from: 3,
         token: 1,
         amount: 500_000,
         fee: 0,
         nonce: 0,
         to,
-    };
+    }
+}
+
+#[test]
+fn c1_withdrawal_of_eth_from_an_account_of_another_token() {
+    let to = Address::repeat_byte(0x99);
+    let honest = withdrawal_of_token_1(to);
     let (pre, mut w) = witness_of(|b| {
         b.push_l2(&L2Tx::sign_withdraw(honest, &key(2), &DOMAIN))
             .unwrap();
