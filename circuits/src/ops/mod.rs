@@ -228,6 +228,15 @@ impl L2Tx {
         }
     }
 
+    /// The accounts it moves: the sender, and a transfer's recipient (once, if it is the
+    /// sender).
+    pub fn accounts(&self) -> Vec<AccountIndex> {
+        match self {
+            L2Tx::Transfer { tx, .. } if tx.to != tx.from => vec![tx.from, tx.to],
+            _ => vec![self.from()],
+        }
+    }
+
     /// The sender's nonce the transaction uses.
     pub fn nonce(&self) -> u32 {
         match self {
@@ -242,8 +251,9 @@ pub fn address_shift() -> Fr {
     Fr::from(2u64).pow([160])
 }
 
-/// A payment the Rollup contract makes on L1 when a batch is accepted (into the recipient's
-/// pending balance), from a withdrawal or a forced exit.
+/// A payment the Rollup contract makes on L1 when a batch is accepted (straight to the
+/// recipient, or into its pending balance if that payment fails), from a withdrawal or a
+/// forced exit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payout {
     /// L1 recipient.

@@ -17,8 +17,8 @@ use verity_rpc_api::convert::{
 };
 use verity_rpc_api::events::{BatchEvent, BatchStatus, TxStatusEvent};
 use verity_rpc_api::{
-    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, ProofInfo, TokenInfo, TxInfo,
-    VerifierInfo, VerityApiServer,
+    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, HistoryPage, ProofInfo, TokenInfo,
+    TxInfo, VerifierInfo, VerityApiServer, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX,
 };
 use verity_storage::{Store, StoreError};
 
@@ -131,6 +131,36 @@ impl VerityApiServer for RpcContext {
             .await
             .ok_or_else(unavailable)?;
         found_accounts(found)
+    }
+
+    async fn get_history(
+        &self,
+        account: AccountIndex,
+        cursor: Option<u64>,
+        limit: Option<usize>,
+    ) -> RpcResult<HistoryPage> {
+        let limit = limit.unwrap_or(HISTORY_PAGE_DEFAULT);
+        if limit == 0 || limit > HISTORY_PAGE_MAX {
+            return Err(error(
+                codes::INVALID_VALUE,
+                format!("limit {limit}: a page holds 1 to {HISTORY_PAGE_MAX} transactions"),
+            ));
+        }
+        let from = cursor.unwrap_or(0);
+        let entries = self.store.history(account, from, limit).map_err(internal)?;
+        let mut transactions = Vec::with_capacity(entries.len());
+        for (_, hash) in &entries {
+            let (tx, now) = self.tx_status(hash)?.ok_or_else(|| unknown_tx(hash))?;
+            transactions.push(TxInfo {
+                hash: *hash,
+                tx,
+                status: now.status,
+                batch: now.batch,
+                l1_tx_hash: now.l1_tx_hash,
+            });
+        }
+        let next = entries.last().map_or(from, |(position, _)| position + 1);
+        Ok(HistoryPage { transactions, next })
     }
 
     async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {

@@ -579,6 +579,9 @@ impl Sequencer {
                         let hash = B256::from(fr_to_u256(&signed.message()));
                         writer.open_entry(self.meta.next_open, &OpenEntry::L2 { tx });
                         writer.tx(&hash, &TxRecord { tx, batch: None });
+                        for account in tx.accounts() {
+                            writer.history(account, self.meta.next_open, &hash);
+                        }
                         self.meta.next_open += 1;
                         self.pending.add(tx.from());
                         self.open_txs.push((tx, hash));

@@ -18,8 +18,8 @@ use verity_rpc_api::convert::{
 };
 use verity_rpc_api::events::BatchEvent;
 use verity_rpc_api::{
-    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, TokenInfo, TxInfo, VerifierInfo,
-    VerityApiServer,
+    AccountInfo, AccountProof, AccountRef, BatchInfo, ChainInfo, HistoryPage, TokenInfo, TxInfo,
+    VerifierInfo, VerityApiServer,
 };
 
 use crate::View;
@@ -62,6 +62,17 @@ impl VerityApiServer for ReadOnlyRpc {
     async fn get_account_proof(&self, index: AccountIndex) -> RpcResult<AccountProof> {
         let view = self.view.read().expect("view lock");
         account_proof(&view.state, view.batch, index)
+    }
+
+    async fn get_history(
+        &self,
+        _account: AccountIndex,
+        _cursor: Option<u64>,
+        _limit: Option<usize>,
+    ) -> RpcResult<HistoryPage> {
+        Err(read_only(
+            "know transactions (L1 publishes no signatures or hashes)",
+        ))
     }
 
     async fn get_batch(&self, _number: u64) -> RpcResult<BatchInfo> {

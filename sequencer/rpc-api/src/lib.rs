@@ -107,6 +107,22 @@ pub struct TxInfo {
     pub l1_tx_hash: Option<B256>,
 }
 
+/// A page of an account's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The transactions the account sent or received, oldest first, each as
+    /// `verity_getTransaction` gives it.
+    pub transactions: Vec<TxInfo>,
+    /// Where the next page starts: pass it as `cursor`. An empty page holds nothing newer yet;
+    /// a page, once read, never changes.
+    pub next: u64,
+}
+
+/// Most transactions a history page holds.
+pub const HISTORY_PAGE_MAX: usize = 500;
+/// Transactions in a history page when the caller does not say.
+pub const HISTORY_PAGE_DEFAULT: usize = 50;
+
 /// A batch's proof as snarkjs reads it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProofInfo {
@@ -224,6 +240,16 @@ pub trait VerityApi {
     /// Accounts by index or public key, with every acknowledged transaction applied.
     #[method(name = "getAccount")]
     async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>>;
+
+    /// The transactions an account sent or received, oldest first, a page at a time: from
+    /// `cursor` (0 or none: the first), at most `limit` (default 50, at most 500).
+    #[method(name = "getHistory")]
+    async fn get_history(
+        &self,
+        account: AccountIndex,
+        cursor: Option<u64>,
+        limit: Option<usize>,
+    ) -> RpcResult<HistoryPage>;
 
     /// An account's leaf and Merkle path against the latest finalized root.
     #[method(name = "getAccountProof")]

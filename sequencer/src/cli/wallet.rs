@@ -98,6 +98,20 @@ pub enum WalletCommand {
         #[arg(long)]
         public_key: Option<String>,
     },
+    /// Print a page of the transactions an account sent or received, oldest first.
+    History {
+        #[command(flatten)]
+        rpc: wallet_rpc::RpcArgs,
+        /// Account index.
+        #[arg(long)]
+        account: AccountIndex,
+        /// Where the page starts: the `next` of the page before (default: the first).
+        #[arg(long)]
+        cursor: Option<u64>,
+        /// Most transactions in the page (1 to 500; default 50).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Print a transaction's status, or the chain's without --tx.
     Status {
         #[command(flatten)]
@@ -176,6 +190,12 @@ pub fn run(command: WalletCommand) -> anyhow::Result<()> {
             block_on(wallet_rpc::withdraw(send, l1_recipient))
         }
         WalletCommand::Claim { l1, token } => block_on(wallet_rpc::claim(l1, token)),
+        WalletCommand::History {
+            rpc,
+            account,
+            cursor,
+            limit,
+        } => block_on(wallet_rpc::history(rpc, account, cursor, limit)),
         WalletCommand::Exit(args) => block_on(wallet_exit::run(args)),
         WalletCommand::Balance {
             rpc,

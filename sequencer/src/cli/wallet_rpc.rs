@@ -116,6 +116,19 @@ pub async fn balance(rpc: RpcArgs, account: AccountRef) -> anyhow::Result<()> {
     print(serde_json::to_value(accounts)?)
 }
 
+/// `verity wallet history`.
+pub async fn history(
+    rpc: RpcArgs,
+    account: AccountIndex,
+    cursor: Option<u64>,
+    limit: Option<usize>,
+) -> anyhow::Result<()> {
+    let client = NodeClient::connect(&rpc.rpc)?;
+    print(serde_json::to_value(
+        client.history(account, cursor, limit).await?,
+    )?)
+}
+
 /// `verity wallet status`.
 pub async fn status(rpc: RpcArgs, tx: Option<B256>, follow: bool) -> anyhow::Result<()> {
     let client = NodeClient::connect(&rpc.rpc)?;

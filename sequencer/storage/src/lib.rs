@@ -35,7 +35,9 @@ const BATCHES: &str = "batches";
 const JOBS: &str = "jobs";
 const PROOFS: &str = "proofs";
 const L1_RECORDS: &str = "l1";
-const FAMILIES: [&str; 11] = [
+/// Per account, the transactions it sent or received, keyed by account then acknowledgement.
+const HISTORY: &str = "history";
+const FAMILIES: [&str; 12] = [
     META,
     ACCOUNTS,
     FINALIZED_ACCOUNTS,
@@ -47,6 +49,7 @@ const FAMILIES: [&str; 11] = [
     JOBS,
     PROOFS,
     L1_RECORDS,
+    HISTORY,
 ];
 const SEQUENCER_META: &[u8] = b"sequencer";
 const FINALIZED_META: &[u8] = b"finalized";
@@ -215,6 +218,14 @@ fn number_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
 }
 
+/// An account's history entry: the account, then the position, both big-endian.
+fn history_key(account: AccountIndex, position: u64) -> [u8; 12] {
+    let mut key = [0; 12];
+    key[..4].copy_from_slice(&account.to_be_bytes());
+    key[4..].copy_from_slice(&position.to_be_bytes());
+    key
+}
+
 fn encode(value: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(value).expect("records serialise")
 }
@@ -346,6 +357,39 @@ impl Store {
         self.get(TXS, hash.as_slice())
     }
 
+    /// Up to `limit` of the transactions `account` sent or received, in the order the node
+    /// acknowledged them, from position `from` on: each with its position (pass the last
+    /// one's plus one for the next page). Positions only grow, so a page never changes.
+    pub fn history(
+        &self,
+        account: AccountIndex,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, B256)>, StoreError> {
+        let start = history_key(account, from);
+        self.db
+            .iterator_cf(
+                self.family(HISTORY),
+                IteratorMode::From(&start, Direction::Forward),
+            )
+            .take_while(|item| {
+                item.as_ref()
+                    .map_or(true, |(key, _)| key[..4] == account.to_be_bytes())
+            })
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item?;
+                let position = u64::from_be_bytes(key[4..].try_into().expect("12-byte keys"));
+                let hash =
+                    serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                        family: HISTORY,
+                        source,
+                    })?;
+                Ok((position, hash))
+            })
+            .collect()
+    }
+
     /// A closed batch's contents.
     pub fn contents(&self, number: u64) -> Result<Option<ContentsRecord>, StoreError> {
         self.get(CONTENTS, &number_key(number))
@@ -444,6 +488,12 @@ impl Writer {
     /// Records an acknowledged transaction.
     pub fn tx(&mut self, hash: &B256, record: &TxRecord) {
         self.put(TXS, hash.as_slice(), record);
+    }
+
+    /// Adds transaction `hash` to `account`'s history at `position` (the acknowledgement's,
+    /// which only grows).
+    pub fn history(&mut self, account: AccountIndex, position: u64, hash: &B256) {
+        self.put(HISTORY, &history_key(account, position), hash);
     }
 
     /// Sets an account as of the last materialized batch.

@@ -225,7 +225,8 @@ fn the_on_disk_names_are_the_ones_earlier_versions_wrote() {
             "batches",
             "jobs",
             "proofs",
-            "l1"
+            "l1",
+            "history"
         ]
     );
     assert_eq!(
@@ -245,4 +246,36 @@ fn the_on_disk_names_are_the_ones_earlier_versions_wrote() {
     // The closed-batch position keeps its JSON name.
     let json = serde_json::to_value(SequencerMeta::default()).unwrap();
     assert!(json.get("sealed").is_some(), "{json}");
+}
+
+#[test]
+fn an_accounts_history_pages_in_acknowledgement_order_and_stays_put() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let hash = |n: u8| B256::repeat_byte(n);
+    let mut writer = store.writer();
+    // Account 7 sends at positions 2 and 5 and receives at 3; account 8 (a neighbour key)
+    // and account 6 hold entries of their own around it.
+    for (account, position, n) in [(7, 2, 1), (8, 3, 2), (7, 3, 2), (6, 4, 3), (7, 5, 4)] {
+        writer.history(account, position, &hash(n));
+    }
+    writer.commit(false).unwrap();
+    assert_eq!(
+        store.history(7, 0, 10).unwrap(),
+        [(2, hash(1)), (3, hash(2)), (5, hash(4))]
+    );
+    let first = store.history(7, 0, 2).unwrap();
+    assert_eq!(first, [(2, hash(1)), (3, hash(2))]);
+    // A later acknowledgement changes no page already read.
+    let mut writer = store.writer();
+    writer.history(7, 9, &hash(5));
+    writer.commit(false).unwrap();
+    assert_eq!(store.history(7, 0, 2).unwrap(), first);
+    assert_eq!(
+        store.history(7, 4, 2).unwrap(),
+        [(5, hash(4)), (9, hash(5))]
+    );
+    assert_eq!(store.history(7, 10, 2).unwrap(), []);
+    assert_eq!(store.history(8, 0, 10).unwrap(), [(3, hash(2))]);
+    assert_eq!(store.history(9, 0, 10).unwrap(), []);
 }

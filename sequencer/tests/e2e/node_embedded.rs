@@ -324,6 +324,19 @@ async fn wallet_commands_deposit_transfer_and_withdraw_in_blob_batches() {
         (chain["pending_transactions"] == 0).then_some(())
     })
     .await;
+    let page = wallet(&[
+        "history",
+        "--rpc",
+        &rpc_url,
+        "--account",
+        &from,
+        "--limit",
+        "1",
+    ])
+    .await;
+    assert_eq!(page["transactions"][0]["hash"], hash.as_str(), "{page}");
+    assert_eq!(page["transactions"].as_array().unwrap().len(), 1);
+    assert!(page["next"].is_u64());
     let bob_after = balance(&bob).await.unwrap();
     assert_eq!(bob_after[0]["balance"], "499000");
     assert_eq!(bob_after[0]["nonce"], 1);
@@ -560,6 +573,45 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     assert_eq!(balance_of(&rpc, &bob).await, Some((to, 155_000)));
     let rollup = Rollup::new(net.deployment.rollup, recipient.provider.clone());
     assert_eq!(paid_to(&rollup, recipient.address, 0).await, 300_000);
+
+    // History, a page at a time: what Alice sent, in order; a page read before a later send
+    // (Bob's, to Alice) is the same after it, and the next page continues where it ended.
+    let page_hashes = |page: &verity_rpc_api::HistoryPage| {
+        page.transactions.iter().map(|t| t.hash).collect::<Vec<_>>()
+    };
+    let first = rpc.get_history(from, None, Some(2)).await.unwrap();
+    assert_eq!(page_hashes(&first), hashes[..2]);
+    assert!(first
+        .transactions
+        .iter()
+        .all(|t| t.status == BatchStatus::Finalized));
+    let back = Transfer {
+        from: to,
+        to: from,
+        token: 0,
+        amount: 1,
+        fee: 0,
+        nonce: 0,
+    };
+    let back = rpc
+        .send_transaction(L2Tx::sign_transfer(back, &bob, &domain))
+        .await
+        .unwrap();
+    assert_eq!(rpc.get_history(from, None, Some(2)).await.unwrap(), first);
+    let second = rpc
+        .get_history(from, Some(first.next), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(page_hashes(&second), [hashes[2], back]);
+    let third = rpc
+        .get_history(from, Some(second.next), None)
+        .await
+        .unwrap();
+    assert!(third.transactions.is_empty());
+    assert_eq!(third.next, second.next, "an empty page keeps its place");
+    let bobs = rpc.get_history(to, None, None).await.unwrap();
+    assert_eq!(page_hashes(&bobs), [hashes[0], hashes[1], back]);
+    assert!(rpc.get_history(from, None, Some(501)).await.is_err());
     let health = rpc.chain_info().await.unwrap().health;
     assert_eq!(health.len(), 5, "every stage reports: {health:?}");
     net.node.stop().await.unwrap();

@@ -8,7 +8,7 @@ use jsonrpsee::ws_client::WsClientBuilder;
 use verity_circuits::eddsa::PrivateKey;
 use verity_circuits::ops::{AccountIndex, Domain, L2Tx, Transfer, Withdraw};
 use verity_rpc_api::events::{BatchStatus, TxStatusEvent};
-use verity_rpc_api::{AccountInfo, AccountRef, ChainInfo, TxInfo, VerityApiClient};
+use verity_rpc_api::{AccountInfo, AccountRef, ChainInfo, HistoryPage, TxInfo, VerityApiClient};
 
 use crate::WalletError;
 
@@ -137,6 +137,17 @@ impl NodeClient {
     pub async fn accounts(&self, account: AccountRef) -> Result<Vec<AccountInfo>, WalletError> {
         let accounts = self.client.get_account(account).await;
         accounts.map_err(WalletError::rpc("verity_getAccount"))
+    }
+
+    /// A page of the transactions `account` sent or received (`verity_getHistory`).
+    pub async fn history(
+        &self,
+        account: AccountIndex,
+        cursor: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<HistoryPage, WalletError> {
+        let page = self.client.get_history(account, cursor, limit).await;
+        page.map_err(WalletError::rpc("verity_getHistory"))
     }
 
     /// A transaction's status (`verity_getTransaction`).
