@@ -150,7 +150,12 @@ impl VerityApiServer for RpcContext {
         let entries = self.store.history(account, from, limit).map_err(internal)?;
         let mut transactions = Vec::with_capacity(entries.len());
         for (_, hash) in &entries {
-            let (tx, now) = self.tx_status(hash)?.ok_or_else(|| unknown_tx(hash))?;
+            let (tx, now) = self.tx_status(hash)?.ok_or_else(|| {
+                error(
+                    codes::INTERNAL,
+                    format!("account {account}'s history names {hash}, which is not stored"),
+                )
+            })?;
             transactions.push(TxInfo {
                 hash: *hash,
                 tx,
@@ -322,9 +327,12 @@ impl VerityApiServer for RpcContext {
                 _ = tokio::time::sleep(TX_STATUS_POLL) => {}
                 _ = sink.closed() => return Ok(()),
             }
+            // An error ends the subscription with an error notification (a plain end would
+            // leave the client waiting for `finalized`).
             now = match self.tx_status(&hash) {
                 Ok(Some((_, now))) => now,
-                Ok(None) | Err(_) => return Ok(()),
+                Ok(None) => return Err(format!("transaction {hash} is no longer known").into()),
+                Err(e) => return Err(e.message().to_owned().into()),
             };
         }
     }

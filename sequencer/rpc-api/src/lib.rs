@@ -113,8 +113,9 @@ pub struct HistoryPage {
     /// The transactions the account sent or received, oldest first, each as
     /// `verity_getTransaction` gives it.
     pub transactions: Vec<TxInfo>,
-    /// Where the next page starts: pass it as `cursor`. An empty page holds nothing newer yet;
-    /// a page, once read, never changes.
+    /// Where the next page starts, just after this page's last transaction: pass it as
+    /// `cursor`. Following the cursors never skips or repeats a transaction, whatever is sent
+    /// meanwhile; an empty page holds nothing newer yet (and `next` is its cursor).
     pub next: u64,
 }
 

@@ -359,7 +359,8 @@ impl Store {
 
     /// Up to `limit` of the transactions `account` sent or received, in the order the node
     /// acknowledged them, from position `from` on: each with its position (pass the last
-    /// one's plus one for the next page). Positions only grow, so a page never changes.
+    /// one's plus one for the next page). Positions only grow, so a later write lands after
+    /// every position already returned.
     pub fn history(
         &self,
         account: AccountIndex,

@@ -574,8 +574,9 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     let rollup = Rollup::new(net.deployment.rollup, recipient.provider.clone());
     assert_eq!(paid_to(&rollup, recipient.address, 0).await, 300_000);
 
-    // History, a page at a time: what Alice sent, in order; a page read before a later send
-    // (Bob's, to Alice) is the same after it, and the next page continues where it ended.
+    // History, a page at a time, read while Alice and Bob send to each other at once: the
+    // pages, cursor after cursor, hold each of Alice's transactions once, each sender's in its
+    // order, and a page read again starts with what it held (a page not yet full may grow).
     let page_hashes = |page: &verity_rpc_api::HistoryPage| {
         page.transactions.iter().map(|t| t.hash).collect::<Vec<_>>()
     };
@@ -585,32 +586,77 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
         .transactions
         .iter()
         .all(|t| t.status == BatchStatus::Finalized));
-    let back = Transfer {
-        from: to,
-        to: from,
-        token: 0,
-        amount: 1,
-        fee: 0,
-        nonce: 0,
+    let sends = |key, sender, recipient, first_nonce: u32| {
+        let rpc = &rpc;
+        let domain = &domain;
+        async move {
+            let mut sent = Vec::new();
+            // Three each: the devnet's limit of transactions an account may have waiting.
+            for nonce in first_nonce..first_nonce + 3 {
+                let tx = Transfer {
+                    from: sender,
+                    to: recipient,
+                    token: 0,
+                    amount: 1,
+                    fee: 0,
+                    nonce,
+                };
+                sent.push(
+                    rpc.send_transaction(L2Tx::sign_transfer(tx, key, domain))
+                        .await
+                        .unwrap(),
+                );
+            }
+            sent
+        }
     };
-    let back = rpc
-        .send_transaction(L2Tx::sign_transfer(back, &bob, &domain))
-        .await
-        .unwrap();
-    assert_eq!(rpc.get_history(from, None, Some(2)).await.unwrap(), first);
-    let second = rpc
-        .get_history(from, Some(first.next), Some(2))
-        .await
-        .unwrap();
-    assert_eq!(page_hashes(&second), [hashes[2], back]);
-    let third = rpc
-        .get_history(from, Some(second.next), None)
-        .await
-        .unwrap();
-    assert!(third.transactions.is_empty());
-    assert_eq!(third.next, second.next, "an empty page keeps its place");
-    let bobs = rpc.get_history(to, None, None).await.unwrap();
-    assert_eq!(page_hashes(&bobs), [hashes[0], hashes[1], back]);
+    let read = async {
+        let mut pages = vec![(0, first.clone())];
+        for _ in 0..10 {
+            let cursor = pages.last().unwrap().1.next;
+            let page = rpc.get_history(from, Some(cursor), Some(2)).await.unwrap();
+            pages.push((cursor, page));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        pages
+    };
+    let (alice_sent, bob_sent, mut pages) =
+        tokio::join!(sends(&alice, from, to, 3), sends(&bob, to, from, 0), read);
+    loop {
+        let cursor = pages.last().unwrap().1.next;
+        let page = rpc.get_history(from, Some(cursor), Some(2)).await.unwrap();
+        if page.transactions.is_empty() {
+            assert_eq!(page.next, cursor, "an empty page keeps its place");
+            break;
+        }
+        pages.push((cursor, page));
+    }
+    let mut all = Vec::new();
+    for (cursor, page) in &pages {
+        let read = page_hashes(page);
+        let again = rpc.get_history(from, Some(*cursor), Some(2)).await.unwrap();
+        assert!(page_hashes(&again).starts_with(&read), "{cursor}");
+        all.extend(read);
+    }
+    let mut expected: Vec<_> = hashes.iter().chain(&alice_sent).chain(&bob_sent).collect();
+    let mut got: Vec<_> = all.iter().collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "every transaction once");
+    let in_order = |ours: &[alloy::primitives::B256]| {
+        let at: Vec<usize> = ours
+            .iter()
+            .map(|h| all.iter().position(|a| a == h).unwrap())
+            .collect();
+        at.windows(2).all(|w| w[0] < w[1])
+    };
+    assert!(in_order(&[&hashes[..], &alice_sent[..]].concat()));
+    assert!(in_order(&bob_sent));
+    let bobs = rpc.get_history(to, None, Some(500)).await.unwrap();
+    assert_eq!(
+        bobs.transactions.len(),
+        2 + alice_sent.len() + bob_sent.len()
+    );
     assert!(rpc.get_history(from, None, Some(501)).await.is_err());
     let health = rpc.chain_info().await.unwrap().health;
     assert_eq!(health.len(), 5, "every stage reports: {health:?}");

@@ -84,9 +84,9 @@ impl NodeClient {
             }
         }
         Err(WalletError::rpc(method)(
-            jsonrpsee::core::ClientError::RestartNeeded(std::sync::Arc::new(
-                jsonrpsee::core::ClientError::Custom("the node closed the subscription".into()),
-            )),
+            jsonrpsee::core::ClientError::Custom(
+                "the node closed the subscription before `finalized`".into(),
+            ),
         ))
     }
 
