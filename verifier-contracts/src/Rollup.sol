@@ -737,9 +737,9 @@ contract Rollup {
     /// @dev Tries to pay `amount` of `token` to `recipient`; false if the payment failed.
     ///      ETH goes with the 2,300-gas stipend only: enough for an account without code, not
     ///      for a contract to do more than log. A token's `transfer` gets `TOKEN_PAYOUT_GAS`,
-    ///      and the submission reverts unless that much is left to give (so the outcome never
-    ///      depends on the gas the submitter chose), and counts as paid when it returns
-    ///      nothing or true. Neither copies more than one word of return data, which the
+    ///      and the submission reverts unless that much is left to give (so a low gas limit
+    ///      reverts it rather than sends the payout to the pending balance), and counts as
+    ///      paid when it returns nothing or true. Neither copies more than one word of return data, which the
     ///      callee could make costly.
     function _send(address recipient, uint32 token, uint256 amount) private returns (bool ok) {
         if (token == 0) {

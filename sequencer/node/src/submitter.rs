@@ -458,16 +458,12 @@ fn group(
     Ok(group)
 }
 
-/// The batch arguments, blob openings and sidecar of `group`, batches sealed for blobs from
-/// number `first` on, the `i`th in the transaction's blob `i`. Each blob is made again from
-/// its batch's pubdata and must be the one the batch's proof is bound to. An FFT, a
-/// commitment and 128 cell proofs a blob: off the async threads.
 /// Gas a submission of `group` may need beyond its estimate: [`PAYOUT_GAS`] a payout. The
 /// contract pays each payout straight to its recipient, and a recipient (or a token) can
 /// accept in the estimate's simulation and refuse on chain (say, on `tx.gasprice`), where the
 /// fallback to a pending balance costs more: a limit of the bare estimate would run out of gas
 /// every time the node sent the batch again. Unused gas is not charged.
-pub fn payout_headroom(group: &[(BatchRecord, [U256; 8])]) -> u64 {
+fn payout_headroom(group: &[(BatchRecord, [U256; 8])]) -> u64 {
     let payouts: usize = group
         .iter()
         .map(|(record, _)| record.batch.payouts.len())
@@ -489,6 +485,10 @@ async fn send_with_headroom<D: alloy::contract::CallDecoder>(
     Ok(call.gas(limit).send().await?)
 }
 
+/// The batch arguments, blob openings and sidecar of `group`, batches sealed for blobs from
+/// number `first` on, the `i`th in the transaction's blob `i`. Each blob is made again from
+/// its batch's pubdata and must be the one the batch's proof is bound to. An FFT, a
+/// commitment and 128 cell proofs a blob: off the async threads.
 async fn blob_calls(
     first: u64,
     group: Vec<(BatchRecord, [U256; 8])>,
