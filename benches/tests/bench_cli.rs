@@ -203,8 +203,17 @@ fn gas_splits_submit_batch_gas_on_anvil() {
         gas("payout_share"),
         gas("submit_batch_with_one_withdrawal") - gas("submit_batch_with_one_transfer")
     );
+    // Paid straight to the user: at least the value transfer's 9,000, and no storage word.
     assert!(
-        gas("payout_share") > 20_000,
-        "a fresh pending balance: {users}"
+        (9_000..20_000).contains(&gas("payout_share")),
+        "a direct payment: {users}"
+    );
+    assert_eq!(
+        gas("payout_share_pending"),
+        gas("submit_batch_with_one_pending_payout") - gas("submit_batch_with_one_transfer")
+    );
+    assert!(
+        gas("payout_share_pending") > gas("payout_share") + 20_000,
+        "a refused payment and then a fresh pending balance: {users}"
     );
 }
