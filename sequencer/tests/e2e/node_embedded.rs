@@ -531,21 +531,24 @@ async fn transactions_of_an_account_created_in_the_same_batch_reach_l1_finality(
     }
     let after = tokio::time::timeout(Duration::from_secs(3), statuses.next()).await;
     assert!(after.is_err(), "nothing after finalized: {after:?}");
+    // Every status from the one at subscription on, once and in order: subscribed right after
+    // the send, it is `pending` (or, on a loaded machine, `executed`: before the proof).
     let order: Vec<BatchStatus> = seen.iter().map(|event| event.status).collect();
-    assert_eq!(
-        order,
-        [
-            BatchStatus::Pending,
-            BatchStatus::Executed,
-            BatchStatus::Proven,
-            BatchStatus::Finalized
-        ]
-    );
+    let all = [
+        BatchStatus::Pending,
+        BatchStatus::Executed,
+        BatchStatus::Proven,
+        BatchStatus::Finalized,
+    ];
+    assert!(all.ends_with(&order) && order.len() >= 3, "{order:?}");
     assert!(seen.iter().all(|event| event.hash == withdrawal));
-    assert_eq!(seen[0].batch, None, "pending in the open batch");
-    assert!(seen[1..].iter().all(|event| event.batch == Some(number)));
-    assert_eq!(seen[3].l1_tx_hash, info.l1_tx_hash);
-    assert!(seen[..3].iter().all(|event| event.l1_tx_hash.is_none()));
+    // The batch is known once it closes (a pending transaction may already be in a closed
+    // batch), and from `executed` on always.
+    assert!(seen.iter().all(|event| event.batch == Some(number)
+        || (event.status == BatchStatus::Pending && event.batch.is_none())));
+    let last = seen.len() - 1;
+    assert_eq!(seen[last].l1_tx_hash, info.l1_tx_hash);
+    assert!(seen[..last].iter().all(|event| event.l1_tx_hash.is_none()));
     let unknown = ws
         .subscribe_transaction(alloy::primitives::B256::ZERO)
         .await;
