@@ -115,13 +115,7 @@ impl VerityApiServer for RpcContext {
 
     async fn get_transaction(&self, hash: B256) -> RpcResult<TxInfo> {
         let (tx, now) = self.tx_status(&hash)?.ok_or_else(|| unknown_tx(&hash))?;
-        Ok(TxInfo {
-            hash,
-            tx,
-            status: now.status,
-            batch: now.batch,
-            l1_tx_hash: now.l1_tx_hash,
-        })
+        Ok(tx_info(tx, now))
     }
 
     async fn get_account(&self, account: AccountRef) -> RpcResult<Vec<AccountInfo>> {
@@ -156,13 +150,7 @@ impl VerityApiServer for RpcContext {
                     format!("account {account}'s history names {hash}, which is not stored"),
                 )
             })?;
-            transactions.push(TxInfo {
-                hash: *hash,
-                tx,
-                status: now.status,
-                batch: now.batch,
-                l1_tx_hash: now.l1_tx_hash,
-            });
+            transactions.push(tx_info(tx, now));
         }
         let next = entries.last().map_or(from, |(position, _)| position + 1);
         Ok(HistoryPage { transactions, next })
@@ -340,6 +328,17 @@ impl VerityApiServer for RpcContext {
 
 /// How often a transaction subscription reads the status without a batch event.
 const TX_STATUS_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A transaction as `verity_getTransaction` gives it, from its status now.
+fn tx_info(tx: L2Tx, now: TxStatusEvent) -> TxInfo {
+    TxInfo {
+        hash: now.hash,
+        tx,
+        status: now.status,
+        batch: now.batch,
+        l1_tx_hash: now.l1_tx_hash,
+    }
+}
 
 fn unknown_tx(hash: &B256) -> ErrorObjectOwned {
     error(codes::NOT_FOUND, format!("unknown transaction {hash}"))
